@@ -1,0 +1,26 @@
+"""Moving between stored UTC and the site's time zone."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+
+def to_local(value: datetime, zone: ZoneInfo) -> datetime:
+    """Return a stored (naive UTC) time in the given zone."""
+    return value.replace(tzinfo=UTC).astimezone(zone)
+
+
+def to_utc(value: datetime, zone: ZoneInfo) -> datetime:
+    """Return a naive local time in the zone as naive UTC, the way it is stored."""
+    return value.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+
+
+def month_range(year: int, month: int, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """Return the stored-time bounds [start, end) of a calendar month in the zone."""
+    start = datetime(year, month, 1)
+    end = datetime(year + month // 12, month % 12 + 1, 1)
+    return to_utc(start, zone), to_utc(end, zone)
+
+
+def utc_offset_minutes(zone: ZoneInfo) -> int:
+    offset = datetime.now(zone).utcoffset()
+    return int(offset.total_seconds() // 60) if offset else 0

@@ -1,0 +1,57 @@
+"""What a brand-new site starts with, so that it is never blank."""
+
+from sqlalchemy import exists, select
+
+from blog.extensions import db
+from blog.models import Category, Post, User, utcnow
+from blog.render import derive_excerpt, render_body, word_count
+
+WELCOME = """Welcome to your new blog. This is its first post: edit it or delete it, then start
+writing.
+
+## Where things are
+
+- **Readers** see the home page, each post, and the archives by category, tag, author and
+  month.
+- **You** write from the editor, at `/editor/`. The console that started the site printed a
+  one-time link to set your password.
+
+Everything you write is stored in `instance/`, next to the site's secret key.
+"""
+
+
+def editor_account() -> User:
+    """Return the editor's account, creating it without a password if there is none."""
+    user = db.session.scalar(select(User).order_by(User.id).limit(1))
+    if user is None:
+        user = User(username="editor", display_name="The Editor", bio="")
+        db.session.add(user)
+        db.session.flush()
+    return user
+
+
+def ensure_welcome_content() -> bool:
+    """Create a category and a welcome post unless the site already has content."""
+    if db.session.scalar(select(exists().where(Post.id.is_not(None)))) or db.session.scalar(
+        select(exists().where(Category.id.is_not(None)))
+    ):
+        return False
+    author = editor_account()
+    category = Category(name="General", slug="general", description="News from the desk.")
+    html = render_body(WELCOME, "markdown")
+    db.session.add(
+        Post(
+            title="Welcome to your blog",
+            slug="welcome",
+            body_format="markdown",
+            body_source=WELCOME,
+            body_html=html,
+            excerpt=derive_excerpt(html),
+            word_count=word_count(html),
+            status="published",
+            published_at=utcnow(),
+            author=author,
+            category=category,
+        )
+    )
+    return True

@@ -1,0 +1,121 @@
+"""The content model: typed SQLAlchemy 2 tables, no business logic."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from blog.extensions import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC: every timestamp is stored in UTC, shown in the site's time zone."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+post_tags = Table(
+    "post_tags",
+    db.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_post_tags_tag_post", "tag_id", "post_id"),
+)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    bio: Mapped[str] = mapped_column(Text, default="")
+    # None until the editor sets a password: there is never a default one.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(140), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(140), unique=True)
+
+
+class Media(db.Model):
+    """An uploaded image; its files live under instance/media with a server-chosen name."""
+
+    __tablename__ = "media"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255), default="")
+    content_type: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int]
+    height: Mapped[int]
+    # Comma-separated widths of the resized copies, for srcset.
+    variants: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+    __table_args__ = (
+        # One index per public listing: home, category, author; each ordered by date.
+        Index("ix_posts_status_published", "status", "published_at", "id"),
+        Index("ix_posts_category_published", "category_id", "status", "published_at", "id"),
+        Index("ix_posts_author_published", "author_id", "status", "published_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    slug: Mapped[str] = mapped_column(String(320), unique=True)
+    body_format: Mapped[str] = mapped_column(String(16), default="markdown")
+    body_source: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    word_count: Mapped[int] = mapped_column(default=0)
+    # "draft" or "published"; a published post whose published_at is still in the future is
+    # scheduled, decided at query time so that no background job is needed.
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    published_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("media.id", ondelete="SET NULL"))
+    image_alt: Mapped[str] = mapped_column(String(300), default="")
+
+    author: Mapped[User] = relationship(lazy="raise")
+    category: Mapped[Category] = relationship(lazy="raise")
+    image: Mapped[Media | None] = relationship(lazy="raise")
+    tags: Mapped[list[Tag]] = relationship(secondary=post_tags, lazy="raise", order_by=Tag.name)
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, round(self.word_count / 230))
+
+    def is_scheduled(self, now: datetime | None = None) -> bool:
+        return (
+            self.status == "published"
+            and self.published_at is not None
+            and self.published_at > (now or utcnow())
+        )
+
+
+class Setting(db.Model):
+    """A site setting the editor can change (title, tagline, time zone, posts per page)."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

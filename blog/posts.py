@@ -1,0 +1,192 @@
+"""Publishing rules and the queries every public page runs, in one place."""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from blog.extensions import db
+from blog.models import Category, Post, Tag, User, post_tags, utcnow
+
+
+def is_public(now: datetime | None = None) -> ColumnElement[bool]:
+    """Published and due: a scheduled post turns public when its time comes, no job needed."""
+    return and_(Post.status == "published", Post.published_at <= (now or utcnow()))
+
+
+def _with_card_relations(stmt):
+    return stmt.options(joinedload(Post.author), joinedload(Post.category), selectinload(Post.tags))
+
+
+@dataclass
+class Page:
+    items: list[Post]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paginate_posts(*criteria: Any, page: int, per_page: int) -> Page | None:
+    """Return one page of public posts matching criteria, newest first; None past the end.
+
+    The page's ids come from an index-only query first, and only those ten rows are joined
+    to their authors and categories, so a deep page costs about what the first one does.
+    """
+    where = and_(is_public(), *criteria)
+    total = db.session.scalar(select(func.count()).select_from(Post).where(where))
+    if page < 1 or (page > 1 and (page - 1) * per_page >= total):
+        return None
+    ids = db.session.scalars(
+        select(Post.id)
+        .where(where)
+        .order_by(Post.published_at.desc(), Post.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    items = []
+    if ids:
+        rows = db.session.scalars(
+            _with_card_relations(select(Post).where(Post.id.in_(ids)))
+        ).unique()
+        by_id = {post.id: post for post in rows}
+        items = [by_id[i] for i in ids]
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def tag_criteria(tag: Tag) -> ColumnElement[bool]:
+    return Post.id.in_(select(post_tags.c.post_id).where(post_tags.c.tag_id == tag.id))
+
+
+def month_criteria(start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(Post.published_at >= start, Post.published_at < end)
+
+
+def public_post(slug: str) -> Post | None:
+    """Return the public post with this slug, with everything its page shows."""
+    stmt = select(Post).where(Post.slug == slug, is_public())
+    stmt = _with_card_relations(stmt).options(joinedload(Post.image))
+    return db.session.scalars(stmt).unique().one_or_none()
+
+
+def adjacent_posts(post: Post) -> tuple[Post | None, Post | None]:
+    """Return the public posts just before (older) and after (newer) this one."""
+    key = (Post.published_at, Post.id)
+    older = db.session.scalars(
+        select(Post)
+        .where(
+            is_public(),
+            or_(key[0] < post.published_at, and_(key[0] == post.published_at, key[1] < post.id)),
+        )
+        .order_by(Post.published_at.desc(), Post.id.desc())
+        .limit(1)
+    ).first()
+    newer = db.session.scalars(
+        select(Post)
+        .where(
+            is_public(),
+            or_(key[0] > post.published_at, and_(key[0] == post.published_at, key[1] > post.id)),
+        )
+        .order_by(Post.published_at, Post.id)
+        .limit(1)
+    ).first()
+    return older, newer
+
+
+# How far back related posts look, per shared tag and category: bounds the work whatever
+# the archive's size, while recent posts are the ones readers want anyway.
+RELATED_CANDIDATES = 200
+
+
+def related_posts(post: Post, limit: int = 3) -> list[Post]:
+    """Return other public posts that share the most tags and the category, newest first.
+
+    A shared tag counts 2 and the same category 1; ties go to the more recent post.
+    """
+    now = utcnow()
+    tag_ids = [tag.id for tag in post.tags]
+    candidates = (
+        select(Post.id)
+        .where(is_public(now), Post.category_id == post.category_id, Post.id != post.id)
+        .order_by(Post.published_at.desc())
+        .limit(RELATED_CANDIDATES)
+    )
+    ids = set(db.session.scalars(candidates))
+    if tag_ids:
+        ids.update(
+            db.session.scalars(
+                select(post_tags.c.post_id)
+                .join(Post, Post.id == post_tags.c.post_id)
+                .where(post_tags.c.tag_id.in_(tag_ids), is_public(now), Post.id != post.id)
+                .order_by(Post.published_at.desc())
+                .limit(RELATED_CANDIDATES * len(tag_ids))
+            )
+        )
+    if not ids:
+        return []
+    shared = (
+        select(func.count())
+        .select_from(post_tags)
+        .where(post_tags.c.post_id == Post.id, post_tags.c.tag_id.in_(tag_ids or [-1]))
+        .correlate(Post)
+        .scalar_subquery()
+    )
+    same_category = (Post.category_id == post.category_id).cast(db.Integer)
+    stmt = (
+        select(Post)
+        .where(Post.id.in_(ids))
+        .order_by((shared * 2 + same_category).desc(), Post.published_at.desc())
+        .limit(limit)
+        .options(joinedload(Post.author))
+    )
+    return list(db.session.scalars(stmt))
+
+
+def nav_categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.name)))
+
+
+def category_by_slug(slug: str) -> Category | None:
+    return db.session.scalar(select(Category).where(Category.slug == slug))
+
+
+def tag_by_slug(slug: str) -> Tag | None:
+    return db.session.scalar(select(Tag).where(Tag.slug == slug))
+
+
+def author_by_username(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def archive_months(offset_minutes: int) -> list[tuple[int, int, int]]:
+    """Return (year, month, count) for every month with public posts, newest first.
+
+    Months are counted in the site's time zone at its current UTC offset.
+    """
+    if db.engine.dialect.name == "sqlite":
+        local = func.datetime(Post.published_at, f"{offset_minutes:+d} minutes")
+        year, month = func.strftime("%Y", local), func.strftime("%m", local)
+    else:
+        local = Post.published_at + timedelta(minutes=offset_minutes)
+        year, month = func.extract("year", local), func.extract("month", local)
+    stmt = (
+        select(year.label("y"), month.label("m"), func.count())
+        .where(is_public())
+        .group_by("y", "m")
+        .order_by(db.text("y DESC, m DESC"))
+    )
+    return [(int(y), int(m), n) for y, m, n in db.session.execute(stmt)]

@@ -1,0 +1,117 @@
+"""What readers see: the home page, posts and the archives."""
+
+from datetime import datetime
+
+from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
+
+from blog import posts
+from blog.dates import month_range, utc_offset_minutes
+from blog.models import Post
+from blog.settings import load_settings
+
+bp = Blueprint("public", __name__)
+
+
+def _page_number() -> int:
+    return request.args.get("page", 1, type=int)
+
+
+def _listing(template: str, *criteria, **context):
+    page = posts.paginate_posts(
+        *criteria, page=_page_number(), per_page=load_settings().posts_per_page
+    )
+    if page is None:
+        abort(404)
+    return render_template(template, page=page, **context)
+
+
+@bp.get("/")
+def index():
+    """Show the newest public posts, a page at a time."""
+    return _listing("public/index.html")
+
+
+@bp.get("/posts/<slug>")
+def post(slug: str):
+    """Show one public post with its neighbours and related posts."""
+    found = posts.public_post(slug)
+    if found is None:
+        abort(404)
+    older, newer = posts.adjacent_posts(found)
+    return render_template(
+        "public/post.html",
+        post=found,
+        older=older,
+        newer=newer,
+        related=posts.related_posts(found),
+    )
+
+
+@bp.get("/category/<slug>")
+def category(slug: str):
+    """List the public posts of one category."""
+    found = posts.category_by_slug(slug)
+    if found is None:
+        abort(404)
+    return _listing(
+        "public/archive.html",
+        Post.category_id == found.id,
+        heading=found.name,
+        kind="Category",
+        description=found.description,
+    )
+
+
+@bp.get("/tag/<slug>")
+def tag(slug: str):
+    """List the public posts with one tag."""
+    found = posts.tag_by_slug(slug)
+    if found is None:
+        abort(404)
+    return _listing(
+        "public/archive.html", posts.tag_criteria(found), heading=found.name, kind="Tag"
+    )
+
+
+@bp.get("/author/<username>")
+def author(username: str):
+    """List the public posts of one author, with their bio."""
+    found = posts.author_by_username(username)
+    if found is None:
+        abort(404)
+    return _listing(
+        "public/archive.html",
+        Post.author_id == found.id,
+        heading=found.display_name,
+        kind="Author",
+        description=found.bio,
+    )
+
+
+@bp.get("/archive/")
+def archives():
+    """List every month that has posts, with its count."""
+    months = posts.archive_months(utc_offset_minutes(load_settings().zone))
+    return render_template("public/archives.html", months=months)
+
+
+@bp.get("/archive/<int:year>/<int:month>/")
+def month(year: int, month: int):
+    """List the public posts of one calendar month."""
+    if not (1 <= month <= 12 and 1970 <= year <= 9998):
+        abort(404)
+    start, end = month_range(year, month, load_settings().zone)
+    return _listing(
+        "public/archive.html",
+        posts.month_criteria(start, end),
+        heading=datetime(year, month, 1).strftime("%B %Y"),
+        kind="Month",
+    )
+
+
+@bp.get("/media/<path:filename>")
+def media(filename: str):
+    """Serve an uploaded image under its server-chosen name."""
+    response = send_from_directory(current_app.config["MEDIA_FOLDER"], filename, max_age=31536000)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,35 @@
+"""Turn what the editor typed (Markdown or HTML) into the clean HTML readers get."""
+
+import html
+import re
+
+from markdown_it import MarkdownIt
+
+from blog.sanitize import clean_html, strip_tags
+
+FORMATS = ("markdown", "html")
+# CommonMark plus GitHub-style tables; raw HTML is allowed in Markdown, then sanitized.
+_markdown = MarkdownIt("commonmark", {"html": True}).enable("table")
+_WORDS = re.compile(r"\w+")
+
+
+def render_body(source: str, body_format: str) -> str:
+    """Return sanitized HTML for a post body in the given format."""
+    raw = _markdown.render(source) if body_format == "markdown" else source
+    return clean_html(raw)
+
+
+def plain_text(clean: str) -> str:
+    """Return the readable text of clean HTML, whitespace collapsed."""
+    return " ".join(html.unescape(strip_tags(clean)).split())
+
+
+def word_count(clean: str) -> int:
+    return len(_WORDS.findall(plain_text(clean)))
+
+
+def derive_excerpt(clean: str, words: int = 40) -> str:
+    """Return the first words of a body as plain text, for a post whose excerpt is blank."""
+    parts = plain_text(clean).split(" ")
+    text = " ".join(parts[:words])
+    return text + "…" if len(parts) > words else text

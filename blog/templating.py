@@ -1,0 +1,46 @@
+"""What every template can use: the site's settings, its navigation, local dates."""
+
+import calendar
+from datetime import datetime
+
+from flask import Flask, request, url_for
+from sqlalchemy.exc import SQLAlchemyError
+
+from blog.dates import to_local
+from blog.extensions import db
+from blog.posts import nav_categories
+from blog.settings import fallback_settings, load_settings
+
+
+def site_context() -> dict:
+    try:
+        return {"site": load_settings(), "nav_categories": nav_categories()}
+    except SQLAlchemyError:
+        # The error page for a failing database must still render.
+        db.session.rollback()
+        return {"site": fallback_settings(), "nav_categories": []}
+
+
+def local_date(value: datetime, fmt: str = "%B %-d, %Y") -> str:
+    """Format a stored UTC time in the site's time zone."""
+    return to_local(value, load_settings().zone).strftime(fmt)
+
+
+def iso_date(value: datetime) -> str:
+    return to_local(value, load_settings().zone).isoformat(timespec="minutes")
+
+
+def page_url(number: int) -> str:
+    """Return this listing's URL at another page; page 1 has no query string."""
+    args = dict(request.view_args or {})
+    if number > 1:
+        args["page"] = number
+    return url_for(request.endpoint, **args)
+
+
+def register(app: Flask) -> None:
+    app.context_processor(site_context)
+    app.jinja_env.globals["month_names"] = list(calendar.month_name)
+    app.add_template_global(page_url)
+    app.add_template_filter(local_date)
+    app.add_template_filter(iso_date)

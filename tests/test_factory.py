@@ -1,0 +1,76 @@
+"""The foundation: configuration, the secret key, SQLite settings, first start."""
+
+import stat
+
+from sqlalchemy import func, select, text
+
+from blog import create_app
+from blog.extensions import db
+from blog.models import Category, Post
+
+
+def test_settings_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("BLOG_SITE_TITLE", "Env Title")
+    monkeypatch.setenv("BLOG_POSTS_PER_PAGE", "7")
+    monkeypatch.setenv("BLOG_DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite'}")
+    app = create_app()
+    assert app.config["SITE_TITLE"] == "Env Title"
+    assert app.config["POSTS_PER_PAGE"] == 7
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("env.sqlite")
+
+
+def test_settings_come_from_instance_config(tmp_path, monkeypatch):
+    monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path))
+    (tmp_path / "config.py").write_text('SITE_TAGLINE = "From the file"\n')
+    app = create_app()
+    assert app.config["SITE_TAGLINE"] == "From the file"
+
+
+def test_secret_key_is_generated_once_and_kept_private(tmp_path, monkeypatch):
+    monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path))
+    first = create_app().config["SECRET_KEY"]
+    second = create_app().config["SECRET_KEY"]
+    assert first == second and len(first) >= 64
+    key_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    other = tmp_path / "other"
+    monkeypatch.setenv("BLOG_INSTANCE_PATH", str(other))
+    assert create_app().config["SECRET_KEY"] != first
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app):
+    with app.app_context():
+        assert db.session.scalar(text("PRAGMA journal_mode")) == "wal"
+        assert db.session.scalar(text("PRAGMA foreign_keys")) == 1
+        assert db.session.scalar(text("PRAGMA busy_timeout")) >= 5000
+
+
+def test_setup_creates_welcome_content_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path))
+    app = create_app()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["setup"])
+    assert result.exit_code == 0, result.output
+    assert "welcome post" in result.output
+    assert runner.invoke(args=["setup"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Post)) == 1
+        assert db.session.scalar(select(func.count()).select_from(Category)) == 1
+    response = app.test_client().get("/")
+    assert b"Welcome to your blog" in response.data
+
+
+def test_demo_fills_the_site(app, runner):
+    result = runner.invoke(args=["demo", "--posts", "120"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Post)) == 120
+        names = set(db.session.scalars(select(Category.name)))
+        assert "World News" in names and len(names) >= 5
+        oldest, newest = db.session.execute(
+            select(func.min(Post.published_at), func.max(Post.published_at))
+        ).one()
+        assert (newest - oldest).days > 365
+    home = app.test_client().get("/")
+    assert home.status_code == 200 and b"World News" in home.data
