@@ -8,8 +8,11 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from blog import cli, errors, templating
-from blog.extensions import csrf, db, migrate
+from blog import accounts, cli, errors, templating
+from blog.auth.views import bp as auth_bp
+from blog.auth.views import register_session_rules
+from blog.editor import bp as editor_bp
+from blog.extensions import csrf, db, login_manager, migrate
 from blog.public.views import bp as public_bp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +44,19 @@ def configure(app: Flask, test_config: dict | None) -> None:
         TIMEZONE="UTC",
         POSTS_PER_PAGE=10,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # The editor's session: idle and absolute lifetimes, a cookie scripts cannot read.
+        SESSION_IDLE_MINUTES=120,
+        SESSION_ABSOLUTE_HOURS=12,
+        PERMANENT_SESSION_LIFETIME=120 * 60,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # A form token lives as long as the longest session, so a long writing spell keeps it.
+        WTF_CSRF_TIME_LIMIT=12 * 3600,
+        # Bodies up to 2 MB are checked by the form (the text comes back with the error);
+        # past these limits the request is refused before it is read.
+        MAX_FORM_MEMORY_SIZE=8 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=32 * 1024 * 1024,
+        MAX_UPLOAD_BYTES=16 * 1024 * 1024,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -86,10 +102,16 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.user_loader(accounts.load_session_user)
 
 
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(editor_bp)
+    register_session_rules(app)
     templating.register(app)
 
 

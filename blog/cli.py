@@ -1,9 +1,12 @@
-"""Terminal commands: flask --app app setup | demo."""
+"""Terminal commands: flask --app app setup | demo | set-password."""
+
+import sys
 
 import click
 from flask import Flask
 from flask_migrate import upgrade
 
+from blog import accounts
 from blog.demo import create_demo_posts
 from blog.extensions import db
 from blog.firstrun import ensure_welcome_content
@@ -16,12 +19,52 @@ def prepare_database() -> None:
 
 def register(app: Flask) -> None:
     @app.cli.command("setup")
-    def setup_command() -> None:
-        """Prepare instance/: schema, and a welcome post on a brand-new site."""
+    @click.option(
+        "--url",
+        default="http://127.0.0.1:5000",
+        show_default=True,
+        help="Where the site will be served, for the one-time link.",
+    )
+    def setup_command(url: str) -> None:
+        """Prepare instance/: schema, a welcome post, and a way in for a new editor."""
         prepare_database()
         if ensure_welcome_content():
             click.echo("Created a welcome post and a first category.")
+        editor = accounts.ensure_editor_account()
+        link = None
+        if editor.password_hash is None:
+            link = f"{url.rstrip('/')}/auth/welcome/{accounts.issue_sign_in_token(editor)}"
         db.session.commit()
+        if link:
+            click.secho(
+                "\nThis site has no editor password yet. Open this one-time link", bold=True
+            )
+            click.secho("(valid for an hour) to choose it:\n", bold=True)
+            click.secho(f"    {link}\n", fg="green", bold=True)
+
+    @app.cli.command("set-password")
+    @click.argument("username")
+    def set_password_command(username: str) -> None:
+        """Create the editor's account, or reset its password.
+
+        In a terminal it asks twice; otherwise it reads one line from standard input, so that
+        `echo "$PW" | flask --app app set-password editor` works in scripts.
+        """
+        prepare_database()
+        try:
+            user = accounts.account_for_password(username)
+        except accounts.AccountError as error:
+            raise click.ClickException(str(error)) from None
+        if sys.stdin.isatty():
+            password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+        else:
+            password = sys.stdin.readline().rstrip("\r\n")
+        try:
+            accounts.set_password(user, password)
+        except accounts.PasswordError as error:
+            raise click.ClickException(str(error)) from None
+        db.session.commit()
+        click.echo(f"Password set for {user.username}. Sign in at /auth/sign-in.")
 
     @app.cli.command("demo")
     @click.option("--posts", "count", default=200, show_default=True, type=click.IntRange(1))

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, insert, select
 
+from blog.accounts import ensure_editor_account
 from blog.extensions import db
-from blog.firstrun import editor_account
 from blog.models import Category, Post, Tag, User, post_tags, utcnow
 from blog.render import derive_excerpt, render_body, word_count
 from blog.slugs import slugify
@@ -131,7 +131,7 @@ def _named(model, names: dict[str, str] | list[str]) -> dict[str, int]:
 
 
 def _writers() -> list[int]:
-    ids = [editor_account().id]
+    ids = [ensure_editor_account().id]
     for username, name, bio in WRITERS:
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:

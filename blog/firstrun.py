@@ -2,8 +2,9 @@
 
 from sqlalchemy import exists, select
 
+from blog.accounts import ensure_editor_account
 from blog.extensions import db
-from blog.models import Category, Post, User, utcnow
+from blog.models import Category, Post, utcnow
 from blog.render import derive_excerpt, render_body, word_count
 
 WELCOME = """Welcome to your new blog. This is its first post: edit it or delete it, then start
@@ -20,23 +21,13 @@ Everything you write is stored in `instance/`, next to the site's secret key.
 """
 
 
-def editor_account() -> User:
-    """Return the editor's account, creating it without a password if there is none."""
-    user = db.session.scalar(select(User).order_by(User.id).limit(1))
-    if user is None:
-        user = User(username="editor", display_name="The Editor", bio="")
-        db.session.add(user)
-        db.session.flush()
-    return user
-
-
 def ensure_welcome_content() -> bool:
     """Create a category and a welcome post unless the site already has content."""
     if db.session.scalar(select(exists().where(Post.id.is_not(None)))) or db.session.scalar(
         select(exists().where(Category.id.is_not(None)))
     ):
         return False
-    author = editor_account()
+    author = ensure_editor_account()
     category = Category(name="General", slug="general", description="News from the desk.")
     html = render_body(WELCOME, "markdown")
     db.session.add(

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,16 +23,34 @@ post_tags = Table(
 )
 
 
-class User(db.Model):
+class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     bio: Mapped[str] = mapped_column(Text, default="")
-    # None until the editor sets a password: there is never a default one.
+    # None until the editor sets a password: there is never a default one. Only one account
+    # (the editor) ever has a password; the others are bylines.
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Part of the session's user id: changing it signs out every session at once.
+    session_token: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+
+class SignInToken(db.Model):
+    """A one-time link that lets the person at the console set the editor's password."""
+
+    __tablename__ = "sign_in_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class Category(db.Model):
@@ -83,10 +102,14 @@ class Post(db.Model):
     body_source: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
     excerpt: Mapped[str] = mapped_column(Text, default="")
+    # False when the excerpt was derived from the body, so that it follows the body's edits.
+    custom_excerpt: Mapped[bool] = mapped_column(default=False)
     word_count: Mapped[int] = mapped_column(default=0)
-    # "draft" or "published"; a published post whose published_at is still in the future is
-    # scheduled, decided at query time so that no background job is needed.
+    # "draft", "published" or "trash"; a published post whose published_at is still in the
+    # future is scheduled, decided at query time so that no background job is needed.
     status: Mapped[str] = mapped_column(String(16), default="draft")
+    # Bumped by every save: a save based on an older version is a conflict, not an overwrite.
+    version: Mapped[int] = mapped_column(default=1)
     published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -110,6 +133,22 @@ class Post(db.Model):
             and self.published_at is not None
             and self.published_at > (now or utcnow())
         )
+
+
+class Revision(db.Model):
+    """A post as it was before one of its saves."""
+
+    __tablename__ = "revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    body_format: Mapped[str] = mapped_column(String(16))
+    body_source: Mapped[str] = mapped_column(Text)
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    saved_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Setting(db.Model):

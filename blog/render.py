@@ -13,9 +13,18 @@ _markdown = MarkdownIt("commonmark", {"html": True}).enable("table")
 _WORDS = re.compile(r"\w+")
 
 
+def _markdown_html(source: str) -> str:
+    tokens = _markdown.parse(source)
+    for token in tokens:
+        # The post's title is the page's only h1: a Markdown "# Heading" becomes an h2.
+        if token.type in ("heading_open", "heading_close") and token.tag == "h1":
+            token.tag = "h2"
+    return _markdown.renderer.render(tokens, _markdown.options, {})
+
+
 def render_body(source: str, body_format: str) -> str:
     """Return sanitized HTML for a post body in the given format."""
-    raw = _markdown.render(source) if body_format == "markdown" else source
+    raw = _markdown_html(source) if body_format == "markdown" else source
     return clean_html(raw)
 
 

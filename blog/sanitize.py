@@ -1,6 +1,7 @@
 """The one place that knows which HTML sanitizer runs: bleach, with explicit allowlists."""
 
 import re
+from html import unescape
 
 import bleach
 
@@ -28,17 +29,23 @@ URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
 _STRIP_EVERYWHERE = re.compile(r"[\t\n\r]")
 _LEADING_JUNK = re.compile(r"^[\x00-\x20]+")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
-_CODE_CLASS = re.compile(r"^language-[\w+-]{1,40}$")
+_CODE_CLASS = re.compile(r"language-[\w+-]{1,40}")
 
 
 def is_safe_url(value: str) -> bool:
     """Tell whether a browser would resolve this URL to http, https, mailto or a relative one.
 
-    bleach alone lets ``javascript:123`` through (it reads it as host:port), so the scheme is
-    found the way the WHATWG URL parser finds it: after removing tabs and newlines anywhere
-    and control characters and spaces in front.
+    The value is read as an HTML attribute value, character references and all. bleach alone
+    lets ``javascript:123`` through (it reads it as host:port), so the scheme is found the way
+    the WHATWG URL parser finds it: after removing tabs and newlines anywhere and control
+    characters and spaces in front.
     """
-    url = _LEADING_JUNK.sub("", _STRIP_EVERYWHERE.sub("", value))
+    # bleach hands attribute values over with character references still in them, and the
+    # browser decodes them before the URL parser runs: "&#106;avascript:123" is javascript:.
+    # Decoding more than a browser would never hides a scheme: an undecoded reference leaves
+    # an "&" in front of any colon, and "&" ends a scheme.
+    url = unescape(value)
+    url = _LEADING_JUNK.sub("", _STRIP_EVERYWHERE.sub("", url))
     match = _SCHEME.match(url)
     if match is None:
         # No scheme: relative. "//host" stays within http(s); "\\host" is read as "//host".
@@ -52,7 +59,7 @@ def _allow_attribute(tag: str, name: str, value: str) -> bool:
     if name in URL_ATTRIBUTES:
         return is_safe_url(value)
     if name == "class":
-        return bool(_CODE_CLASS.match(value))
+        return bool(_CODE_CLASS.fullmatch(value))
     return True
 
 
@@ -63,6 +70,10 @@ _cleaner = bleach.Cleaner(
     strip=True,
     strip_comments=True,
 )
+# bleach undoes html5lib's "&" -> "&amp;" only in double-quoted values, yet html5lib picks
+# single quotes for a value holding '"': <img alt='"Tom" &amp; Jerry'> came out as &amp;amp;.
+# Always double quotes (a '"' becomes &quot;) keeps references intact and cleaning idempotent.
+_cleaner.serializer.use_best_quote_char = False
 
 _text_cleaner = bleach.Cleaner(tags=frozenset(), attributes={}, strip=True, strip_comments=True)
 

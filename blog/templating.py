@@ -3,11 +3,12 @@
 import calendar
 from datetime import datetime
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from blog.dates import to_local
 from blog.extensions import db
+from blog.media import srcset
 from blog.posts import nav_categories
 from blog.settings import fallback_settings, load_settings
 
@@ -38,9 +39,31 @@ def page_url(number: int) -> str:
     return url_for(request.endpoint, **args)
 
 
+EDITOR_NAV = [
+    ("editor.posts.dashboard", "Posts"),
+    ("editor.posts.new", "New post"),
+    ("editor.media.index", "Media"),
+    ("editor.taxonomy.categories", "Categories"),
+    ("editor.taxonomy.tags", "Tags"),
+    ("editor.site.settings", "Settings"),
+    ("editor.site.profile", "Profile"),
+]
+
+
+def editor_nav() -> list[tuple[str, str]]:
+    """Return the editor's menu: the sections this app has."""
+    return [item for item in EDITOR_NAV if item[0] in current_app.view_functions]
+
+
+def media_srcset(media) -> str:
+    return srcset(media, lambda name: url_for("public.media", filename=name))
+
+
 def register(app: Flask) -> None:
     app.context_processor(site_context)
     app.jinja_env.globals["month_names"] = list(calendar.month_name)
     app.add_template_global(page_url)
+    app.add_template_global(editor_nav)
+    app.add_template_global(media_srcset)
     app.add_template_filter(local_date)
     app.add_template_filter(iso_date)

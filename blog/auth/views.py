@@ -1,0 +1,123 @@
+"""Signing the editor in and out, and the one-time link of a brand-new site."""
+
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from blog import accounts
+from blog.auth.forms import NewPasswordForm, SignInForm
+from blog.extensions import db
+from blog.models import User, utcnow
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def safe_next(target: str | None) -> str:
+    """Return target if it is a path on this site, else the editor's dashboard.
+
+    Browsers read a backslash as a slash and ignore tabs and newlines, so "/\\evil.example"
+    and "/\\t/evil.example" are other sites: only a single leading slash followed by
+    something else passes.
+    """
+    fallback = url_for("editor.posts.dashboard")
+    if not target or re.search(r"[\x00-\x1f\\\x7f]", target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+def start_session(user: User) -> None:
+    """Sign in with a brand-new session: nothing from before survives (no fixation)."""
+    session.clear()
+    accounts.ensure_session_token(user)
+    login_user(user)
+    session.permanent = True
+    session["signed_in_at"] = utcnow().timestamp()
+
+
+def session_expired() -> bool:
+    """Tell whether the signed-in session has passed its idle or absolute lifetime."""
+    config = current_app.config
+    now = utcnow().timestamp()
+    started = session.get("signed_in_at", 0)
+    seen = session.get("seen_at", started)
+    if now - started > timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]).total_seconds():
+        return True
+    if now - seen > timedelta(minutes=config["SESSION_IDLE_MINUTES"]).total_seconds():
+        return True
+    session["seen_at"] = now
+    return False
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    """Ask for the editor's username and password."""
+    form = SignInForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.username.data, form.password.data)
+        if user is not None:
+            start_session(user)
+            db.session.commit()
+            current_app.logger.info("sign-in succeeded for %r", user.username)
+            return redirect(safe_next(form.next.data))
+        current_app.logger.warning("sign-in failed for %r", form.username.data)
+        form.password.errors.append("That username and password do not match.")
+    return render_template("auth/sign_in.html", form=form), 200 if not form.errors else 401
+
+
+@bp.post("/sign-out")
+def sign_out():
+    """Sign out (a POST, so that no link or image can do it)."""
+    logout_user()
+    session.clear()
+    flash("You are signed out.")
+    return redirect(url_for("public.index"))
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+def welcome(token: str):
+    """Let the person at the console choose the editor's name and password, once."""
+    found = accounts.valid_sign_in_token(token)
+    if found is None:
+        return render_template("auth/welcome_used.html"), 410
+    user = db.session.get(User, found.user_id)
+    form = NewPasswordForm(obj=user)
+    if form.validate_on_submit():
+        taken = db.session.scalar(
+            select(User).where(User.username == form.username.data, User.id != user.id)
+        )
+        if taken is not None:
+            form.username.errors.append("Another byline already uses that username.")
+        else:
+            accounts.redeem_sign_in_token(token)
+            user.username = form.username.data
+            user.display_name = form.display_name.data
+            accounts.set_password(user, form.password.data)
+            start_session(user)
+            db.session.commit()
+            flash("Your password is set. Welcome to the editor.")
+            return redirect(url_for("editor.posts.dashboard"))
+    return render_template("auth/welcome.html", form=form)
+
+
+def register_session_rules(app) -> None:
+    @app.before_request
+    def expire_old_sessions():
+        if current_user.is_authenticated and session_expired():
+            logout_user()
+            session.clear()

@@ -1,0 +1,162 @@
+"""Saving posts: the publishing rules, tags, slugs, revisions and the trash."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from blog.dates import to_utc
+from blog.extensions import db
+from blog.models import Post, Revision, Tag, User, utcnow
+from blog.render import derive_excerpt, render_body, word_count
+from blog.slugs import slugify, unique_slug
+
+
+@dataclass
+class PostInput:
+    """What the post form holds, already validated."""
+
+    title: str
+    body: str
+    body_format: str = "markdown"
+    slug: str = ""
+    excerpt: str = ""
+    category_id: int | None = None
+    tags: str = ""
+    image_id: int | None = None
+    image_alt: str = ""
+    status: str = "draft"  # draft | publish | schedule
+    publish_at: datetime | None = None  # naive, in the site's time zone
+
+
+def parse_tag_names(text: str) -> list[str]:
+    """Split "a, b ,A,, c" into ["a", "b", "c"]: trimmed, unique ignoring case, in order."""
+    names, seen = [], set()
+    for raw in text.split(","):
+        name = " ".join(raw.split())[:120]
+        if name and slugify(name) not in seen:
+            seen.add(slugify(name))
+            names.append(name)
+    return names
+
+
+def tags_named(names: list[str]) -> list[Tag]:
+    """Return the tags with these names, creating the ones that do not exist yet."""
+    slugs = {slugify(name): name for name in names}
+    existing = {t.slug: t for t in db.session.scalars(select(Tag).where(Tag.slug.in_(slugs)))}
+    tags = []
+    for slug, name in slugs.items():
+        tag = existing.get(slug)
+        if tag is None:
+            tag = Tag(name=name, slug=slug)
+            db.session.add(tag)
+        tags.append(tag)
+    return tags
+
+
+def keep_revision(post: Post) -> None:
+    """Store the post as it is now, before a save changes it."""
+    db.session.add(
+        Revision(
+            post_id=post.id,
+            version=post.version,
+            title=post.title,
+            body_format=post.body_format,
+            body_source=post.body_source,
+            excerpt=post.excerpt if post.custom_excerpt else "",
+            saved_at=post.updated_at,
+        )
+    )
+
+
+def fill_post(post: Post, data: PostInput, zone: ZoneInfo, tags: list[Tag]) -> None:
+    """Apply the form to a post object without saving it (also used by the preview)."""
+    post.title = data.title.strip()
+    post.body_format = data.body_format
+    post.body_source = data.body
+    post.body_html = render_body(data.body, data.body_format)
+    post.word_count = word_count(post.body_html)
+    post.custom_excerpt = bool(data.excerpt.strip())
+    post.excerpt = data.excerpt.strip() or derive_excerpt(post.body_html)
+    post.category_id = data.category_id
+    post.tags = tags
+    post.image_id = data.image_id
+    post.image_alt = data.image_alt.strip() if data.image_id else ""
+    now = utcnow()
+    if data.status == "draft":
+        post.status = "draft"
+    elif data.status == "schedule" and data.publish_at is not None:
+        post.status = "published"
+        post.published_at = to_utc(data.publish_at, zone)
+    else:
+        # Publishing keeps the first publication time, unless that was a schedule not yet due.
+        if post.status != "published" or post.published_at is None or post.published_at > now:
+            post.published_at = now
+        post.status = "published"
+
+
+def choose_slug(post: Post, data: PostInput) -> str:
+    """Return the post's slug: as typed if given; once published it never follows the title."""
+    if data.slug.strip():
+        wanted = slugify(data.slug)
+    elif post.slug and post.published_at is not None and post.status == "published":
+        wanted = post.slug
+    else:
+        wanted = slugify(data.title)
+    return unique_slug(Post, wanted, exclude_id=post.id)
+
+
+def save_post(post: Post | None, data: PostInput, author: User, zone: ZoneInfo) -> Post:
+    """Create or update a post, keeping the previous version as a revision."""
+    with db.session.no_autoflush:
+        if post is None:
+            post = Post(author_id=author.id, version=0)
+        else:
+            keep_revision(post)
+        tags = tags_named(parse_tag_names(data.tags))
+        post.slug = choose_slug(post, data)
+        fill_post(post, data, zone, tags)
+        post.version += 1
+        post.updated_at = utcnow()
+        db.session.add(post)
+    db.session.flush()
+    return post
+
+
+def restore_revision(post: Post, revision: Revision) -> None:
+    """Bring back an earlier version's text; the current one becomes a revision itself."""
+    keep_revision(post)
+    post.title = revision.title
+    post.body_format = revision.body_format
+    post.body_source = revision.body_source
+    post.body_html = render_body(revision.body_source, revision.body_format)
+    post.word_count = word_count(post.body_html)
+    post.custom_excerpt = bool(revision.excerpt)
+    post.excerpt = revision.excerpt or derive_excerpt(post.body_html)
+    post.version += 1
+    post.updated_at = utcnow()
+
+
+def move_to_trash(post: Post) -> None:
+    post.status = "trash"
+    post.version += 1
+
+
+def restore_from_trash(post: Post) -> None:
+    """Bring a post back from the trash as a draft, as WordPress does: nothing goes live."""
+    post.status = "draft"
+    post.version += 1
+
+
+def status_counts(now: datetime | None = None) -> dict[str, int]:
+    """Return how many posts are drafts, scheduled, published and in the trash."""
+    now = now or utcnow()
+    scheduled = (Post.status == "published") & (Post.published_at > now)
+    rows = db.session.execute(
+        select(Post.status, scheduled, func.count()).group_by(Post.status, scheduled)
+    ).all()
+    counts = {"draft": 0, "scheduled": 0, "published": 0, "trash": 0}
+    for status, is_scheduled, n in rows:
+        counts["scheduled" if is_scheduled else status] += n
+    return counts

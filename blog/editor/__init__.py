@@ -1,0 +1,29 @@
+"""The editor's desk: everything under /editor/ needs the signed-in editor."""
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_login import current_user
+
+from blog.editor import views
+
+bp = Blueprint("editor", __name__, url_prefix="/editor")
+bp.register_blueprint(views.bp)
+
+# POSTs whose view keeps the editor's text when the session has ended, instead of failing.
+KEEPS_TEXT = {"editor.posts.new", "editor.posts.edit"}
+
+
+@bp.before_request
+def require_editor():
+    if current_user.is_authenticated or (
+        request.method == "POST" and request.endpoint in KEEPS_TEXT
+    ):
+        return None
+    if request.method in ("GET", "HEAD"):
+        return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+    abort(401)
+
+
+@bp.after_request
+def never_cache(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,368 @@
+"""Writing: the dashboard, the post form, preview, revisions and the trash."""
+
+import difflib
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from blog import accounts, editing, media
+from blog.auth.views import start_session
+from blog.dates import to_local
+from blog.editor.forms import EmptyForm, PostForm
+from blog.extensions import db
+from blog.models import Category, Media, Post, Revision, Tag, User, utcnow
+from blog.posts import is_public
+from blog.settings import load_settings
+from blog.slugs import slugify
+
+bp = Blueprint("posts", __name__)
+
+STATUSES = ("draft", "scheduled", "published", "trash")
+
+
+def _post_or_404(post_id: int) -> Post:
+    stmt = (
+        select(Post)
+        .where(Post.id == post_id)
+        .options(
+            joinedload(Post.category),
+            joinedload(Post.author),
+            selectinload(Post.tags),
+            joinedload(Post.image),
+        )
+    )
+    return db.one_or_404(stmt, description="There is no post with that number.")
+
+
+@bp.get("/")
+def dashboard():
+    """List every post, newest first, filtered by status, category and title."""
+    status = request.args.get("status", "")
+    category_id = request.args.get("category", 0, type=int)
+    query = request.args.get("q", "").strip()[:200]
+    stmt = select(Post).options(joinedload(Post.category))
+    now = utcnow()
+    if status == "draft":
+        stmt = stmt.where(Post.status == "draft")
+    elif status == "scheduled":
+        stmt = stmt.where(Post.status == "published", Post.published_at > now)
+    elif status == "published":
+        stmt = stmt.where(is_public(now))
+    elif status == "trash":
+        stmt = stmt.where(Post.status == "trash")
+    else:
+        status = ""
+        stmt = stmt.where(Post.status != "trash")
+    if category_id:
+        stmt = stmt.where(Post.category_id == category_id)
+    if query:
+        stmt = stmt.where(Post.title.icontains(query, autoescape=True))
+    stmt = stmt.order_by(Post.updated_at.desc(), Post.id.desc())
+    page = db.paginate(stmt, per_page=20, error_out=False)
+    return render_template(
+        "editor/dashboard.html",
+        page=page,
+        counts=editing.status_counts(now),
+        status=status,
+        category_id=category_id,
+        query=query,
+        now=now,
+        categories=db.session.scalars(select(Category).order_by(Category.name)).all(),
+    )
+
+
+def _fill_choices(form: PostForm) -> None:
+    form.category.choices = [
+        (c.id, c.name) for c in db.session.scalars(select(Category).order_by(Category.name))
+    ]
+    images = db.session.scalars(select(Media).order_by(Media.id.desc()).limit(100))
+    form.image_id.choices = [(0, "No image")] + [
+        (m.id, m.original_name or m.filename) for m in images
+    ]
+
+
+def _form_for(post: Post | None) -> PostForm:
+    """Return the post form, filled from the request if posted, else from the post."""
+    if post is None or request.method == "POST":
+        form = PostForm()
+    else:
+        zone = load_settings().zone
+        scheduled = post.is_scheduled()
+        form = PostForm(
+            obj=post,
+            body=post.body_source,
+            excerpt=post.excerpt if post.custom_excerpt else "",
+            category=post.category_id,
+            tags=", ".join(t.name for t in post.tags),
+            image_id=post.image_id or 0,
+            status="schedule"
+            if scheduled
+            else ("publish" if post.status == "published" else "draft"),
+            publish_at=to_local(post.published_at, zone).replace(tzinfo=None)
+            if scheduled
+            else None,
+            version=str(post.version),
+        )
+    _fill_choices(form)
+    return form
+
+
+def _input(form: PostForm, image_id: int | None) -> editing.PostInput:
+    return editing.PostInput(
+        title=form.title.data,
+        body=form.body.data or "",
+        body_format=form.body_format.data,
+        slug=form.slug.data or "",
+        excerpt=form.excerpt.data or "",
+        category_id=form.category.data,
+        tags=form.tags.data or "",
+        image_id=image_id,
+        image_alt=form.image_alt.data or "",
+        status=form.status.data,
+        publish_at=form.publish_at.data,
+    )
+
+
+def _render_form(form: PostForm, post: Post | None, message: str = "", status: int = 200):
+    return render_template(
+        "editor/post_form.html",
+        form=form,
+        post=post,
+        message=message,
+        signed_out=not current_user.is_authenticated,
+        zone=load_settings().timezone,
+    ), status
+
+
+def _reauthenticate() -> bool:
+    """Sign the editor back in from the fields shown when their session had ended."""
+    user = accounts.authenticate(
+        request.form.get("reauth_username", ""), request.form.get("reauth_password", "")
+    )
+    if user is None:
+        return False
+    start_session(user)
+    return True
+
+
+def _chosen_image(form: PostForm) -> int | None:
+    """Return the featured image's id: a new upload, or one chosen from the library."""
+    upload = form.image.data
+    if upload and getattr(upload, "filename", ""):
+        try:
+            return media.save_upload(upload).id
+        except media.UploadError as error:
+            form.image.errors = [str(error)]
+            return None
+    return form.image_id.data or None
+
+
+def _post_form(post: Post | None):
+    form = _form_for(post)
+    if request.method == "GET":
+        return _render_form(form, post)
+    if not current_user.is_authenticated and not _reauthenticate():
+        message = (
+            "You were signed out, so nothing was saved. Your text is kept below: "
+            "sign in here and press Save again."
+        )
+        if request.form.get("reauth_password"):
+            message = "That username and password do not match. Your text is kept below."
+        return _render_form(form, post, message, 401)
+    if not form.validate():
+        return _render_form(form, post, "Please correct the fields marked below.", 422)
+    image_id = _chosen_image(form)
+    if form.image.errors:
+        return _render_form(form, post, "The image was not saved; see below.", 422)
+    if image_id and not (form.image_alt.data or "").strip():
+        form.image_alt.errors = ["Describe the image for readers who cannot see it."]
+        return _render_form(form, post, "Please correct the fields marked below.", 422)
+    if post is not None and int(form.version.data) != post.version:
+        return _conflict(form, post)
+    user = db.session.get(User, current_user.id)
+    saved = editing.save_post(post, _input(form, image_id), user, load_settings().zone)
+    db.session.commit()
+    flash(_saved_message(saved))
+    return redirect(url_for(".edit", post_id=saved.id))
+
+
+def _saved_message(post: Post) -> str:
+    if post.status == "draft":
+        return "Draft saved."
+    if post.is_scheduled():
+        return "Post scheduled."
+    return "Post published."
+
+
+def _conflict(form: PostForm, post: Post):
+    """Show both versions when the post changed since this form was opened."""
+    form.version.data = str(post.version)
+    diff = list(
+        difflib.unified_diff(
+            post.body_source.splitlines(),
+            (form.body.data or "").splitlines(),
+            "saved version",
+            "your version",
+            lineterm="",
+        )
+    )
+    return render_template("editor/conflict.html", form=form, post=post, diff=diff), 409
+
+
+@bp.route("/posts/new", methods=["GET", "POST"])
+def new():
+    """Write a new post."""
+    return _post_form(None)
+
+
+@bp.route("/posts/<int:post_id>", methods=["GET", "POST"])
+def edit(post_id: int):
+    """Edit a post; saving keeps the previous version as a revision."""
+    return _post_form(_post_or_404(post_id))
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(error):
+    """Keep the text of a post form whose token expired; refuse any other request."""
+    if request.endpoint in ("editor.posts.new", "editor.posts.edit"):
+        post = _post_or_404(request.view_args["post_id"]) if request.view_args else None
+        form = _form_for(post)
+        message = (
+            "This form had expired, so nothing was saved. Your text is kept below: "
+            "press Save again."
+        )
+        return _render_form(form, post, message, 400)
+    return render_template("errors/error.html", error=error), 400
+
+
+def _preview_response(post: Post):
+    return render_template(
+        "public/post.html", post=post, older=None, newer=None, related=[], preview=True
+    )
+
+
+@bp.post("/preview")
+def preview():
+    """Show the form's unsaved post exactly as readers would see it."""
+    form = _form_for(None)
+    form.validate()
+    post_id = request.form.get("post_id", 0, type=int)
+    original = _post_or_404(post_id) if post_id else None
+    data = _input(form, form.image_id.data or None)
+    post = Post(
+        id=original.id if original else None,
+        title=data.title or "Untitled",
+        slug=original.slug if original else "preview",
+        status="draft",
+        version=0,
+        published_at=(original.published_at if original else None) or utcnow(),
+    )
+    with db.session.no_autoflush:
+        editing.fill_post(post, data, load_settings().zone, _preview_tags(data.tags))
+        post.author = db.session.get(User, current_user.id)
+        post.category = db.session.get(Category, data.category_id) if data.category_id else None
+        post.image = db.session.get(Media, data.image_id) if data.image_id else None
+    if post.category is None:
+        post.category = Category(name="Uncategorized", slug="uncategorized")
+    # The post was never added to the session: the preview saves nothing.
+    return _preview_response(post)
+
+
+def _preview_tags(text: str) -> list[Tag]:
+    """Return unsaved tags for a preview: nothing may be created by looking."""
+    return [Tag(name=name, slug=slugify(name)) for name in editing.parse_tag_names(text)]
+
+
+@bp.get("/posts/<int:post_id>/preview")
+def preview_saved(post_id: int):
+    """Show a saved post (draft, scheduled or published) as readers would see it."""
+    return _preview_response(_post_or_404(post_id))
+
+
+@bp.get("/posts/<int:post_id>/revisions")
+def revisions(post_id: int):
+    """List the earlier versions of a post."""
+    post = _post_or_404(post_id)
+    items = db.session.scalars(
+        select(Revision).where(Revision.post_id == post.id).order_by(Revision.id.desc())
+    ).all()
+    return render_template("editor/revisions.html", post=post, revisions=items, form=EmptyForm())
+
+
+def _revision_or_404(post: Post, revision_id: int) -> Revision:
+    return db.one_or_404(
+        select(Revision).where(Revision.id == revision_id, Revision.post_id == post.id)
+    )
+
+
+@bp.get("/posts/<int:post_id>/revisions/<int:revision_id>")
+def revision(post_id: int, revision_id: int):
+    """Show what changed between an earlier version and the current one."""
+    post = _post_or_404(post_id)
+    old = _revision_or_404(post, revision_id)
+    diff = list(
+        difflib.unified_diff(
+            [f"# {old.title}", ""] + old.body_source.splitlines(),
+            [f"# {post.title}", ""] + post.body_source.splitlines(),
+            f"version {old.version}",
+            "current version",
+            lineterm="",
+        )
+    )
+    return render_template(
+        "editor/revision.html", post=post, revision=old, diff=diff, form=EmptyForm()
+    )
+
+
+@bp.post("/posts/<int:post_id>/revisions/<int:revision_id>/restore")
+def restore_revision(post_id: int, revision_id: int):
+    """Bring back an earlier version; the current text is kept as a revision."""
+    post = _post_or_404(post_id)
+    old = _revision_or_404(post, revision_id)
+    if EmptyForm().validate_on_submit():
+        editing.restore_revision(post, old)
+        db.session.commit()
+        flash(f"Version {old.version} restored. The text it replaced is kept as a revision.")
+    return redirect(url_for(".edit", post_id=post.id))
+
+
+@bp.route("/posts/<int:post_id>/trash", methods=["GET", "POST"])
+def trash(post_id: int):
+    """Ask, then move a post to the trash, from where it can be restored."""
+    post = _post_or_404(post_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        editing.move_to_trash(post)
+        db.session.commit()
+        flash(f"“{post.title}” moved to the trash.")
+        return redirect(url_for(".dashboard"))
+    return render_template("editor/confirm_trash.html", post=post, form=form)
+
+
+@bp.post("/posts/<int:post_id>/untrash")
+def untrash(post_id: int):
+    """Bring a post back from the trash as a draft."""
+    post = _post_or_404(post_id)
+    if post.status == "trash" and EmptyForm().validate_on_submit():
+        editing.restore_from_trash(post)
+        db.session.commit()
+        flash(f"“{post.title}” restored as a draft.")
+    return redirect(url_for(".edit", post_id=post.id))
+
+
+@bp.route("/posts/<int:post_id>/delete", methods=["GET", "POST"])
+def delete(post_id: int):
+    """Ask, then delete a trashed post for good, with its revisions."""
+    post = _post_or_404(post_id)
+    if post.status != "trash":
+        abort(409, description="Only a post in the trash can be deleted for good.")
+    form = EmptyForm()
+    if form.validate_on_submit():
+        db.session.delete(post)
+        db.session.commit()
+        flash("Post deleted for good.")
+        return redirect(url_for(".dashboard", status="trash"))
+    return render_template("editor/confirm_delete.html", post=post, form=form)
