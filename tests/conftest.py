@@ -8,11 +8,12 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import event, select, text
 
-from blog import create_app
+from blog import accounts, create_app
 from blog.extensions import db
 from blog.models import Category, Post, Tag, User, utcnow
 from blog.render import derive_excerpt, render_body, word_count
 from blog.slugs import slugify
+from tests.helpers import PASSWORD, Auth
 
 
 @pytest.fixture(scope="session")
@@ -146,3 +147,26 @@ def count_queries(app):
         return result, statements
 
     return run
+
+
+@pytest.fixture
+def editor(app):
+    """The editor's account, with a password; returns its username."""
+    with app.app_context():
+        user = accounts.ensure_editor_account()
+        accounts.set_password(user, PASSWORD)
+        db.session.commit()
+        return user.username
+
+
+@pytest.fixture
+def auth(client, editor):
+    return Auth(client)
+
+
+@pytest.fixture
+def signed_in(client, auth):
+    """A test client with the editor signed in."""
+    response = auth.sign_in()
+    assert response.status_code == 302, response.text
+    return client

@@ -3,6 +3,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    SelectChoice,
     DateTimeLocalField,
     HiddenField,
     RadioField,
@@ -30,7 +31,7 @@ class PostForm(FlaskForm):
     )
     body_format = RadioField(
         "Format",
-        choices=[("markdown", "Markdown"), ("html", "HTML")],
+        choices=[SelectChoice("markdown", "Markdown"), SelectChoice("html", "HTML")],
         default="markdown",
         validators=[DataRequired()],
     )
@@ -57,7 +58,11 @@ class PostForm(FlaskForm):
     )
     status = RadioField(
         "Status",
-        choices=[("draft", "Draft"), ("publish", "Publish now"), ("schedule", "Schedule")],
+        choices=[
+            SelectChoice("draft", "Draft"),
+            SelectChoice("publish", "Publish now"),
+            SelectChoice("schedule", "Schedule"),
+        ],
         default="draft",
     )
     publish_at = DateTimeLocalField(
@@ -69,9 +74,14 @@ class PostForm(FlaskForm):
         if field.data not in FORMATS:
             raise ValidationError("Choose Markdown or HTML.")
 
-    def validate_publish_at(self, field):
-        if self.status.data == "schedule" and field.data is None:
-            raise ValidationError("Give the date and time to publish at.")
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Not a validate_publish_at method: Optional() ends the field's chain when it is empty.
+        if self.status.data == "schedule" and self.publish_at.data is None:
+            if not self.publish_at.errors:
+                self.publish_at.errors = ["Give the date and time to publish at."]
+            return False
+        return valid
 
     def validate_version(self, field):
         if not (field.data or "0").isdigit():

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from wtforms import SelectChoice
 from sqlalchemy.orm import joinedload, selectinload
 
 from blog import accounts, editing, media
@@ -76,11 +77,13 @@ def dashboard():
 
 def _fill_choices(form: PostForm) -> None:
     form.category.choices = [
-        (c.id, c.name) for c in db.session.scalars(select(Category).order_by(Category.name))
+        SelectChoice(c.id, c.name)
+        for c in db.session.scalars(select(Category).order_by(Category.name))
     ]
     images = db.session.scalars(select(Media).order_by(Media.id.desc()).limit(100))
-    form.image_id.choices = [(0, "No image")] + [
-        (m.id, m.original_name or m.filename) for m in images
+    signed_in = current_user.is_authenticated
+    form.image_id.choices = [SelectChoice(0, "No image")] + [
+        SelectChoice(m.id, m.original_name if signed_in else f"Image {m.id}") for m in images
     ]
 
 
@@ -127,12 +130,15 @@ def _input(form: PostForm, image_id: int | None) -> editing.PostInput:
 
 
 def _render_form(form: PostForm, post: Post | None, message: str = "", status: int = 200):
+    signed_out = not current_user.is_authenticated
     return render_template(
         "editor/post_form.html",
         form=form,
-        post=post,
+        # Someone signed out sees their own typed text, never what the post holds.
+        post=None if signed_out else post,
+        post_id=post.id if post else None,
         message=message,
-        signed_out=not current_user.is_authenticated,
+        signed_out=signed_out,
         zone=load_settings().timezone,
     ), status
 
@@ -239,6 +245,10 @@ def csrf_error(error):
 
 
 def _preview_response(post: Post):
+    if post.published_at is None:
+        # A draft has no date yet; show today's, without touching the stored post.
+        db.session.expunge(post)
+        post.published_at = utcnow()
     return render_template(
         "public/post.html", post=post, older=None, newer=None, related=[], preview=True
     )

@@ -38,6 +38,10 @@ class LiveSite:
     def __call__(self, path: str) -> str:
         return self.url + path
 
+    def resolve(self, path: str) -> str:
+        """Turn the names "post" and "category" into their paths; leave a path as it is."""
+        return {"post": self.post_path, "category": self.category_path}.get(path, path)
+
 
 class _QuietHandler(WSGIRequestHandler):
     def log_request(self, *args, **kwargs):
@@ -52,7 +56,7 @@ def _make_app(pytestconfig, tmp_path):
         str(Path(__file__).parent.parent / "conftest.py")
     )
     if shared is None:
-        pytest.fail("tests/conftest.py was not loaded; run pytest from the repository root")
+        pytest.fail("pytest did not load tests/conftest.py, whose make_app the live server needs")
     return shared.make_app(tmp_path)
 
 

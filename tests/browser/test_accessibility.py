@@ -33,9 +33,7 @@ def describe(violations):
 @pytest.mark.parametrize("name", PAGES)
 def test_no_serious_accessibility_violations(open_page, live_site, axe, name, scheme):
     page = open_page(color_scheme=scheme)
-    path = {"post": live_site.post_path, "category": live_site.category_path}.get(
-        PAGES[name], PAGES[name]
-    )
+    path = live_site.resolve(PAGES[name])
     response = page.goto(live_site(path))
     assert response.status == (404 if name == "not-found" else 200)
     violations = axe.run(page).response["violations"]

@@ -9,10 +9,6 @@ pytestmark = pytest.mark.browser
 PAGES = ["/", "post", "category", "/archive/"]
 
 
-def path_of(live_site, name):
-    return {"post": live_site.post_path, "category": live_site.category_path}.get(name, name)
-
-
 def luminance(css_color: str) -> float:
     """Return the WCAG relative luminance of an rgb()/rgba() computed color."""
     r, g, b = (int(c) / 255 for c in re.findall(r"\d+", css_color)[:3])
@@ -27,7 +23,7 @@ def luminance(css_color: str) -> float:
 @pytest.mark.parametrize("name", PAGES)
 def test_no_horizontal_scroll(open_page, live_site, name, width):
     page = open_page(width=width)
-    page.goto(live_site(path_of(live_site, name)))
+    page.goto(live_site(live_site.resolve(name)))
     scroll_width, inner_width = page.evaluate(
         "[document.documentElement.scrollWidth, window.innerWidth]"
     )
