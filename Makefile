@@ -21,7 +21,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 ## Install, prepare instance/ (schema, secret key, welcome post) and start the site.
 run: $(VENV)/.installed
-	$(FLASK) setup
+	$(FLASK) setup --url http://127.0.0.1:$(PORT)
 	BLOG_TEMPLATES_AUTO_RELOAD=true $(FLASK) run --host 127.0.0.1 --port $(PORT) --reload
 
 ## Install the test dependencies and run the whole suite, browser tests included.
