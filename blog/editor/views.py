@@ -6,8 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
-from wtforms import SelectChoice
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms import SelectChoice
 
 from blog import accounts, editing, media
 from blog.auth.views import start_session
