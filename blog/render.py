@@ -37,8 +37,15 @@ def word_count(clean: str) -> int:
     return len(_WORDS.findall(plain_text(clean)))
 
 
+_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+
+
 def derive_excerpt(clean: str, words: int = 40) -> str:
-    """Return the first words of a body as plain text, for a post whose excerpt is blank."""
-    parts = plain_text(clean).split(" ")
+    """Return the first words of a body's paragraphs, for a post whose excerpt is blank.
+
+    Paragraphs only: a heading run into the next sentence reads as nonsense.
+    """
+    paragraphs = _PARAGRAPH.findall(clean)
+    parts = plain_text(" ".join(paragraphs) if paragraphs else clean).split(" ")
     text = " ".join(parts[:words])
     return text + "…" if len(parts) > words else text
