@@ -117,6 +117,9 @@ class Post(db.Model):
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
     image_id: Mapped[int | None] = mapped_column(ForeignKey("media.id", ondelete="SET NULL"))
     image_alt: Mapped[str] = mapped_column(String(300), default="")
+    # Optional overrides for search engines and link previews; blank means title / excerpt.
+    seo_title: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    seo_description: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     author: Mapped[User] = relationship(lazy="raise")
     category: Mapped[Category] = relationship(lazy="raise")
