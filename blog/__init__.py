@@ -39,6 +39,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 def configure(app: Flask, test_config: dict | None) -> None:
     app.config.from_mapping(
         DATABASE_URL=f"sqlite:///{Path(app.instance_path) / 'blog.sqlite'}",
+        # The public root (https://news.example) for absolute URLs in feeds, sitemaps and
+        # metadata; blank means the request's own host.
+        BASE_URL="",
         SITE_TITLE="My Blog",
         SITE_TAGLINE="News and stories",
         TIMEZONE="UTC",
