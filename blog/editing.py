@@ -28,6 +28,8 @@ class PostInput:
     image_alt: str = ""
     status: str = "draft"  # draft | publish | schedule
     publish_at: datetime | None = None  # naive, in the site's time zone
+    seo_title: str = ""
+    seo_description: str = ""
 
 
 def parse_tag_names(text: str) -> list[str]:
@@ -83,6 +85,8 @@ def fill_post(post: Post, data: PostInput, zone: ZoneInfo, tags: list[Tag]) -> N
     post.tags = tags
     post.image_id = data.image_id
     post.image_alt = data.image_alt.strip() if data.image_id else ""
+    post.seo_title = data.seo_title.strip()
+    post.seo_description = data.seo_description.strip()
     now = utcnow()
     if data.status == "draft":
         post.status = "draft"

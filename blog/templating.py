@@ -9,6 +9,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from blog.dates import to_local
 from blog.extensions import db
 from blog.media import srcset
+from blog.seo import canonical_url, post_json_ld, utc_iso
+from blog.urls import absolute_url
 from blog.posts import nav_categories
 from blog.settings import fallback_settings, load_settings
 
@@ -65,5 +67,9 @@ def register(app: Flask) -> None:
     app.add_template_global(page_url)
     app.add_template_global(editor_nav)
     app.add_template_global(media_srcset)
+    app.add_template_global(canonical_url)
+    app.add_template_global(absolute_url)
+    app.add_template_global(post_json_ld)
+    app.add_template_filter(utc_iso)
     app.add_template_filter(local_date)
     app.add_template_filter(iso_date)

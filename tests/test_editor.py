@@ -359,3 +359,17 @@ def test_dashboard_filters_and_counts(app, client, write, category_id):
     assert "Published dogs" in search and "Draft about cats" not in search
     assert "Published dogs" in client.get(f"/editor/?category={category_id}").text
     assert "Published dogs" not in client.get("/editor/?category=999").text
+
+
+def test_seo_overrides_from_the_post_form(app, client, write):
+    write(
+        title="Headline",
+        status="publish",
+        seo_title="Short SEO title",
+        seo_description="What search engines show.",
+    )
+    page = client.get("/posts/headline").text
+    assert "<title>Short SEO title · My Blog</title>" in page
+    assert '<meta name="description" content="What search engines show.">' in page
+    form = client.get("/editor/posts/1").text
+    assert 'value="Short SEO title"' in form and '<details class="seo" open>' in form

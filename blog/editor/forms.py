@@ -68,6 +68,16 @@ class PostForm(FlaskForm):
     publish_at = DateTimeLocalField(
         "Publish at", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], validators=[Optional()]
     )
+    seo_title = StringField(
+        "Title for search engines",
+        validators=[Length(max=300)],
+        description="Shown in search results and link previews. Left blank: the title.",
+    )
+    seo_description = TextAreaField(
+        "Description for search engines",
+        validators=[Length(max=500)],
+        description="Left blank: the excerpt.",
+    )
     version = HiddenField(default="0")
 
     def validate_body_format(self, field):

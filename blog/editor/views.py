@@ -126,6 +126,8 @@ def _input(form: PostForm, image_id: int | None) -> editing.PostInput:
         image_alt=form.image_alt.data or "",
         status=form.status.data,
         publish_at=form.publish_at.data,
+        seo_title=form.seo_title.data or "",
+        seo_description=form.seo_description.data or "",
     )
 
 
@@ -269,6 +271,7 @@ def preview():
         status="draft",
         version=0,
         published_at=(original.published_at if original else None) or utcnow(),
+        updated_at=utcnow(),
     )
     with db.session.no_autoflush:
         editing.fill_post(post, data, load_settings().zone, _preview_tags(data.tags))
