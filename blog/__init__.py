@@ -4,11 +4,11 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from blog import accounts, cli, errors, templating
+from blog import accounts, cli, errors, security, templating
 from blog.auth.views import bp as auth_bp
 from blog.auth.views import register_session_rules
 from blog.editor import bp as editor_bp
@@ -53,6 +53,12 @@ def configure(app: Flask, test_config: dict | None) -> None:
         PERMANENT_SESSION_LIFETIME=120 * 60,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Set BLOG_SESSION_COOKIE_SECURE=true when the site is served over HTTPS, and
+        # BLOG_TRUSTED_PROXIES=1 behind one reverse proxy (nginx) that sets X-Forwarded-*.
+        SESSION_COOKIE_SECURE=False,
+        TRUSTED_PROXIES=0,
+        # BLOG_TRUSTED_HOSTS='["news.example"]' refuses requests for any other Host.
+        TRUSTED_HOSTS=None,
         # A form token lives as long as the longest session, so a long writing spell keeps it.
         WTF_CSRF_TIME_LIMIT=12 * 3600,
         # Bodies up to 2 MB are checked by the form (the text comes back with the error);
@@ -101,6 +107,21 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+@event.listens_for(Engine, "begin")
+def _sqlite_write_lock_first(connection) -> None:
+    """Let a request that may write (POST ...) hold SQLite's write lock from its first query.
+
+    The driver otherwise begins a transaction only at the first INSERT or UPDATE, after the
+    view has read: two tabs saving one post both pass the version check, and the second
+    silently overwrites the first (or fails with a 500). BEGIN IMMEDIATE makes the check and
+    the save one step; other writers wait for busy_timeout, readers never wait under WAL.
+    """
+    if connection.dialect.name != "sqlite" or not has_request_context():
+        return
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -120,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     errors.register(app)
+    security.register(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -1,15 +1,18 @@
-"""Terminal commands: flask --app app setup | demo | set-password."""
+"""Terminal commands: flask --app app setup | demo | set-password | backup | restore."""
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
 from flask_migrate import upgrade
 
-from blog import accounts
+from blog import accounts, backup, throttle
 from blog.demo import create_demo_posts
 from blog.extensions import db
 from blog.firstrun import ensure_welcome_content
+from blog.media import readable_size
+from blog.search import rebuild_search_index
 
 
 def prepare_database() -> None:
@@ -63,6 +66,7 @@ def register(app: Flask) -> None:
             accounts.set_password(user, password)
         except accounts.PasswordError as error:
             raise click.ClickException(str(error)) from None
+        throttle.forget_failures(user.username)
         db.session.commit()
         click.echo(f"Password set for {user.username}. Sign in at /auth/sign-in.")
 
@@ -76,3 +80,49 @@ def register(app: Flask) -> None:
             create_demo_posts(count, seed=seed, progress=bar.update)
         db.session.commit()
         click.echo(f"Added {count} demo posts.")
+
+    @app.cli.command("search-rebuild")
+    def search_rebuild_command() -> None:
+        """Rebuild the search index from the posts (after anything that bypassed it)."""
+        prepare_database()
+        count = rebuild_search_index()
+        db.session.commit()
+        click.echo(f"Search index rebuilt: {count} published posts.")
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(path: Path) -> None:
+        """Write the database and every upload to PATH (a .tar.gz), safely while the site runs."""
+        try:
+            database = backup.sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path)
+            manifest = backup.create_backup(path, database, app.config["MEDIA_FOLDER"])
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(
+            f"Backed up {backup.summary(manifest)} to {path} "
+            f"({readable_size(path.stat().st_size)}, schema {manifest['schema_revision']})."
+        )
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--force", is_flag=True, help="Replace a site that already has content.")
+    def restore_command(path: Path, force: bool) -> None:
+        """Replace the database and uploads with the backup at PATH, checked whole first."""
+        click.echo(f"Checking {path} ...")
+        try:
+            manifest = backup.restore_backup(
+                path,
+                backup.sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path),
+                app.config["MEDIA_FOLDER"],
+                force=force,
+                known_revisions=backup.schema_revisions(app.extensions["migrate"].directory),
+            )
+        except backup.SiteHasContent as error:
+            raise click.ClickException(f"{error} Run again with --force to do so.") from None
+        except backup.BackupError as error:
+            raise click.ClickException(f"{error} Nothing was changed.") from None
+        # An older backup comes up to the current schema.
+        prepare_database()
+        click.echo(
+            f"Restored {backup.summary(manifest)} from the backup made {manifest['created_at']}."
+        )

@@ -9,7 +9,8 @@ from sqlalchemy import func, insert, select
 from blog.accounts import ensure_editor_account
 from blog.extensions import db
 from blog.models import Category, Post, Tag, User, post_tags, utcnow
-from blog.render import derive_excerpt, render_body, word_count
+from blog.render import derive_excerpt, render_body, search_text, word_count
+from blog.search import optimize_search_index
 from blog.slugs import slugify
 
 CATEGORIES = {
@@ -155,7 +156,7 @@ def create_demo_posts(
     for _ in range(min(count, 60)):
         source = _body(rng)
         html = render_body(source, "markdown")
-        bodies.append((source, html, derive_excerpt(html), word_count(html)))
+        bodies.append((source, html, search_text(html), derive_excerpt(html), word_count(html)))
     start = (db.session.scalar(select(func.max(Post.id))) or 0) + 1
     now = utcnow()
     span = timedelta(days=365 * years).total_seconds()
@@ -164,7 +165,7 @@ def create_demo_posts(
         rows, links = [], []
         for n in range(start + offset, start + min(offset + batch_size, count)):
             title = f"{rng.choice(SUBJECTS)} {rng.choice(ACTIONS)} {rng.choice(OBJECTS)}"
-            source, html, excerpt, words = rng.choice(bodies)
+            source, html, text, excerpt, words = rng.choice(bodies)
             published = now - timedelta(seconds=rng.random() * span)
             status = "draft" if rng.random() < 0.02 else "published"
             rows.append(
@@ -175,6 +176,7 @@ def create_demo_posts(
                     body_format="markdown",
                     body_source=source,
                     body_html=html,
+                    search_text=text,
                     excerpt=excerpt,
                     word_count=words,
                     status=status,
@@ -191,4 +193,6 @@ def create_demo_posts(
         db.session.execute(insert(post_tags), links)
         if progress:
             progress(len(rows))
+    # The triggers indexed each post as it came; one merge makes the index quick to read.
+    optimize_search_index()
     return count

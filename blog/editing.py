@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from blog.dates import to_utc
 from blog.extensions import db
 from blog.models import Post, Revision, Tag, User, utcnow
-from blog.render import derive_excerpt, render_body, word_count
+from blog.render import derive_excerpt, render_body, search_text, word_count
 from blog.slugs import slugify, unique_slug
 
 
@@ -46,10 +46,16 @@ def parse_tag_names(text: str) -> list[str]:
 def tags_named(names: list[str]) -> list[Tag]:
     """Return the tags with these names, creating the ones that do not exist yet."""
     slugs = {slugify(name): name for name in names}
-    existing = {t.slug: t for t in db.session.scalars(select(Tag).where(Tag.slug.in_(slugs)))}
+    lowered = [name.lower() for name in names]
+    found = db.session.scalars(
+        select(Tag).where(Tag.slug.in_(slugs) | func.lower(Tag.name).in_(lowered))
+    ).all()
+    # A tag is found by its name first (its slug may have been set by hand), then its slug.
+    by_name = {t.name.lower(): t for t in found}
+    by_slug = {t.slug: t for t in found}
     tags = []
     for slug, name in slugs.items():
-        tag = existing.get(slug)
+        tag = by_name.get(name.lower()) or by_slug.get(slug)
         if tag is None:
             tag = Tag(name=name, slug=slug)
             db.session.add(tag)
@@ -78,6 +84,7 @@ def fill_post(post: Post, data: PostInput, zone: ZoneInfo, tags: list[Tag]) -> N
     post.body_format = data.body_format
     post.body_source = data.body
     post.body_html = render_body(data.body, data.body_format)
+    post.search_text = search_text(post.body_html)
     post.word_count = word_count(post.body_html)
     post.custom_excerpt = bool(data.excerpt.strip())
     post.excerpt = data.excerpt.strip() or derive_excerpt(post.body_html)
@@ -135,6 +142,7 @@ def restore_revision(post: Post, revision: Revision) -> None:
     post.body_format = revision.body_format
     post.body_source = revision.body_source
     post.body_html = render_body(revision.body_source, revision.body_format)
+    post.search_text = search_text(post.body_html)
     post.word_count = word_count(post.body_html)
     post.custom_excerpt = bool(revision.excerpt)
     post.excerpt = revision.excerpt or derive_excerpt(post.body_html)

@@ -7,11 +7,16 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blog.extensions import db
+from blog.render import search_text
 
 
 def utcnow() -> datetime:
     """Naive UTC: every timestamp is stored in UTC, shown in the site's time zone."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _search_text_default(context) -> str:
+    return search_text(context.get_current_parameters().get("body_html") or "")
 
 
 post_tags = Table(
@@ -51,6 +56,22 @@ class SignInToken(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class SignInAttempt(db.Model):
+    """One sign-in attempt, kept in the database so that throttling holds across processes."""
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (
+        Index("ix_sign_in_attempts_username_at", "username", "at"),
+        Index("ix_sign_in_attempts_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Category(db.Model):
@@ -101,6 +122,11 @@ class Post(db.Model):
     body_format: Mapped[str] = mapped_column(String(16), default="markdown")
     body_source: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
+    # The body's words for the search index (blog/search.py), set wherever body_html is;
+    # an insert that leaves it out gets it from body_html. Deferred: no page shows it.
+    search_text: Mapped[str] = mapped_column(
+        Text, default=_search_text_default, server_default="", deferred=True
+    )
     excerpt: Mapped[str] = mapped_column(Text, default="")
     # False when the excerpt was derived from the body, so that it follows the body's edits.
     custom_excerpt: Mapped[bool] = mapped_column(default=False)

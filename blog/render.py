@@ -37,6 +37,19 @@ def word_count(clean: str) -> int:
     return len(_WORDS.findall(plain_text(clean)))
 
 
+# Block-level tags separate words even when the HTML has no whitespace between them.
+_BLOCK_BOUNDARY = re.compile(
+    r"<(?=/?(?:p|h[1-6]|li|ul|ol|dl|dt|dd|blockquote|pre|div|br|hr|tr|td|th|table|caption"
+    r"|figure|figcaption|details|summary)\b)",
+    re.IGNORECASE,
+)
+
+
+def search_text(clean: str) -> str:
+    """Return the words of clean HTML for the search index: plain text, blocks kept apart."""
+    return plain_text(_BLOCK_BOUNDARY.sub(" <", clean))
+
+
 _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 
 

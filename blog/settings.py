@@ -1,7 +1,7 @@
 """Site settings the editor can change, stored in the database over the config defaults."""
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, g
 from sqlalchemy import select
@@ -26,14 +26,33 @@ def load_settings() -> SiteSettings:
     """Return the site settings for this request, read once (one query) and kept in g."""
     if "site_settings" not in g:
         stored = dict(db.session.execute(select(Setting.key, Setting.value)).all())
-        config = current_app.config
+        defaults = fallback_settings()
         g.site_settings = SiteSettings(
-            title=stored.get("title", config["SITE_TITLE"]),
-            tagline=stored.get("tagline", config["SITE_TAGLINE"]),
-            timezone=stored.get("timezone", config["TIMEZONE"]),
-            posts_per_page=int(stored.get("posts_per_page", config["POSTS_PER_PAGE"])),
+            title=stored.get("title", defaults.title),
+            tagline=stored.get("tagline", defaults.tagline),
+            timezone=_valid_zone(stored.get("timezone"), defaults.timezone),
+            posts_per_page=_valid_page_size(stored.get("posts_per_page"), defaults.posts_per_page),
         )
     return g.site_settings
+
+
+def _valid_zone(value: str | None, default: str) -> str:
+    """Return value if it names a time zone: a bad stored value must not break every page."""
+    if value:
+        try:
+            ZoneInfo(value)
+            return value
+        except (ValueError, OSError, ZoneInfoNotFoundError):
+            pass
+    return default
+
+
+def _valid_page_size(value: str | None, default: int) -> int:
+    try:
+        number = int(value) if value is not None else default
+    except ValueError:
+        return default
+    return number if 1 <= number <= 50 else default
 
 
 def fallback_settings() -> SiteSettings:
@@ -45,3 +64,24 @@ def fallback_settings() -> SiteSettings:
         config["TIMEZONE"],
         int(config["POSTS_PER_PAGE"]),
     )
+
+
+def save_settings(settings: SiteSettings) -> None:
+    """Store the site settings in the session (the caller commits), over the config defaults.
+
+    Every page reads these, so a value that would break them is refused here too.
+    """
+    try:
+        settings.zone  # noqa: B018 - resolving the zone is the check
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"Unknown time zone {settings.timezone!r}.") from error
+    if not 1 <= settings.posts_per_page <= 50:
+        raise ValueError("Posts per page must be from 1 to 50.")
+    for key, value in (
+        ("title", settings.title),
+        ("tagline", settings.tagline),
+        ("timezone", settings.timezone),
+        ("posts_per_page", str(settings.posts_per_page)),
+    ):
+        db.session.merge(Setting(key=key, value=value))
+    g.pop("site_settings", None)

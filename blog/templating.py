@@ -9,10 +9,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from blog.dates import to_local
 from blog.extensions import db
 from blog.media import srcset
-from blog.seo import canonical_url, post_json_ld, utc_iso
-from blog.urls import absolute_url
 from blog.posts import nav_categories
+from blog.seo import canonical_url, post_json_ld, utc_iso
 from blog.settings import fallback_settings, load_settings
+from blog.urls import absolute_url
 
 
 def site_context() -> dict:

@@ -73,7 +73,8 @@ def test_unknown_user_and_account_without_password_cannot_sign_in(app, client, a
     with app.app_context():
         db.session.add(User(username="byline", display_name="A byline"))
         db.session.commit()
-    assert auth.sign_in(username="byline", password="").status_code == 401
+    assert auth.sign_in(username="byline", password="").status_code == 422
+    assert auth.sign_in(username="byline", password="anything at all").status_code == 401
 
 
 def test_sign_in_renews_the_session(client, auth):

@@ -373,3 +373,25 @@ def test_seo_overrides_from_the_post_form(app, client, write):
     assert '<meta name="description" content="What search engines show.">' in page
     form = client.get("/editor/posts/1").text
     assert 'value="Short SEO title"' in form and '<details class="seo" open>' in form
+
+
+def test_saving_an_unchanged_post_keeps_it_as_it_was(app, signed_in, write, category_id):
+    write(title="Keep me", tags="Alpha, Beta", status="publish", body="Body.")
+    form = signed_in.get("/editor/posts/1").text
+    assert 'value="Alpha, Beta"' in form
+    assert re.search(
+        r'<input checked id="status-1" name="status" type="radio" value="publish">', form
+    )
+    assert re.search(rf'<option selected value="{category_id}">', form)
+    assert (
+        'name="excerpt"' in form and ">Body.</textarea>" not in form.split('name="excerpt"')[1][:80]
+    )
+
+
+def test_typed_tags_find_existing_ones_by_name_whatever_their_slug(app, write):
+    with app.app_context():
+        db.session.add(Tag(name="Space", slug="cosmos"))
+        db.session.commit()
+    write(title="Orbit", tags="space, New One")
+    with app.app_context():
+        assert sorted(db.session.scalars(select(Tag.slug))) == ["cosmos", "new-one"]

@@ -228,3 +228,25 @@ def test_query_count_does_not_grow_with_posts(app, client, content, count_querie
         response, statements = count_queries(lambda url=url: client.get(url))
         assert response.status_code == 200, url
         assert len(statements) <= limit, (url, statements)
+
+
+def test_bad_stored_settings_fall_back_instead_of_breaking_pages(app, client, content):
+    content.post("Still readable")
+    with app.app_context():
+        db.session.add_all(
+            [
+                Setting(key="timezone", value="Mars/Olympus"),
+                Setting(key="posts_per_page", value="0"),
+            ]
+        )
+        db.session.commit()
+    response = client.get("/")
+    assert response.status_code == 200 and "Still readable" in response.text
+
+
+def test_author_bio_keeps_its_paragraphs(app, client, content):
+    content.author("lukas", "Lukas Brandt", bio="First paragraph.\r\n\r\nSecond <b>one</b>.")
+    content.post(author="lukas")
+    page = client.get("/author/lukas").text
+    assert '<p class="description">First paragraph.</p>' in page
+    assert '<p class="description">Second &lt;b&gt;one&lt;/b&gt;.</p>' in page

@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from blog import accounts
+from blog import accounts, throttle
 from blog.auth.forms import NewPasswordForm, SignInForm
 from blog.extensions import db
 from blog.models import User, utcnow
@@ -64,20 +64,55 @@ def session_expired() -> bool:
     return False
 
 
+def attempt_sign_in(username: str, password: str) -> tuple[User | None, int]:
+    """Check credentials under the throttle; return the user, or None and the seconds to wait.
+
+    Every attempt is recorded and committed at once: a failure must count even though the
+    request that made it changes nothing else.
+    """
+    address = request.remote_addr or "unknown"
+    wait = throttle.retry_after(username, address)
+    if wait:
+        current_app.logger.warning("sign-in throttled for %r from %s", username, address)
+        return None, wait
+    user = accounts.authenticate(username, password)
+    throttle.record_attempt(username, address, succeeded=user is not None)
+    db.session.commit()
+    if user is None:
+        current_app.logger.warning("sign-in failed for %r from %s", username, address)
+    else:
+        current_app.logger.info("sign-in succeeded for %r from %s", username, address)
+    return user, 0
+
+
+def throttled_message(wait: int) -> str:
+    minutes = max(1, round(wait / 60))
+    return f"Too many failed sign-ins. Try again in about {minutes} minute{'s' * (minutes > 1)}."
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     """Ask for the editor's username and password."""
     form = SignInForm(next=request.args.get("next", ""))
+    status = 200
     if form.validate_on_submit():
-        user = accounts.authenticate(form.username.data, form.password.data)
+        user, wait = attempt_sign_in(form.username.data, form.password.data)
         if user is not None:
             start_session(user)
             db.session.commit()
-            current_app.logger.info("sign-in succeeded for %r", user.username)
             return redirect(safe_next(form.next.data))
-        current_app.logger.warning("sign-in failed for %r", form.username.data)
-        form.password.errors.append("That username and password do not match.")
-    return render_template("auth/sign_in.html", form=form), 200 if not form.errors else 401
+        if wait:
+            form.password.errors.append(throttled_message(wait))
+            status = 429
+        else:
+            form.password.errors.append("That username and password do not match.")
+            status = 401
+    elif form.errors:
+        status = 422
+    response = current_app.make_response((render_template("auth/sign_in.html", form=form), status))
+    if status == 429:
+        response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @bp.post("/sign-out")

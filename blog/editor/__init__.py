@@ -3,10 +3,14 @@
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
-from blog.editor import views
+from blog.editor import media as media_views
+from blog.editor import site, taxonomy, views
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 bp.register_blueprint(views.bp)
+bp.register_blueprint(media_views.bp)
+bp.register_blueprint(taxonomy.bp)
+bp.register_blueprint(site.bp)
 
 # POSTs whose view keeps the editor's text when the session has ended, instead of failing.
 KEEPS_TEXT = {"editor.posts.new", "editor.posts.edit"}

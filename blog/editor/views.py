@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
-from blog import accounts, editing, media
-from blog.auth.views import start_session
+from blog import editing, media
+from blog.auth.views import attempt_sign_in, start_session, throttled_message
 from blog.dates import to_local
 from blog.editor.forms import EmptyForm, PostForm
 from blog.extensions import db
@@ -75,12 +75,17 @@ def dashboard():
     )
 
 
-def _fill_choices(form: PostForm) -> None:
+def _fill_choices(form: PostForm, post: Post | None) -> None:
     form.category.choices = [
         SelectChoice(c.id, c.name)
         for c in db.session.scalars(select(Category).order_by(Category.name))
     ]
-    images = db.session.scalars(select(Media).order_by(Media.id.desc()).limit(100))
+    # The newest images, and always the post's own, however old.
+    recent = select(Media.id).order_by(Media.id.desc()).limit(100)
+    keep = Media.id.in_(recent)
+    if post is not None and post.image_id:
+        keep = keep | (Media.id == post.image_id)
+    images = db.session.scalars(select(Media).where(keep).order_by(Media.id.desc()))
     signed_in = current_user.is_authenticated
     form.image_id.choices = [SelectChoice(0, "No image")] + [
         SelectChoice(m.id, m.original_name if signed_in else f"Image {m.id}") for m in images
@@ -94,8 +99,15 @@ def _form_for(post: Post | None) -> PostForm:
     else:
         zone = load_settings().zone
         scheduled = post.is_scheduled()
+        # Every field by name: with obj=post, WTForms would prefer the post's own attributes
+        # (its Tag objects, its raw excerpt) over the values given here.
         form = PostForm(
-            obj=post,
+            title=post.title,
+            slug=post.slug,
+            body_format=post.body_format,
+            image_alt=post.image_alt,
+            seo_title=post.seo_title,
+            seo_description=post.seo_description,
             body=post.body_source,
             excerpt=post.excerpt if post.custom_excerpt else "",
             category=post.category_id,
@@ -109,7 +121,7 @@ def _form_for(post: Post | None) -> PostForm:
             else None,
             version=str(post.version),
         )
-    _fill_choices(form)
+    _fill_choices(form, post)
     return form
 
 
@@ -145,15 +157,15 @@ def _render_form(form: PostForm, post: Post | None, message: str = "", status: i
     ), status
 
 
-def _reauthenticate() -> bool:
+def _reauthenticate() -> tuple[bool, str]:
     """Sign the editor back in from the fields shown when their session had ended."""
-    user = accounts.authenticate(
+    user, wait = attempt_sign_in(
         request.form.get("reauth_username", ""), request.form.get("reauth_password", "")
     )
     if user is None:
-        return False
+        return False, throttled_message(wait) if wait else ""
     start_session(user)
-    return True
+    return True, ""
 
 
 def _chosen_image(form: PostForm) -> int | None:
@@ -172,22 +184,28 @@ def _post_form(post: Post | None):
     form = _form_for(post)
     if request.method == "GET":
         return _render_form(form, post)
-    if not current_user.is_authenticated and not _reauthenticate():
+    if not current_user.is_authenticated:
         message = (
             "You were signed out, so nothing was saved. Your text is kept below: "
             "sign in here and press Save again."
         )
+        signed_in, refusal = False, ""
         if request.form.get("reauth_password"):
-            message = "That username and password do not match. Your text is kept below."
-        return _render_form(form, post, message, 401)
-    if not form.validate():
+            signed_in, refusal = _reauthenticate()
+            message = refusal or "That username and password do not match. Your text is kept below."
+        if not signed_in:
+            return _render_form(form, post, message, 401)
+    valid = form.validate()
+    uploading = bool(getattr(form.image.data, "filename", ""))
+    if (uploading or form.image_id.data) and not (form.image_alt.data or "").strip():
+        # Checked before the upload is stored, so that a missing description costs nothing.
+        form.image_alt.errors = ["Describe the image for readers who cannot see it."]
+        valid = False
+    if not valid:
         return _render_form(form, post, "Please correct the fields marked below.", 422)
     image_id = _chosen_image(form)
     if form.image.errors:
         return _render_form(form, post, "The image was not saved; see below.", 422)
-    if image_id and not (form.image_alt.data or "").strip():
-        form.image_alt.errors = ["Describe the image for readers who cannot see it."]
-        return _render_form(form, post, "Please correct the fields marked below.", 422)
     if post is not None and int(form.version.data) != post.version:
         return _conflict(form, post)
     user = db.session.get(User, current_user.id)
@@ -238,10 +256,16 @@ def csrf_error(error):
     if request.endpoint in ("editor.posts.new", "editor.posts.edit"):
         post = _post_or_404(request.view_args["post_id"]) if request.view_args else None
         form = _form_for(post)
-        message = (
-            "This form had expired, so nothing was saved. Your text is kept below: "
-            "press Save again."
-        )
+        if current_user.is_authenticated:
+            message = (
+                "This form had expired, so nothing was saved. Your text is kept below: "
+                "press Save again."
+            )
+        else:
+            message = (
+                "You were signed out, so nothing was saved. Your text is kept below: "
+                "sign in here and press Save again."
+            )
         return _render_form(form, post, message, 400)
     return render_template("errors/error.html", error=error), 400
 

@@ -6,10 +6,14 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 
 from blog import posts
 from blog.dates import month_range, utc_offset_minutes
+from blog.media import served_type
 from blog.models import Post
+from blog.public import discovery
+from blog.search import search_posts
 from blog.settings import load_settings
 
 bp = Blueprint("public", __name__)
+bp.register_blueprint(discovery.bp)
 
 
 def _page_number() -> int:
@@ -109,9 +113,31 @@ def month(year: int, month: int):
     )
 
 
+@bp.get("/search")
+def search():
+    """Search the public posts: the best matches first, a page at a time."""
+    query = request.args.get("q", "")
+    if not query.strip():
+        return render_template("public/search.html", query="", results=None)
+    results = search_posts(query, page=_page_number(), per_page=load_settings().posts_per_page)
+    if results is None:
+        abort(404)
+    return render_template("public/search.html", query=query, results=results)
+
+
 @bp.get("/media/<path:filename>")
 def media(filename: str):
-    """Serve an uploaded image under its server-chosen name."""
-    response = send_from_directory(current_app.config["MEDIA_FOLDER"], filename, max_age=31536000)
+    """Serve an uploaded image under its server-chosen name, cached for good."""
+    # Only names save_upload makes are served, with the type of what it stored: never HTML or
+    # SVG, never a path outside the folder, never a type the browser has to guess.
+    content_type = served_type(filename)
+    if content_type is None:
+        abort(404)
+    response = send_from_directory(
+        current_app.config["MEDIA_FOLDER"], filename, mimetype=content_type, max_age=31536000
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # The name is random and its content never changes: browsers need not even revalidate.
+    response.cache_control.immutable = True
     return response

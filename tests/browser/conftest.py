@@ -1,8 +1,9 @@
-"""Fixtures for real-browser tests: a live server with demo content and one Chromium."""
+"""Fixtures for real-browser tests: live servers with demo content and one Chromium."""
 
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,9 +12,11 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from blog import accounts
 from blog.demo import create_demo_posts
 from blog.extensions import db
 from blog.models import Category, Post
+from tests.helpers import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -76,19 +79,57 @@ def live_site(pytestconfig, tmp_path_factory, migrated_database):
             .order_by(Post.published_at.desc())
             .limit(1)
         ).one()
+    with _serving(app) as url:
+        yield LiveSite(
+            url, post_path=f"/posts/{post_slug}", category_path=f"/category/{category_slug}"
+        )
+
+
+@dataclass(frozen=True)
+class EditorSite:
+    """Where the editor's live server listens, and the username that signs in there."""
+
+    url: str
+    username: str
+    password: str = PASSWORD
+
+    def __call__(self, path: str) -> str:
+        return self.url + path
+
+
+@pytest.fixture(scope="session")
+def editor_site(pytestconfig, tmp_path_factory, migrated_database):
+    """Serve a blog of its own, with a few posts and the editor's password set, for writing.
+
+    Separate from live_site, whose readers' tests assume its content never changes.
+    """
+    tmp_path = tmp_path_factory.mktemp("editor-live")
+    shutil.copyfile(migrated_database, tmp_path / "blog.sqlite")
+    app = _make_app(pytestconfig, tmp_path)
+    with app.app_context():
+        user = accounts.ensure_editor_account()
+        accounts.set_password(user, PASSWORD)
+        create_demo_posts(5)
+        db.session.commit()
+        username = user.username
+    with _serving(app) as url:
+        yield EditorSite(url, username)
+
+
+@contextmanager
+def _serving(app):
+    """Serve app on a free local port in a thread; yield its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield LiveSite(
-        f"http://127.0.0.1:{server.server_port}",
-        post_path=f"/posts/{post_slug}",
-        category_path=f"/category/{category_slug}",
-    )
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
-    with app.app_context():
-        db.engine.dispose()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,401 @@
+"""Backups: one .tar.gz with a consistent copy of the SQLite database, every upload, a manifest.
+
+Archive layout (format "blog-backup", version 1)::
+
+    manifest.json     format, version, created_at, engine, schema_revision (alembic_version),
+                      tables (rows per table), files (path, size, sha256 of every other entry)
+    database.sqlite   the database, copied with SQLite's backup API; a single file (no -wal)
+    media/...         every file under MEDIA_FOLDER, at the same relative path
+
+The copy is consistent while the site runs: the backup API copies every page in one step, inside
+one read transaction of its own connection, so it is the database at one instant; WAL lets the
+site go on writing meanwhile. Uploads are copied before that instant and again after it (what
+appeared or changed since): an upload's files are complete before its row is committed, so every
+Media row in the copy has its files in the archive, unless that row is deleted in the moment
+between the snapshot and the second pass. The archive may hold a few files no row uses.
+
+Restore checks the whole archive before it touches anything (entry names, manifest, the size and
+SHA-256 of every file, PRAGMA integrity_check and row counts of the database, a schema revision
+this code knows). Then it swaps the media folder by renames (staged beside it, on the same file
+system) and writes the database through the backup API in the other direction, so that the
+site's open connections stay valid. The caller then runs the migrations.
+
+SQLite only: `engine` in the manifest leaves room for a PostgreSQL dump beside database.sqlite,
+and a JSON export and import would be a separate, engine-neutral module. These functions take
+paths (see sqlite_file) and know nothing of Flask, requests or the terminal.
+"""
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import tarfile
+import zlib
+from collections.abc import Collection
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from tempfile import TemporaryDirectory
+
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
+
+FORMAT = "blog-backup"
+VERSION = 1
+MANIFEST = "manifest.json"
+DATABASE = "database.sqlite"
+MEDIA = "media"
+BUSY_SECONDS = 10
+CHUNK = 1024 * 1024
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot go ahead; the message says why."""
+
+
+class SiteHasContent(BackupError):
+    """A restore would replace content the site already has."""
+
+
+def sqlite_file(database_url: str, instance_path: str | os.PathLike) -> Path:
+    """Return the file of a SQLite URL, or raise BackupError for any other database.
+
+    A relative path is relative to the instance folder, as Flask-SQLAlchemy reads it.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        raise BackupError(
+            f"Backup and restore work with SQLite only; this site uses {url.get_backend_name()}. "
+            "Use that database's own tools (pg_dump for PostgreSQL)."
+        )
+    if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+        raise BackupError("Backup and restore need the database as a plain SQLite file path.")
+    return Path(instance_path) / url.database
+
+
+def schema_revisions(migrations: str | os.PathLike) -> set[str]:
+    """Return every schema revision the migrations in this folder know."""
+    return {script.revision for script in ScriptDirectory(str(migrations)).walk_revisions()}
+
+
+def create_backup(target: Path, live: Path, media: Path) -> dict:
+    """Write the SQLite database live and the media folder to the archive target.
+
+    Return the manifest. The archive appears whole or not at all (written beside target, then
+    renamed), readable by its owner only: it holds the accounts' password hashes.
+    """
+    target, media = Path(target), Path(media)
+    if not live.is_file():
+        raise BackupError(f"There is no database at {live}.")
+    if target.is_dir():
+        raise BackupError(f"{target} is a folder; name the archive: {target / 'blog.tar.gz'}")
+    if target.resolve().is_relative_to(media.resolve()):
+        raise BackupError("Write the backup outside the media folder.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with TemporaryDirectory(dir=target.parent, prefix=".backup-") as tmp:
+        staging = Path(tmp)
+        copied: dict[str, tuple[int, int]] = {}
+        _copy_media(media, staging / MEDIA, copied)
+        _snapshot(live, staging / DATABASE)
+        _copy_media(media, staging / MEDIA, copied)
+        manifest = _describe(staging, sorted(copied))
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+        partial = staging / "archive.tar.gz"
+        with tarfile.open(partial, "w:gz") as archive:
+            for name in [MANIFEST, *(entry["path"] for entry in manifest["files"])]:
+                archive.add(staging / name, arcname=name, recursive=False, filter=_anonymous)
+        os.chmod(partial, 0o600)
+        os.replace(partial, target)
+    return manifest
+
+
+def restore_backup(
+    source: Path,
+    live: Path,
+    media: Path,
+    *,
+    force: bool = False,
+    known_revisions: Collection[str] | None = None,
+) -> dict:
+    """Replace the SQLite database live and the media folder with the archive source.
+
+    Return the manifest. Refuses (SiteHasContent) to replace a site that has any row or upload
+    unless force is set, and (BackupError) an archive that fails any check or whose schema
+    revision is not among known_revisions; in both cases the site is left as it was.
+    """
+    live, media = Path(live), Path(media)
+    if not force:
+        rows, files = site_content(live, media)
+        if rows or files:
+            raise SiteHasContent(
+                f"This site already has content ({rows} rows, {files} media files); "
+                "restoring replaces all of it."
+            )
+    media.parent.mkdir(parents=True, exist_ok=True)
+    # Staged beside the media folder: the same file system, so the swap is a rename.
+    with TemporaryDirectory(dir=media.parent, prefix=".restore-") as tmp:
+        staging = Path(tmp)
+        manifest = unpack_backup(Path(source), staging)
+        revision = manifest["schema_revision"]
+        if known_revisions is not None and revision not in known_revisions:
+            raise BackupError(
+                f"The backup's schema ({revision}) is unknown to this version of the blog: "
+                "it was made by a newer version. Upgrade the code first."
+            )
+        # Media first: if the database cannot be written, the old folder goes back.
+        previous = staging / "previous-media"
+        _swap_media(staging / MEDIA, media, previous)
+        try:
+            _write_database(staging / DATABASE, live)
+        except BaseException:
+            os.replace(media, staging / MEDIA)
+            if previous.exists():
+                os.replace(previous, media)
+            raise
+    return manifest
+
+
+def summary(manifest: dict) -> str:
+    """Return what a backup holds, in words: "30 posts, 237 rows in 15 tables, 1 media file"."""
+    tables, media_files = manifest["tables"], len(manifest["files"]) - 1
+    return (
+        f"{tables.get('posts', 0)} posts, {sum(tables.values())} rows in {len(tables)} tables, "
+        f"{media_files} media file{'' if media_files == 1 else 's'}"
+    )
+
+
+def site_content(database: Path, media: Path) -> tuple[int, int]:
+    """Return how many rows (bookkeeping aside) and media files a site holds."""
+    rows = 0
+    if database.is_file():
+        try:
+            with closing(sqlite3.connect(database, timeout=BUSY_SECONDS)) as connection:
+                rows = sum(_row_counts(connection, content_only=True).values())
+        except sqlite3.Error as error:
+            raise BackupError(f"Could not read the site's database {database} ({error}).") from None
+    files = sum(1 for path in media.rglob("*") if path.is_file()) if media.is_dir() else 0
+    return rows, files
+
+
+def unpack_backup(source: Path, into: Path) -> dict:
+    """Extract the archive source into the empty folder into, check it all; return its manifest."""
+    try:
+        with gzip.open(source) as stream:
+            with tarfile.open(fileobj=stream, mode="r|") as archive:
+                for member in archive:
+                    out = into / _entry_name(member)
+                    if out.exists():
+                        raise BackupError(f"The archive holds {member.name} twice.")
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    with archive.extractfile(member) as data, open(out, "xb") as file:
+                        shutil.copyfileobj(data, file, CHUNK)
+            # Read to the end, so that gzip checks its CRC: tarfile stops at the first bad header.
+            while stream.read(CHUNK):
+                pass
+    except FileNotFoundError:
+        raise BackupError(f"There is no backup at {source}.") from None
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
+        raise BackupError(f"{source} is damaged or incomplete ({error}).") from None
+    (into / MEDIA).mkdir(exist_ok=True)
+    manifest = _read_manifest(into / MANIFEST)
+    listed = _listed_files(manifest)
+    present = {path.relative_to(into).as_posix() for path in into.rglob("*") if path.is_file()}
+    present.discard(MANIFEST)
+    if missing := sorted(listed.keys() - present):
+        raise BackupError(f"The archive is incomplete: {', '.join(missing[:5])} missing.")
+    if extra := sorted(present - listed.keys()):
+        raise BackupError(f"The archive holds files its manifest does not list: {extra[0]} ...")
+    for name, (size, sha256) in listed.items():
+        if (into / name).stat().st_size != size or _sha256(into / name) != sha256:
+            raise BackupError(f"{name} in the archive does not match its checksum: damaged.")
+    _check_database(into / DATABASE, manifest)
+    return manifest
+
+
+def _anonymous(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    return info
+
+
+def _copy_media(folder: Path, into: Path, copied: dict[str, tuple[int, int]]) -> None:
+    """Copy the files under folder that are new or changed since the last pass into into."""
+    into.mkdir(exist_ok=True)
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        name = path.relative_to(folder).as_posix()
+        try:
+            stat = path.stat()
+            seen = (stat.st_size, stat.st_mtime_ns)
+            if copied.get(name) == seen:
+                continue
+            (into / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, into / name)
+        except FileNotFoundError:
+            continue  # deleted meanwhile, so is its row
+        copied[name] = seen
+
+
+def _snapshot(live: Path, copy: Path) -> None:
+    """Copy the live database at one instant: one backup step is one read transaction."""
+    try:
+        with (
+            closing(sqlite3.connect(live, timeout=BUSY_SECONDS)) as source,
+            closing(sqlite3.connect(copy)) as destination,
+        ):
+            source.backup(destination)  # pages=-1: every page in one step
+            # The copy's header says WAL like the live file's; an archived file stands alone.
+            destination.execute("PRAGMA journal_mode=DELETE")
+    except sqlite3.Error as error:
+        raise BackupError(f"Could not copy the database {live} ({error}).") from None
+
+
+def _write_database(copy: Path, live: Path) -> None:
+    """Write the copy over the live database in one transaction the site's connections see."""
+    live.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with (
+            closing(sqlite3.connect(copy)) as source,
+            closing(sqlite3.connect(live, timeout=BUSY_SECONDS)) as destination,
+        ):
+            source.backup(destination)
+    except sqlite3.Error as error:
+        raise BackupError(f"Could not write the database {live} ({error}).") from None
+
+
+def _swap_media(staged: Path, media: Path, previous: Path) -> None:
+    """Put the staged folder in the media folder's place, moving the old one to previous."""
+    try:
+        if media.exists():
+            os.replace(media, previous)
+        try:
+            os.replace(staged, media)
+        except OSError:
+            if previous.exists():
+                os.replace(previous, media)
+            raise
+    except OSError as error:
+        raise BackupError(f"Could not replace the media folder {media} ({error}).") from None
+
+
+def _describe(staging: Path, media_files: list[str]) -> dict:
+    with closing(sqlite3.connect(staging / DATABASE)) as connection:
+        tables = _row_counts(connection)
+        revision = _schema_revision(connection)
+    names = [DATABASE, *(f"{MEDIA}/{name}" for name in media_files)]
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "engine": "sqlite",
+        "schema_revision": revision,
+        "tables": tables,
+        "files": [
+            {
+                "path": name,
+                "size": (staging / name).stat().st_size,
+                "sha256": _sha256(staging / name),
+            }
+            for name in names
+        ],
+    }
+
+
+def _entry_name(member: tarfile.TarInfo) -> str:
+    """Return an archive entry's name if it is one this format has; refuse anything else."""
+    path = PurePosixPath(member.name)
+    parts = path.parts
+    allowed = parts in ((MANIFEST,), (DATABASE,)) or (
+        len(parts) > 1 and parts[0] == MEDIA and not {"", ".", ".."} & set(parts)
+    )
+    if not member.isfile() or path.is_absolute() or not allowed:
+        raise BackupError(f"The archive holds an unexpected entry {member.name!r}.")
+    return str(path)
+
+
+def _read_manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BackupError("The archive has no manifest.json: not a backup of this blog.") from None
+    except ValueError:
+        raise BackupError("The archive's manifest.json is damaged.") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError("The archive is not a backup of this blog.")
+    if manifest.get("version") != VERSION:
+        raise BackupError(
+            f"The backup has format version {manifest.get('version')}; "
+            f"this version of the blog reads version {VERSION}."
+        )
+    if manifest.get("engine") != "sqlite":
+        raise BackupError(f"The backup holds a {manifest.get('engine')} database, not SQLite.")
+    return manifest
+
+
+def _listed_files(manifest: dict) -> dict[str, tuple[int, str]]:
+    try:
+        listed = {
+            entry["path"]: (int(entry["size"]), str(entry["sha256"])) for entry in manifest["files"]
+        }
+    except (KeyError, TypeError, ValueError):
+        raise BackupError("The archive's manifest.json is incomplete.") from None
+    if DATABASE not in listed:
+        raise BackupError("The archive's manifest lists no database.")
+    return listed
+
+
+def _check_database(path: Path, manifest: dict) -> None:
+    try:
+        with closing(sqlite3.connect(path)) as connection:
+            problems = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+            if problems != ["ok"]:
+                raise BackupError(f"The database in the archive is damaged ({problems[0]}).")
+            tables = _row_counts(connection)
+            revision = _schema_revision(connection)
+    except sqlite3.Error as error:
+        raise BackupError(f"The database in the archive is unreadable ({error}).") from None
+    if tables != manifest.get("tables") or revision != manifest.get("schema_revision"):
+        raise BackupError("The database in the archive does not match its manifest.")
+
+
+def _row_counts(connection: sqlite3.Connection, *, content_only: bool = False) -> dict[str, int]:
+    """Count the rows of every ordinary table; content_only leaves out bookkeeping tables.
+
+    Virtual tables (the full-text index) are left out: their rows live in ordinary shadow
+    tables (posts_search_data ...), counted unless content_only.
+    """
+    tables = connection.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' "
+        "AND name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY name"
+    ).fetchall()
+    virtual = {name for name, sql in tables if sql.upper().startswith("CREATE VIRTUAL")}
+    shadow_prefixes = tuple(f"{name}_" for name in virtual)
+    counts = {}
+    for name, _ in tables:
+        bookkeeping = name == "alembic_version" or name.startswith(shadow_prefixes)
+        if name in virtual or (content_only and bookkeeping):
+            continue
+        quoted = name.replace('"', '""')
+        counts[name] = connection.execute(f'SELECT count(*) FROM "{quoted}"').fetchone()[0]
+    return counts
+
+
+def _schema_revision(connection: sqlite3.Connection) -> str | None:
+    try:
+        rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+    except sqlite3.OperationalError:
+        return None  # never migrated
+    return ",".join(sorted(row[0] for row in rows)) or None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while chunk := file.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()

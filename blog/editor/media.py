@@ -1,0 +1,102 @@
+"""The media library: upload images, copy their addresses, delete the unused ones."""
+
+from typing import NamedTuple
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from blog import media
+from blog.editor.forms import EmptyForm
+from blog.editor.media_forms import ACCEPT, UploadForm
+from blog.extensions import db
+from blog.models import Media
+
+bp = Blueprint("media", __name__, url_prefix="/media")
+
+PER_PAGE = 20
+
+
+class LibraryRow(NamedTuple):
+    item: Media
+    uses: int
+    size: int | None
+    thumbnail: str
+
+
+def _render_library(form: UploadForm, message: str = "", refused=(), status: int = 200):
+    stmt = select(Media).order_by(Media.created_at.desc(), Media.id.desc())
+    page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
+    counts = media.usage_counts(item.id for item in page.items)
+    rows = [
+        LibraryRow(item, counts.get(item.id, 0), media.file_size(item), media.thumbnail_file(item))
+        for item in page.items
+    ]
+    return render_template(
+        "editor/media.html",
+        form=form,
+        page=page,
+        rows=rows,
+        message=message,
+        refused=refused,
+        accept=ACCEPT,
+        max_upload=media.readable_size(current_app.config["MAX_UPLOAD_BYTES"]),
+    ), status
+
+
+def _store(uploads) -> tuple[list[Media], list[tuple[str, str]]]:
+    """Save each upload; return the saved images and (name, reason) for the refused ones."""
+    saved, refused = [], []
+    for upload in uploads:
+        try:
+            saved.append(media.save_upload(upload))
+        except media.UploadError as error:
+            refused.append((media.clean_original_name(upload.filename), str(error)))
+    return saved, refused
+
+
+def _count(n: int) -> str:
+    return f"{n} image" if n == 1 else f"{n} images"
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index():
+    """List the uploaded images, newest first, with a form to upload more."""
+    form = UploadForm()
+    if request.method == "GET":
+        return _render_library(form)
+    if not form.validate():
+        return _render_library(form, "Nothing was uploaded; see below.", status=422)
+    saved, refused = _store(form.images.data)
+    db.session.commit()
+    if not refused:
+        flash(f"{_count(len(saved))} uploaded.")
+        return redirect(url_for(".index"))
+    message = f"{_count(len(saved))} uploaded, {_count(len(refused))} refused; see below."
+    return _render_library(form, message, refused, 422)
+
+
+@bp.route("/<int:media_id>/delete", methods=["GET", "POST"])
+def delete(media_id: int):
+    """Ask, then delete an image no post uses, with its resized copies."""
+    item = db.get_or_404(Media, media_id, description="There is no image with that number.")
+    users = media.posts_using(item)
+    form = EmptyForm()
+    if users:
+        status = 409 if request.method == "POST" else 200
+        return _render_delete(item, users, form), status
+    if form.validate_on_submit():
+        media.delete_media(item)
+        db.session.commit()
+        flash(f"“{item.original_name or item.filename}” deleted.")
+        return redirect(url_for(".index"))
+    return _render_delete(item, [], form)
+
+
+def _render_delete(item: Media, users: list, form: EmptyForm) -> str:
+    return render_template(
+        "editor/media_delete.html",
+        item=item,
+        posts=users,
+        form=form,
+        thumbnail=media.thumbnail_file(item),
+    )

@@ -1,0 +1,81 @@
+"""The site's settings and the editor's own profile and password."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from blog import accounts
+from blog.auth.views import start_session
+from blog.editor.site_forms import PasswordForm, ProfileForm, SettingsForm
+from blog.extensions import db
+from blog.models import User
+from blog.settings import SiteSettings, load_settings, save_settings
+
+bp = Blueprint("site", __name__)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    """Change the site's title, tagline, time zone and posts per page."""
+    form = SettingsForm(obj=load_settings())
+    if form.validate_on_submit():
+        save_settings(
+            SiteSettings(
+                title=form.title.data.strip(),
+                tagline=(form.tagline.data or "").strip(),
+                timezone=form.timezone.data,
+                posts_per_page=form.posts_per_page.data,
+            )
+        )
+        db.session.commit()
+        flash("Settings saved.")
+        return redirect(url_for(".settings"))
+    return render_template("editor/settings.html", form=form), (
+        422 if request.method == "POST" else 200
+    )
+
+
+def _editor() -> User:
+    return db.session.get(User, current_user.id)
+
+
+def _profile_page(user: User, form: ProfileForm, password_form: PasswordForm, status: int):
+    return render_template(
+        "editor/profile.html", user=user, form=form, password_form=password_form
+    ), status
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+def profile():
+    """Change the name and bio that readers see on your posts and author page."""
+    user = _editor()
+    form = ProfileForm(obj=user)
+    if form.validate_on_submit():
+        user.display_name = form.display_name.data.strip()
+        user.bio = (form.bio.data or "").strip()
+        db.session.commit()
+        flash("Profile saved.")
+        return redirect(url_for(".profile"))
+    status = 422 if request.method == "POST" else 200
+    return _profile_page(user, form, PasswordForm(formdata=None), status)
+
+
+@bp.post("/profile/password")
+def password():
+    """Change your password; every other session ends, this one stays signed in."""
+    user = _editor()
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if accounts.authenticate(user.username, form.current_password.data) is None:
+            form.current_password.errors.append("That is not your current password.")
+        else:
+            try:
+                accounts.set_password(user, form.new_password.data)
+            except accounts.PasswordError as error:
+                form.new_password.errors.append(str(error))
+            else:
+                # set_password rotated the session token: start this session afresh on it.
+                start_session(user)
+                db.session.commit()
+                flash("Password changed. Anywhere else you were signed in is now signed out.")
+                return redirect(url_for(".profile"))
+    return _profile_page(user, ProfileForm(formdata=None, obj=user), form, 422)

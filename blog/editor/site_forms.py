@@ -1,0 +1,78 @@
+"""Forms for the site's settings and the editor's profile and password."""
+
+from functools import cache
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, ValidationError
+
+from blog.accounts import MAX_PASSWORD, MIN_PASSWORD
+from blog.auth.forms import NEW_PASSWORD
+
+
+@cache
+def timezone_names() -> tuple[str, ...]:
+    """Return every IANA time zone name, sorted; read from disk once per process."""
+    return tuple(sorted(available_timezones()))
+
+
+class SettingsForm(FlaskForm):
+    title = StringField(
+        "Site title", validators=[DataRequired("Give the site a title."), Length(max=200)]
+    )
+    tagline = StringField(
+        "Tagline",
+        validators=[Length(max=300)],
+        description="Shown under the title and to search engines. May be left blank.",
+    )
+    timezone = SelectField(
+        "Time zone",
+        validate_choice=False,
+        description="Dates are shown in this zone, and scheduled times are read in it.",
+    )
+    posts_per_page = IntegerField(
+        "Posts per page",
+        validators=[NumberRange(1, 50, message="Choose a number from 1 to 50.")],
+        invalid_value_message="That is not a whole number.",
+        description="On the home page and the archives, from 1 to 50.",
+        render_kw={"min": 1, "max": 50},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = [(name, name) for name in timezone_names()]
+
+    def validate_timezone(self, field):
+        if field.data not in timezone_names():
+            raise ValidationError(
+                f"“{field.data}” is not a time zone this site knows; choose one from the list."
+            )
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(
+        "Name shown on your posts",
+        validators=[DataRequired("Give the name readers see."), Length(max=120)],
+    )
+    bio = TextAreaField(
+        "Bio",
+        validators=[Length(max=2000)],
+        description="Shown on your author page. Plain text.",
+    )
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired("Give your current password."), Length(max=MAX_PASSWORD)],
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=NEW_PASSWORD,
+        description=f"At least {MIN_PASSWORD} characters; a long passphrase is best.",
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[DataRequired(), EqualTo("new_password", "The two passwords differ.")],
+    )

@@ -1,0 +1,135 @@
+"""How readers and crawlers find the posts: feeds, the sitemap and robots.txt."""
+
+from datetime import UTC
+
+from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
+
+from blog import feeds, posts, sitemap
+from blog.models import Post
+from blog.settings import load_settings
+from blog.urls import absolute_url
+
+bp = Blueprint("discovery", __name__)
+
+# Feed readers poll; a few minutes of caching spares the database without delaying news much.
+FEED_MAX_AGE = 300
+
+
+def _feed_response(fmt: str, feed: feeds.Feed) -> Response:
+    if fmt == "atom":
+        response = Response(feeds.atom_xml(feed), content_type=feeds.ATOM_TYPE)
+    else:
+        response = Response(feeds.rss_xml(feed), content_type=feeds.RSS_TYPE)
+    response.last_modified = feed.updated.replace(tzinfo=UTC)
+    response.cache_control.public = True
+    response.cache_control.max_age = FEED_MAX_AGE
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _feed_urls(endpoint: str, **values) -> dict[str, str]:
+    return {
+        "atom_url": absolute_url(endpoint, fmt="atom", **values),
+        "rss_url": absolute_url(endpoint, fmt="rss", **values),
+    }
+
+
+@bp.get("/feed.<any(atom, rss):fmt>")
+def site_feed(fmt: str):
+    """Serve the newest posts of the whole site as Atom or RSS."""
+    site = load_settings()
+    feed = feeds.Feed(
+        title=site.title,
+        publisher=site.title,
+        subtitle=site.tagline,
+        page_url=absolute_url("public.index"),
+        posts=feeds.feed_posts(),
+        **_feed_urls("public.discovery.site_feed"),
+    )
+    return _feed_response(fmt, feed)
+
+
+@bp.get("/category/<slug>/feed.<any(atom, rss):fmt>")
+def category_feed(slug: str, fmt: str):
+    """Serve the newest posts of one category as Atom or RSS."""
+    found = posts.category_by_slug(slug)
+    if found is None:
+        abort(404)
+    site = load_settings()
+    feed = feeds.Feed(
+        title=f"{found.name} · {site.title}",
+        publisher=site.title,
+        subtitle=found.description or site.tagline,
+        page_url=absolute_url("public.category", slug=slug),
+        posts=feeds.feed_posts(Post.category_id == found.id),
+        **_feed_urls("public.discovery.category_feed", slug=slug),
+    )
+    return _feed_response(fmt, feed)
+
+
+@bp.get("/tag/<slug>/feed.<any(atom, rss):fmt>")
+def tag_feed(slug: str, fmt: str):
+    """Serve the newest posts with one tag as Atom or RSS."""
+    found = posts.tag_by_slug(slug)
+    if found is None:
+        abort(404)
+    site = load_settings()
+    feed = feeds.Feed(
+        title=f"{found.name} · {site.title}",
+        publisher=site.title,
+        subtitle=site.tagline,
+        page_url=absolute_url("public.tag", slug=slug),
+        posts=feeds.feed_posts(posts.tag_criteria(found)),
+        **_feed_urls("public.discovery.tag_feed", slug=slug),
+    )
+    return _feed_response(fmt, feed)
+
+
+# WordPress puts its feeds at .../feed/: readers and old subscriptions guess those addresses.
+@bp.get("/feed/")
+def site_feed_redirect():
+    """Send WordPress-style feed addresses to the RSS feed."""
+    return redirect(url_for(".site_feed", fmt="rss"), 301)
+
+
+@bp.get("/category/<slug>/feed/")
+def category_feed_redirect(slug: str):
+    """Send a WordPress-style category feed address to its RSS feed."""
+    return redirect(url_for(".category_feed", slug=slug, fmt="rss"), 301)
+
+
+@bp.get("/tag/<slug>/feed/")
+def tag_feed_redirect(slug: str):
+    """Send a WordPress-style tag feed address to its RSS feed."""
+    return redirect(url_for(".tag_feed", slug=slug, fmt="rss"), 301)
+
+
+def _xml_response(document: str | None) -> Response:
+    if document is None:
+        abort(404)
+    response = Response(document, content_type=sitemap.CONTENT_TYPE)
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/sitemap.xml")
+def sitemap_index():
+    """Serve the sitemap, or past its size limit the index of its parts."""
+    return _xml_response(sitemap.sitemap_document())
+
+
+@bp.get("/sitemap-<int:number>.xml")
+def sitemap_part(number: int):
+    """Serve one part of a sitemap too large for one file."""
+    return _xml_response(sitemap.sitemap_document(number))
+
+
+@bp.get("/robots.txt")
+def robots():
+    """Point crawlers to the sitemap and keep them out of the editor and sign-in pages."""
+    lines = ["User-agent: *"]
+    # From the blueprints themselves, so that a moved prefix stays disallowed.
+    for name in ("editor", "auth"):
+        lines.append(f"Disallow: {current_app.blueprints[name].url_prefix.rstrip('/')}/")
+    lines += ["", f"Sitemap: {absolute_url('public.discovery.sitemap_index')}", ""]
+    return Response("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -1,0 +1,366 @@
+"""Search: the public posts that match a reader's query, best first, matches highlighted.
+
+SQLite: an FTS5 table (posts_search) over each published post's title and body words, kept
+in step by triggers on posts (migration c4f2a9d1e7b3), ranked with bm25 (a title word
+counts TITLE_WEIGHT times a body word) and highlighted with highlight() and snippet().
+PostgreSQL: a generated tsvector column (posts.search_vector) with a GIN index, ranked with
+ts_rank_cd and highlighted with ts_headline. Either way the query is parsed first
+(blog.search_query), so that the reader's text never reaches the database as syntax.
+
+The work per search is bounded whatever the archive holds:
+- only the newest CANDIDATES matches (by id: the most recently written) are ranked, and the
+  count then reads "more than"; the newest matches come off the index in order, cheaply;
+- bm25 counts, for each of its terms, every post that holds it; a term in more than
+  COMMON_POSTS posts ("the", "said") is left out of the ranking (it still has to match),
+  where its weight would be next to nothing and its count the most expensive part.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+from sqlalchemy import bindparam, func, literal_column, select, table, text, union_all, update
+from sqlalchemy.orm import joinedload
+
+from blog import posts
+from blog.extensions import db
+from blog.models import Post
+from blog.posts import Page
+from blog.render import search_text
+from blog.search_query import (
+    SearchQuery,
+    Term,
+    fts5_expression,
+    fts5_term,
+    parse_query,
+    tsquery_text,
+)
+
+CANDIDATES = 500
+COMMON_POSTS = 10_000
+TITLE_WEIGHT = 10.0
+SNIPPET_WORDS = 30
+# Private-use characters mark the matches in the database's output; the text around them is
+# escaped before they become <mark> tags, so no stored or typed text is ever taken as HTML.
+OPEN, CLOSE = "\ue000", "\ue001"
+_MARKERS = re.compile(f"([{OPEN}{CLOSE}])")
+
+# SQLite's FTS5 table, as SQLAlchemy sees it: its rowid is the post's id.
+_FTS_TABLE = table("posts_search")
+_FTS = literal_column("posts_search")
+_FTS_ROWID = literal_column("posts_search.rowid")
+# PostgreSQL's generated column and text search configuration (see the migration).
+_VECTOR = literal_column("posts.search_vector")
+_CONFIG = literal_column("'blog_search'::regconfig")
+# ts_rank_cd's weights for D, C, B (the body) and A (the title).
+_PG_WEIGHTS = literal_column("'{0.1, 0.2, 0.1, 1.0}'::float4[]")
+_PG_SNIPPET = (
+    f'StartSel="{OPEN}", StopSel="{CLOSE}", MaxWords={SNIPPET_WORDS}, MinWords=12, '
+    'ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "'
+)
+_PG_TITLE = f'StartSel="{OPEN}", StopSel="{CLOSE}", HighlightAll=true'
+
+
+def highlighted(marked: str) -> Markup:
+    """Return text whose matches are marked with OPEN/CLOSE as escaped HTML with <mark>s."""
+    out, inside = [], False
+    for part in _MARKERS.split(marked or ""):
+        if part == OPEN:
+            if not inside:
+                out.append("<mark>")
+            inside = True
+        elif part == CLOSE:
+            if inside:
+                out.append("</mark>")
+            inside = False
+        else:
+            out.append(str(escape(part)))
+    if inside:
+        out.append("</mark>")
+    return Markup("".join(out))
+
+
+@dataclass
+class SearchHit:
+    post: Post
+    title_html: Markup
+    snippet_html: Markup
+
+
+@dataclass
+class SearchResults(Page):
+    """One page of hits, best first; capped: more than CANDIDATES posts matched."""
+
+    query: SearchQuery = field(default_factory=SearchQuery)
+    capped: bool = False
+
+
+def _is_postgresql() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def _matches(expression):
+    return _FTS.op("MATCH")(expression)
+
+
+# The SQLite statements are built once, with parameters: building them anew each time would
+# cost more than running them.
+
+
+@cache
+def _probe_statement(count: int):
+    """Select, for each of count terms, whether more than COMMON_POSTS posts hold it."""
+    return select(
+        *(
+            select(_FTS_ROWID)
+            .select_from(_FTS_TABLE)
+            .where(_matches(bindparam(f"term_{n}")))
+            .order_by(_FTS_ROWID.desc())
+            .limit(1)
+            .offset(bindparam("common"))
+            .scalar_subquery()
+            for n in range(count)
+        )
+    )
+
+
+@cache
+def _ranking_statement(scored: bool):
+    """Select one page of the newest matches, ranked, with the number of matches."""
+    # The index holds published posts only: those is_public() still hides are the scheduled
+    # ones, a short list found through the status and date index.
+    not_yet_public = union_all(
+        select(Post.id).where(Post.status == "published", Post.published_at > bindparam("now")),
+        select(Post.id).where(Post.status == "published", Post.published_at.is_(None)),
+    )
+    window = (
+        select(_FTS_ROWID.label("id"))
+        .select_from(_FTS_TABLE)
+        .where(_matches(bindparam("match")), _FTS_ROWID.not_in(not_yet_public))
+        .order_by(_FTS_ROWID.desc())
+        .limit(bindparam("window"))
+        .cte("window")
+    )
+    stmt = select(window.c.id, select(func.count()).select_from(window).scalar_subquery())
+    if scored:
+        # The window's posts (and some the common words would leave out), scored for the
+        # rare words only, within the window's range of ids.
+        scores = (
+            select(_FTS_ROWID.label("id"), func.bm25(_FTS, TITLE_WEIGHT, 1.0).label("score"))
+            .select_from(_FTS_TABLE)
+            .where(
+                _matches(bindparam("rare")),
+                _FTS_ROWID >= select(func.min(window.c.id)).scalar_subquery(),
+                _FTS_ROWID <= select(func.max(window.c.id)).scalar_subquery(),
+            )
+            .subquery()
+        )
+        # bm25 is negative, lower for a better match.
+        stmt = stmt.outerjoin(scores, scores.c.id == window.c.id).order_by(
+            func.coalesce(scores.c.score, 0.0)
+        )
+    return stmt.order_by(window.c.id.desc()).limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+@cache
+def _highlight_statement():
+    """Select the title and a snippet of some posts, their matches marked."""
+    return (
+        select(
+            _FTS_ROWID,
+            func.highlight(_FTS, 0, OPEN, CLOSE),
+            func.snippet(_FTS, 1, OPEN, CLOSE, "…", SNIPPET_WORDS),
+        )
+        .select_from(_FTS_TABLE)
+        .where(_matches(bindparam("match")), _FTS_ROWID.in_(bindparam("ids", expanding=True)))
+    )
+
+
+def _rare_clauses(query: SearchQuery) -> list[list[Term]]:
+    """Return the query's clauses none of whose terms is in more than COMMON_POSTS posts."""
+    terms = list(dict.fromkeys(query.terms))
+    params = {f"term_{n}": fts5_term(term) for n, term in enumerate(terms)}
+    beyond = db.session.execute(
+        _probe_statement(len(terms)), {**params, "common": COMMON_POSTS}
+    ).one()
+    common = {term for term, row in zip(terms, beyond, strict=True) if row is not None}
+    return [clause for clause in query.clauses if not common.intersection(clause)]
+
+
+def _sqlite_ranked(query: SearchQuery, offset: int, limit: int) -> tuple[list[int], int]:
+    rare = _rare_clauses(query)
+    params = {
+        "match": fts5_expression(query),
+        "now": posts.utcnow(),
+        "window": CANDIDATES + 1,
+        "limit": limit,
+        "offset": offset,
+    }
+    if rare:
+        params["rare"] = fts5_expression(query, rare)
+    rows = db.session.execute(_ranking_statement(bool(rare)), params).all()
+    return _ids_and_count(rows)
+
+
+def _postgresql_ranked(query: SearchQuery, offset: int, limit: int) -> tuple[list[int], int]:
+    tsquery = func.to_tsquery(_CONFIG, tsquery_text(query))
+    window = (
+        select(
+            Post.id.label("id"),
+            func.ts_rank_cd(_PG_WEIGHTS, _VECTOR, tsquery, 1).label("score"),
+        )
+        .where(_VECTOR.op("@@")(tsquery), posts.is_public())
+        .order_by(Post.id.desc())
+        .limit(CANDIDATES + 1)
+        .cte("window")
+    )
+    rows = db.session.execute(
+        select(window.c.id, select(func.count()).select_from(window).scalar_subquery())
+        .order_by(window.c.score.desc(), window.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return _ids_and_count(rows.all())
+
+
+def _ids_and_count(rows) -> tuple[list[int], int]:
+    return [row[0] for row in rows], (rows[0][1] if rows else 0)
+
+
+def _highlights(query: SearchQuery, ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Return id -> (title, snippet) with the matches marked, for these posts."""
+    if _is_postgresql():
+        tsquery = func.to_tsquery(_CONFIG, tsquery_text(query))
+        stmt = select(
+            Post.id,
+            func.ts_headline(_CONFIG, Post.title, tsquery, _PG_TITLE),
+            func.ts_headline(_CONFIG, Post.search_text, tsquery, _PG_SNIPPET),
+        ).where(Post.id.in_(ids))
+    else:
+        stmt = (
+            select(
+                _FTS_ROWID,
+                func.highlight(_FTS, 0, OPEN, CLOSE),
+                func.snippet(_FTS, 1, OPEN, CLOSE, "…", SNIPPET_WORDS),
+            )
+            .select_from(_FTS_TABLE)
+            .where(_matches(fts5_expression(query)), _FTS_ROWID.in_(ids))
+        )
+    return {row[0]: (row[1], row[2]) for row in db.session.execute(stmt)}
+
+
+def search_posts(query: str, page: int = 1, per_page: int = 10) -> SearchResults | None:
+    """Return one page of the public posts matching a reader's query, best first.
+
+    A query with no words in it gives no results; a page past the last one gives None.
+    """
+    parsed = parse_query(query)
+    if page < 1 or (not parsed and page > 1):
+        return None
+    if not parsed:
+        return SearchResults([], page, per_page, 0, query=parsed)
+    offset = (page - 1) * per_page
+    if offset >= CANDIDATES:
+        return None
+    ranked = _postgresql_ranked if _is_postgresql() else _sqlite_ranked
+    ids, matched = ranked(parsed, offset, min(per_page, CANDIDATES - offset))
+    if not ids and page > 1:
+        return None
+    items = []
+    if ids:
+        marked = _highlights(parsed, ids)
+        found = db.session.scalars(
+            select(Post)
+            .where(Post.id.in_(ids))
+            .options(joinedload(Post.author), joinedload(Post.category))
+        ).unique()
+        by_id = {post.id: post for post in found}
+        for post_id in ids:
+            title, snippet = marked.get(post_id, (by_id[post_id].title, ""))
+            items.append(SearchHit(by_id[post_id], highlighted(title), highlighted(snippet)))
+    total = min(matched, CANDIDATES)
+    return SearchResults(items, page, per_page, total, query=parsed, capped=matched > total)
+
+
+# The migration's statements again, so that a rebuild also repairs lost triggers.
+SQLITE_SCHEMA = [
+    """CREATE VIRTUAL TABLE IF NOT EXISTS posts_search USING fts5(
+        title, search_text, content='posts', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2', prefix='2 3 4')""",
+    """CREATE TRIGGER IF NOT EXISTS posts_search_insert AFTER INSERT ON posts
+    WHEN new.status = 'published' BEGIN
+        INSERT INTO posts_search(rowid, title, search_text)
+        VALUES (new.id, new.title, new.search_text);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS posts_search_delete AFTER DELETE ON posts
+    WHEN old.status = 'published' BEGIN
+        INSERT INTO posts_search(posts_search, rowid, title, search_text)
+        SELECT 'delete', old.id, old.title, old.search_text
+        WHERE EXISTS (SELECT 1 FROM posts_search_docsize WHERE id = old.id);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS posts_search_update
+    AFTER UPDATE OF id, title, search_text, status ON posts
+    WHEN old.status = 'published' OR new.status = 'published' BEGIN
+        INSERT INTO posts_search(posts_search, rowid, title, search_text)
+        SELECT 'delete', old.id, old.title, old.search_text
+        WHERE old.status = 'published'
+          AND EXISTS (SELECT 1 FROM posts_search_docsize WHERE id = old.id);
+        INSERT INTO posts_search(rowid, title, search_text)
+        SELECT new.id, new.title, new.search_text WHERE new.status = 'published';
+    END""",
+]
+
+
+def refresh_search_text(batch: int = 500) -> int:
+    """Recompute every post's search_text from its body; return how many had drifted."""
+    changed, last = 0, 0
+    posts_table = Post.__table__
+    while True:
+        rows = db.session.execute(
+            select(Post.id, Post.body_html, Post.search_text)
+            .where(Post.id > last)
+            .order_by(Post.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return changed
+        last = rows[-1].id
+        updates = [
+            {"b_id": row.id, "search_text": words}
+            for row in rows
+            if (words := search_text(row.body_html)) != row.search_text
+        ]
+        if updates:
+            db.session.execute(
+                update(posts_table).where(posts_table.c.id == bindparam("b_id")), updates
+            )
+            changed += len(updates)
+
+
+def optimize_search_index() -> None:
+    """Merge the SQLite index into one piece after a bulk load: queries then read far less."""
+    if not _is_postgresql():
+        db.session.execute(text("INSERT INTO posts_search(posts_search) VALUES ('optimize')"))
+
+
+def rebuild_search_index() -> int:
+    """Recompute the posts' search text and rebuild the index; return how many it holds.
+
+    On SQLite the index's table and triggers are created if they are missing, then it is
+    emptied and refilled from the published posts; on PostgreSQL the column follows the text
+    by itself. Run it after anything that bypassed the triggers.
+    """
+    refresh_search_text()
+    if not _is_postgresql():
+        connection = db.session.connection()
+        for statement in SQLITE_SCHEMA:
+            connection.exec_driver_sql(statement)
+        connection.exec_driver_sql("INSERT INTO posts_search(posts_search) VALUES ('delete-all')")
+        connection.exec_driver_sql(
+            "INSERT INTO posts_search(rowid, title, search_text)"
+            " SELECT id, title, search_text FROM posts WHERE status = 'published'"
+        )
+        optimize_search_index()
+    return db.session.scalar(
+        select(func.count()).select_from(Post).where(Post.status == "published")
+    )

@@ -1,0 +1,169 @@
+"""Categories and tags: naming them, their slugs, counting and deleting them."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import case, delete, func, or_, select, update
+
+from blog.extensions import db
+from blog.models import Category, Post, Tag, post_tags, utcnow
+from blog.posts import is_public
+from blog.slugs import slugify, unique_slug
+
+
+class TaxonomyError(ValueError):
+    """A change the rules refuse; field names the form field the message belongs beside."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class PostCounts:
+    public: int = 0
+    total: int = 0  # every status: drafts, scheduled, published and trashed posts
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _check_name_free(model, name: str, exclude_id: int | None, kind: str) -> None:
+    """Refuse a name that reads as another row's, ignoring case and punctuation.
+
+    The post form finds a tag by the slug of the typed name, so for tags a name whose slug
+    another tag has is taken too: the post form would file posts under that other tag.
+    """
+    wanted = slugify(name)
+    others = db.session.scalars(
+        select(model).where(
+            or_(model.name == name, model.slug == wanted), model.id != (exclude_id or -1)
+        )
+    )
+    for other in others:
+        if slugify(other.name) == wanted:
+            raise TaxonomyError(f"There is already a {kind} called “{other.name}”.", "name")
+        if model is Tag:
+            raise TaxonomyError(
+                f"The tag “{other.name}” has the slug “{wanted}”, so the post form would "
+                "read this name as that tag. Choose another name or change that tag's slug.",
+                "name",
+            )
+
+
+def _choose_slug(model, row, name: str, slug: str) -> str:
+    """Return the row's slug: as typed if changed, else following the name when it changes."""
+    typed = slug.strip()
+    if typed and slugify(typed) != row.slug:
+        wanted = slugify(typed)
+    elif not typed or name != row.name:
+        wanted = slugify(name)
+    else:
+        return row.slug
+    return unique_slug(model, wanted, exclude_id=row.id)
+
+
+def _save(model, row, name: str, slug: str, kind: str) -> None:
+    name = _clean(name)
+    if not name:
+        raise TaxonomyError("Give a name.", "name")
+    _check_name_free(model, name, row.id, kind)
+    row.slug = _choose_slug(model, row, name, slug)
+    row.name = name
+
+
+def create_category(name: str, slug: str = "", description: str = "") -> Category:
+    """Add a category; its slug is made from the name unless one is given."""
+    category = Category(description=description.strip())
+    _save(Category, category, name, slug, "category")
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def update_category(category: Category, name: str, slug: str = "", description: str = "") -> None:
+    """Rename and describe a category; the slug follows a new name unless it was changed too."""
+    _save(Category, category, name, slug, "category")
+    category.description = description.strip()
+
+
+def create_tag(name: str, slug: str = "") -> Tag:
+    """Add a tag; its slug is made from the name unless one is given."""
+    tag = Tag()
+    _save(Tag, tag, name, slug, "tag")
+    db.session.add(tag)
+    db.session.flush()
+    return tag
+
+
+def update_tag(tag: Tag, name: str, slug: str = "") -> None:
+    """Rename a tag; the slug follows a new name unless it was changed too."""
+    _save(Tag, tag, name, slug, "tag")
+
+
+def _counts(key, *where, join_posts: bool = False) -> dict[int, PostCounts]:
+    public = func.count(case((is_public(utcnow()), 1)))
+    stmt = select(key, public, func.count()).where(*where).group_by(key)
+    if join_posts:
+        stmt = stmt.select_from(post_tags).join(Post, Post.id == post_tags.c.post_id)
+    return {
+        row_id: PostCounts(n_public, n_all) for row_id, n_public, n_all in db.session.execute(stmt)
+    }
+
+
+def category_post_counts() -> dict[int, PostCounts]:
+    """Return every category's post counts by its id, in one grouped query."""
+    return _counts(Post.category_id)
+
+
+def tag_post_counts(tag_ids: Iterable[int]) -> dict[int, PostCounts]:
+    """Return the post counts of these tags by id, in one grouped query."""
+    ids = list(tag_ids)
+    if not ids:
+        return {}
+    return _counts(post_tags.c.tag_id, post_tags.c.tag_id.in_(ids), join_posts=True)
+
+
+def posts_in_category(category: Category) -> int:
+    """Return how many posts of any status, trash included, are filed under the category."""
+    return db.session.scalar(
+        select(func.count()).select_from(Post).where(Post.category_id == category.id)
+    )
+
+
+def can_delete_category() -> bool:
+    """Tell whether there are categories to spare: every post needs one, so one must remain."""
+    return db.session.scalar(select(func.count()).select_from(Category)) > 1
+
+
+def delete_category(category: Category, move_to: Category | None = None) -> int:
+    """Delete a category, first moving its posts (every status) to move_to; return how many.
+
+    Nothing is committed: the move and the delete stand or fall together in the caller's
+    transaction.
+    """
+    if not can_delete_category():
+        raise TaxonomyError("This is the last category, and every post needs one.")
+    moved = posts_in_category(category)
+    if moved:
+        if move_to is None or move_to.id == category.id:
+            raise TaxonomyError("Choose the category its posts move to.", "move_to")
+        db.session.execute(
+            update(Post)
+            .where(Post.category_id == category.id)
+            # A move is not an edit: updated_at stays, so the dashboard keeps its order.
+            .values(category_id=move_to.id, updated_at=Post.updated_at)
+            .execution_options(synchronize_session="fetch")
+        )
+    db.session.delete(category)
+    db.session.flush()
+    return moved
+
+
+def delete_tag(tag: Tag) -> None:
+    """Delete a tag: the posts that had it stay, without it."""
+    # Explicit rather than left to ON DELETE CASCADE, which SQLite applies only when asked.
+    db.session.execute(delete(post_tags).where(post_tags.c.tag_id == tag.id))
+    db.session.delete(tag)
+    db.session.flush()
