@@ -1,10 +1,12 @@
 # The two commands a newcomer needs: make run, make test.
 PORT ?= 5000
+# gunicorn processes for make serve; each one serves a request at a time.
+WORKERS ?= 3
 PYTHON ?= python3
 VENV := .venv
 FLASK := $(VENV)/bin/flask --app app
 
-.PHONY: run test lint clean
+.PHONY: run serve test lint clean bench
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -24,6 +26,14 @@ run: $(VENV)/.installed
 	$(FLASK) setup --url http://127.0.0.1:$(PORT)
 	BLOG_TEMPLATES_AUTO_RELOAD=true $(FLASK) run --host 127.0.0.1 --port $(PORT) --reload
 
+## Install, apply pending migrations and serve the site for real: gunicorn on 127.0.0.1,
+## debug off, every log line on standard output. Put nginx in front of it (README).
+## No control socket: gunicorn's default is one per user, which a second instance takes over.
+serve: $(VENV)/.installed
+	$(FLASK) setup --url http://127.0.0.1:$(PORT) 2>&1
+	FLASK_DEBUG=0 $(VENV)/bin/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) \
+		--access-logfile - --error-logfile - --no-control-socket app:app 2>&1
+
 ## Install the test dependencies and run the whole suite, browser tests included.
 test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
@@ -35,3 +45,8 @@ lint: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+
+## Measure the site under gunicorn and wrk against a Flask hello world (see README, Benchmark).
+## BENCH_ARGS=--quick for a short smoke run, --large to add 100,000 posts.
+bench: $(VENV)/.installed-test
+	$(VENV)/bin/python bench/run.py $(BENCH_ARGS)

@@ -2,13 +2,14 @@
 
 import os
 import secrets
+from datetime import UTC
 from pathlib import Path
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from blog import accounts, cli, errors, security, templating
+from blog import accounts, cache, cli, errors, posts, security, templating
 from blog.auth.views import bp as auth_bp
 from blog.auth.views import register_session_rules
 from blog.editor import bp as editor_bp
@@ -42,6 +43,11 @@ def configure(app: Flask, test_config: dict | None) -> None:
         # The public root (https://news.example) for absolute URLs in feeds, sitemaps and
         # metadata; blank means the request's own host.
         BASE_URL="",
+        # Rendered public pages kept in each worker's memory (BLOG_PAGE_CACHE=false: off).
+        PAGE_CACHE=True,
+        # Static URLs carry their content hash (?v=...), so they may be kept for a year.
+        SEND_FILE_MAX_AGE_DEFAULT=365 * 24 * 3600,
+        PAGE_CACHE_ENTRIES=2000,
         SITE_TITLE="My Blog",
         SITE_TAGLINE="News and stories",
         TIMEZONE="UTC",
@@ -74,6 +80,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
         app.config.from_mapping(test_config)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", app.config["DATABASE_URL"])
     app.config.setdefault("MEDIA_FOLDER", str(Path(app.instance_path) / "media"))
+    app.config.setdefault("PAGE_CACHE_STAMP", str(Path(app.instance_path) / "content.stamp"))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
 
@@ -126,6 +133,13 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    cache.watch_sessions()
+    # Always in place; PAGE_CACHE switches it on and off (a test can flip it).
+    app.wsgi_app = cache.PageCacheMiddleware(
+        app.wsgi_app,
+        app.config,
+        clock=lambda: posts.utcnow().replace(tzinfo=UTC).timestamp(),
+    )
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.user_loader(accounts.load_session_user)

@@ -8,6 +8,7 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from blog import accounts, backup, throttle
+from blog.cache import touch_stamp
 from blog.demo import create_demo_posts
 from blog.extensions import db
 from blog.firstrun import ensure_welcome_content
@@ -123,6 +124,8 @@ def register(app: Flask) -> None:
             raise click.ClickException(f"{error} Nothing was changed.") from None
         # An older backup comes up to the current schema.
         prepare_database()
+        # Written past the session: tell every worker's page cache by hand.
+        touch_stamp(app.config["PAGE_CACHE_STAMP"])
         click.echo(
             f"Restored {backup.summary(manifest)} from the backup made {manifest['created_at']}."
         )

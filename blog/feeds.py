@@ -27,8 +27,8 @@ EMPTY_FEED_UPDATED = datetime(1970, 1, 1)
 # Characters XML 1.0 forbids even when escaped: a pasted control character must not make the
 # whole feed unreadable.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-# Site-relative href/src in sanitized HTML (always double-quoted); "//host" is left alone.
-_RELATIVE_LINK = re.compile(r'(\s(?:href|src)=")(/(?!/)[^"]*)"')
+# Site-relative URL attributes in sanitized HTML (always double-quoted); "//host" stays.
+_RELATIVE_LINK = re.compile(r'(\s(?:href|src|cite)=")(/(?!/)[^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def site_host() -> str:
 
 
 def absolutize_links(html: str, root: str) -> str:
-    """Return sanitized HTML with its site-relative href and src values made absolute."""
+    """Return sanitized HTML with its site-relative href, src and cite values made absolute."""
     return _RELATIVE_LINK.sub(lambda m: f'{m.group(1)}{root}{m.group(2)}"', html)
 
 

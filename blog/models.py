@@ -146,6 +146,8 @@ class Post(db.Model):
     # Optional overrides for search engines and link previews; blank means title / excerpt.
     seo_title: Mapped[str] = mapped_column(String(300), default="", server_default="")
     seo_description: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # The post's id on the WordPress site it was imported from: old /?p=ID links redirect.
+    wp_id: Mapped[int | None] = mapped_column(index=True, unique=True)
 
     author: Mapped[User] = relationship(lazy="raise")
     category: Mapped[Category] = relationship(lazy="raise")

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from blog.cache import memo_by_stamp
 from blog.extensions import db
 from blog.models import Category, Post, Tag, User, post_tags, utcnow
 
@@ -83,6 +84,11 @@ def public_post(slug: str) -> Post | None:
     return db.session.scalars(stmt).unique().one_or_none()
 
 
+def post_by_wp_id(wp_id: int) -> Post | None:
+    """Return the public post imported from WordPress with this id (its old /?p=ID link)."""
+    return db.session.scalar(select(Post).where(Post.wp_id == wp_id, is_public()))
+
+
 def adjacent_posts(post: Post) -> tuple[Post | None, Post | None]:
     """Return the public posts just before (older) and after (newer) this one."""
     key = (Post.published_at, Post.id)
@@ -156,8 +162,41 @@ def related_posts(post: Post, limit: int = 3) -> list[Post]:
     return list(db.session.scalars(stmt))
 
 
-def nav_categories() -> list[Category]:
-    return list(db.session.scalars(select(Category).order_by(Category.name)))
+@dataclass(frozen=True)
+class NavItem:
+    name: str
+    slug: str
+
+
+def nav_categories() -> list[NavItem]:
+    """Return the categories for the masthead, read once per content change per process."""
+
+    def load():
+        rows = db.session.execute(select(Category.name, Category.slug).order_by(Category.name))
+        return [NavItem(name, slug) for name, slug in rows]
+
+    return memo_by_stamp("nav_categories", load)
+
+
+def next_scheduled_time() -> datetime | None:
+    """Return when the next scheduled post falls due: cached pages expire then."""
+    now = utcnow()
+    due = memo_by_stamp(
+        "next_scheduled",
+        lambda: db.session.scalar(
+            select(func.min(Post.published_at)).where(
+                Post.status == "published", Post.published_at > now
+            )
+        ),
+    )
+    if due is not None and due <= now:
+        # Its time has come since it was read: look for the one after it.
+        due = db.session.scalar(
+            select(func.min(Post.published_at)).where(
+                Post.status == "published", Post.published_at > now
+            )
+        )
+    return due
 
 
 def category_by_slug(slug: str) -> Category | None:

@@ -16,7 +16,9 @@ The work per search is bounded whatever the archive holds:
 """
 
 import re
+import time
 from dataclasses import dataclass, field
+from functools import cache
 
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, func, literal_column, select, table, text, union_all, update
@@ -150,8 +152,10 @@ def _ranking_statement(scored: bool):
             .select_from(_FTS_TABLE)
             .where(
                 _matches(bindparam("rare")),
-                _FTS_ROWID >= select(func.min(window.c.id)).scalar_subquery(),
-                _FTS_ROWID <= select(func.max(window.c.id)).scalar_subquery(),
+                _FTS_ROWID.between(
+                    select(func.min(window.c.id)).scalar_subquery(),
+                    select(func.max(window.c.id)).scalar_subquery(),
+                ),
             )
             .subquery()
         )
@@ -176,14 +180,25 @@ def _highlight_statement():
     )
 
 
+# Whether a term is common changes slowly: each process remembers the answer for a while.
+COMMON_MEMORY_SECONDS = 600
+_common_memory: dict[tuple[str, int, str], tuple[float, bool]] = {}
+
+
 def _rare_clauses(query: SearchQuery) -> list[list[Term]]:
     """Return the query's clauses none of whose terms is in more than COMMON_POSTS posts."""
-    terms = list(dict.fromkeys(query.terms))
-    params = {f"term_{n}": fts5_term(term) for n, term in enumerate(terms)}
-    beyond = db.session.execute(
-        _probe_statement(len(terms)), {**params, "common": COMMON_POSTS}
-    ).one()
-    common = {term for term, row in zip(terms, beyond, strict=True) if row is not None}
+    now, database = time.monotonic(), str(db.engine.url)
+    keys = {term: (database, COMMON_POSTS, fts5_term(term)) for term in query.terms}
+    unknown = [term for term, key in keys.items() if _common_memory.get(key, (0.0,))[0] < now]
+    if unknown:
+        params = {f"term_{n}": keys[term][2] for n, term in enumerate(unknown)}
+        params["common"] = COMMON_POSTS
+        beyond = db.session.execute(_probe_statement(len(unknown)), params).one()
+        if len(_common_memory) > 10_000:
+            _common_memory.clear()
+        for term, row in zip(unknown, beyond, strict=True):
+            _common_memory[keys[term]] = (now + COMMON_MEMORY_SECONDS, row is not None)
+    common = {term for term, key in keys.items() if _common_memory[key][1]}
     return [clause for clause in query.clauses if not common.intersection(clause)]
 
 
@@ -236,17 +251,21 @@ def _highlights(query: SearchQuery, ids: list[int]) -> dict[int, tuple[str, str]
             func.ts_headline(_CONFIG, Post.title, tsquery, _PG_TITLE),
             func.ts_headline(_CONFIG, Post.search_text, tsquery, _PG_SNIPPET),
         ).where(Post.id.in_(ids))
+        rows = db.session.execute(stmt)
     else:
-        stmt = (
-            select(
-                _FTS_ROWID,
-                func.highlight(_FTS, 0, OPEN, CLOSE),
-                func.snippet(_FTS, 1, OPEN, CLOSE, "…", SNIPPET_WORDS),
-            )
-            .select_from(_FTS_TABLE)
-            .where(_matches(fts5_expression(query)), _FTS_ROWID.in_(ids))
-        )
-    return {row[0]: (row[1], row[2]) for row in db.session.execute(stmt)}
+        params = {"match": fts5_expression(query), "ids": ids}
+        rows = db.session.execute(_highlight_statement(), params)
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+@cache
+def _cards_statement():
+    """Select posts by id, with what their cards show."""
+    return (
+        select(Post)
+        .where(Post.id.in_(bindparam("ids", expanding=True)))
+        .options(joinedload(Post.author), joinedload(Post.category))
+    )
 
 
 def search_posts(query: str, page: int = 1, per_page: int = 10) -> SearchResults | None:
@@ -269,11 +288,7 @@ def search_posts(query: str, page: int = 1, per_page: int = 10) -> SearchResults
     items = []
     if ids:
         marked = _highlights(parsed, ids)
-        found = db.session.scalars(
-            select(Post)
-            .where(Post.id.in_(ids))
-            .options(joinedload(Post.author), joinedload(Post.category))
-        ).unique()
+        found = db.session.scalars(_cards_statement(), {"ids": ids}).unique()
         by_id = {post.id: post for post in found}
         for post_id in ids:
             title, snippet = marked.get(post_id, (by_id[post_id].title, ""))

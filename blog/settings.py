@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import current_app, g
 from sqlalchemy import select
 
+from blog.cache import memo_by_stamp
 from blog.extensions import db
 from blog.models import Setting
 
@@ -23,17 +24,21 @@ class SiteSettings:
 
 
 def load_settings() -> SiteSettings:
-    """Return the site settings for this request, read once (one query) and kept in g."""
+    """Return the site settings, read once per content change per process, kept in g."""
     if "site_settings" not in g:
-        stored = dict(db.session.execute(select(Setting.key, Setting.value)).all())
-        defaults = fallback_settings()
-        g.site_settings = SiteSettings(
-            title=stored.get("title", defaults.title),
-            tagline=stored.get("tagline", defaults.tagline),
-            timezone=_valid_zone(stored.get("timezone"), defaults.timezone),
-            posts_per_page=_valid_page_size(stored.get("posts_per_page"), defaults.posts_per_page),
-        )
+        g.site_settings = memo_by_stamp("site_settings", _read_settings)
     return g.site_settings
+
+
+def _read_settings() -> SiteSettings:
+    stored = dict(db.session.execute(select(Setting.key, Setting.value)).all())
+    defaults = fallback_settings()
+    return SiteSettings(
+        title=stored.get("title", defaults.title),
+        tagline=stored.get("tagline", defaults.tagline),
+        timezone=_valid_zone(stored.get("timezone"), defaults.timezone),
+        posts_per_page=_valid_page_size(stored.get("posts_per_page"), defaults.posts_per_page),
+    )
 
 
 def _valid_zone(value: str | None, default: str) -> str:

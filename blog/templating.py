@@ -1,7 +1,9 @@
 """What every template can use: the site's settings, its navigation, local dates."""
 
 import calendar
+import hashlib
 from datetime import datetime
+from pathlib import Path
 
 from flask import Flask, current_app, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
@@ -61,8 +63,31 @@ def media_srcset(media) -> str:
     return srcset(media, lambda name: url_for("public.media", filename=name))
 
 
+_fingerprints: dict[tuple[str, int], str] = {}
+
+
+def static_fingerprint(filename: str) -> str:
+    """Return a short hash of a static file's content, so its URL changes when it does."""
+    path = Path(current_app.static_folder) / filename
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        return "0"
+    key = (filename, mtime)
+    if key not in _fingerprints:
+        _fingerprints[key] = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return _fingerprints[key]
+
+
 def register(app: Flask) -> None:
     app.context_processor(site_context)
+
+    @app.url_defaults
+    def fingerprint_static(endpoint, values):
+        # With the content hash in the URL, a year-long cache lifetime is safe.
+        if endpoint == "static" and "filename" in values:
+            values.setdefault("v", static_fingerprint(values["filename"]))
+
     app.jinja_env.globals["month_names"] = list(calendar.month_name)
     app.add_template_global(page_url)
     app.add_template_global(editor_nav)

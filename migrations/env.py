@@ -42,6 +42,15 @@ def get_metadata():
     return target_db.metadata
 
 
+# The search index is made by its migration, not by the models: SQLite's FTS5 table and its
+# shadow tables, PostgreSQL's generated column and its index. Autogenerate must not drop them.
+SEARCH_INDEX_NAMES = ("posts_search", "search_vector", "ix_posts_search_vector")
+
+
+def include_name(name, type_, parent_names):
+    return not (name or "").startswith(SEARCH_INDEX_NAMES)
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -82,6 +91,7 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()
 

@@ -34,6 +34,7 @@ def make_app(tmp_path, **config):
         "SECRET_KEY": "test-secret",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'blog.sqlite'}",
         "MEDIA_FOLDER": str(tmp_path / "media"),
+        "PAGE_CACHE_STAMP": str(tmp_path / "content.stamp"),
     }
     settings.update(config)
     return create_app(settings)

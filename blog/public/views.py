@@ -1,19 +1,50 @@
-"""What readers see: the home page, posts and the archives."""
+"""What readers see: the home page, posts, the archives and search."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_login import current_user
 
 from blog import posts
+from blog.cache import CACHEABLE_HEADER, content_stamp
 from blog.dates import month_range, utc_offset_minutes
 from blog.media import served_type
 from blog.models import Post
 from blog.public import discovery
 from blog.search import search_posts
 from blog.settings import load_settings
+from blog.slugs import slugify
 
 bp = Blueprint("public", __name__)
 bp.register_blueprint(discovery.bp)
+
+
+@bp.after_request
+def http_caching(response):
+    """Let browsers, proxies and the page cache keep anonymous pages, fresh to the change."""
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return response
+    if current_user.is_authenticated or request.endpoint == "public.media":
+        response.headers.setdefault("Cache-Control", "private, no-cache")
+        return response
+    # Browsers revalidate every time (cheap: 304); a proxy may keep a page for a minute.
+    response.headers.setdefault("Cache-Control", "public, max-age=0, s-maxage=60")
+    stamp = content_stamp()
+    if stamp and "Last-Modified" not in response.headers:
+        response.last_modified = datetime.fromtimestamp(stamp / 1e9, UTC)
+    due = posts.next_scheduled_time()
+    response.headers[CACHEABLE_HEADER] = str(due.replace(tzinfo=UTC).timestamp()) if due else "inf"
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 def _page_number() -> int:
@@ -32,7 +63,23 @@ def _listing(template: str, *criteria, **context):
 @bp.get("/")
 def index():
     """Show the newest public posts, a page at a time."""
+    # WordPress's plain links (/?p=ID, /?page_id=ID) of imported posts lead to them for good.
+    wp_id = request.args.get("p", type=int) or request.args.get("page_id", type=int)
+    if wp_id is not None and (found := posts.post_by_wp_id(wp_id)) is not None:
+        return redirect(url_for("public.post", slug=found.slug), 301)
     return _listing("public/index.html")
+
+
+@bp.get("/<int:year>/<int:month>/<slug>/")
+@bp.get("/<int:year>/<int:month>/<slug>")
+def wordpress_permalink(year: int, month: int, slug: str):
+    """Send an imported post's WordPress permalink (/2024/05/its-slug/) to its address."""
+    # The slug alone decides, as WordPress itself forgives a wrong date; the import turned
+    # underscores into hyphens, so a slug is tried as given and then as the import made it.
+    found = posts.public_post(slug) or posts.public_post(slugify(slug))
+    if found is None:
+        abort(404)
+    return redirect(url_for("public.post", slug=found.slug), 301)
 
 
 @bp.get("/posts/<slug>")

@@ -1,0 +1,235 @@
+"""A page cache for anonymous readers, invalidated exactly when content changes.
+
+Every worker process keeps its own LRU of rendered public pages. They agree on freshness
+through one stamp file in instance/: any commit that changes what readers can see touches
+it, and each entry remembers the stamp it was rendered under. An entry also expires when
+the next scheduled post falls due, so a post goes live at its time with no job to run.
+
+The lookup runs as WSGI middleware in front of Flask, so a hit costs about what a
+hello-world costs: a stat() of the stamp, a dict lookup, and the stored bytes.
+"""
+
+import gzip
+import hashlib
+import os
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from werkzeug.http import parse_date
+
+# Rows of these tables never show on a public page: writing them keeps the cache.
+PRIVATE_TABLES = frozenset({"sign_in_attempts", "sign_in_tokens"})
+SKIP_PREFIXES = ("/editor", "/auth", "/static", "/media")
+CACHEABLE_HEADER = "X-Blog-Page-Cache"
+
+
+def touch_stamp(path: str | os.PathLike) -> None:
+    """Tell every worker that public content changed."""
+    stamp = Path(path)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    now = time.time_ns()
+    try:
+        os.utime(stamp, ns=(now, now))
+    except FileNotFoundError:
+        stamp.touch()
+
+
+def read_stamp(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+_watching = False
+
+
+def _stamp_path() -> str | None:
+    return current_app.config.get("PAGE_CACHE_STAMP") if has_app_context() else None
+
+
+def watch_sessions() -> None:
+    """Touch the stamp after any commit that wrote public content, once per process."""
+    global _watching
+    if _watching:
+        return
+    _watching = True
+    session_class = Session
+
+    def note(session: Session, tables) -> None:
+        if set(tables) - PRIVATE_TABLES:
+            session.info["public_content_changed"] = True
+
+    @event.listens_for(session_class, "after_flush")
+    def after_flush(session, flush_context):
+        changed = list(session.new) + list(session.dirty) + list(session.deleted)
+        note(session, {getattr(obj, "__tablename__", "") for obj in changed})
+
+    @event.listens_for(session_class, "do_orm_execute")
+    def bulk_statement(state):
+        if state.is_insert or state.is_update or state.is_delete:
+            table = getattr(state.statement, "table", None)
+            note(state.session, {getattr(table, "name", "")})
+
+    @event.listens_for(session_class, "after_commit")
+    def after_commit(session):
+        if session.info.pop("public_content_changed", False):
+            path = _stamp_path()
+            if path:
+                touch_stamp(path)
+
+    @event.listens_for(session_class, "after_rollback")
+    def after_rollback(session):
+        session.info.pop("public_content_changed", None)
+
+
+def _not_modified(entry: "Entry", environ) -> bool:
+    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None:
+        return entry.etag in if_none_match or if_none_match.strip() == "*"
+    since = environ.get("HTTP_IF_MODIFIED_SINCE")
+    modified = dict(entry.headers).get("Last-Modified")
+    if since and modified:
+        since_time, modified_time = parse_date(since), parse_date(modified)
+        return bool(since_time and modified_time and modified_time <= since_time)
+    return False
+
+
+@dataclass
+class Entry:
+    stamp: int
+    expires: float  # epoch seconds: the next scheduled post's time, or infinity
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    gzipped: bytes | None
+    etag: str
+
+
+class PageCacheMiddleware:
+    """Serve anonymous GETs of public pages from memory while the content stamp holds."""
+
+    def __init__(self, wsgi_app, config, clock=time.time):
+        self.wsgi_app = wsgi_app
+        self.config = config
+        self.clock = clock
+        self.entries: OrderedDict[str, Entry] = OrderedDict()
+        self.lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def _cacheable_request(self, environ) -> bool:
+        return (
+            self.config["PAGE_CACHE"]
+            and environ["REQUEST_METHOD"] in ("GET", "HEAD")
+            and not environ.get("PATH_INFO", "").startswith(SKIP_PREFIXES)
+            # A reader with a session (the editor, or a pending message) gets a fresh page.
+            and "session=" not in environ.get("HTTP_COOKIE", "")
+        )
+
+    def __call__(self, environ, start_response):
+        if not self._cacheable_request(environ):
+            return self.wsgi_app(environ, start_response)
+        # The host is part of the key: pages hold absolute URLs built from it, and one
+        # request with a forged Host must not poison the page every reader gets.
+        key = "{}://{}{}?{}".format(
+            environ.get("wsgi.url_scheme", ""),
+            environ.get("HTTP_HOST", ""),
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+        )
+        stamp = read_stamp(self.config["PAGE_CACHE_STAMP"])
+        entry = self.entries.get(key)
+        if entry is not None and entry.stamp == stamp and self.clock() < entry.expires:
+            self.hits += 1
+            return self._serve(entry, environ, start_response)
+        self.misses += 1
+        return self._fill(key, stamp, environ, start_response)
+
+    def _serve(self, entry: Entry, environ, start_response):
+        headers = list(entry.headers)
+        headers.append(("ETag", entry.etag))
+        if _not_modified(entry, environ):
+            start_response("304 Not Modified", headers)
+            return [b""]
+        body = entry.body
+        if entry.gzipped is not None and "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
+            body = entry.gzipped
+            headers.append(("Content-Encoding", "gzip"))
+        headers.append(("Content-Length", str(len(body))))
+        start_response(entry.status, headers)
+        return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+    def _fill(self, key: str, stamp: int, environ, start_response):
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None  # the app below never uses write()
+
+        chunks = self.wsgi_app(environ, capture)
+        try:
+            body = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        status, headers = captured["status"], captured["headers"]
+        marks = [value for name, value in headers if name == CACHEABLE_HEADER]
+        headers = [(n, v) for n, v in headers if n != CACHEABLE_HEADER]
+        storable = (
+            status.startswith("200")
+            and marks
+            and environ["REQUEST_METHOD"] == "GET"
+            and not any(name.lower() == "set-cookie" for name, _ in headers)
+        )
+        if not storable:
+            start_response(status, headers)
+            return [body]
+        skip = ("content-length", "etag", "vary")
+        kept = [(n, v) for n, v in headers if n.lower() not in skip]
+        vary = [v for n, v in headers if n.lower() == "vary"] + ["Accept-Encoding"]
+        kept.append(("Vary", ", ".join(vary)))
+        entry = Entry(
+            stamp=stamp,
+            expires=float(marks[0]),
+            status=status,
+            headers=kept,
+            body=body,
+            gzipped=gzip.compress(body, 6) if len(body) > 1024 else None,
+            etag='"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
+        )
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.config["PAGE_CACHE_ENTRIES"]:
+                self.entries.popitem(last=False)
+        return self._serve(entry, environ, start_response)
+
+
+_memo: dict[tuple[int, str], tuple[int, object]] = {}
+
+
+def content_stamp() -> int:
+    """Return the current content stamp: it changes whenever public content does."""
+    return read_stamp(current_app.config["PAGE_CACHE_STAMP"])
+
+
+def memo_by_stamp(name: str, compute):
+    """Return compute(), reusing this process's last result while the content is unchanged.
+
+    The stamp is read before computing: a change that lands meanwhile leaves a newer stamp
+    behind, so the value is recomputed next time instead of being kept stale.
+    """
+    key = (id(current_app._get_current_object()), name)
+    stamp = content_stamp()
+    found = _memo.get(key)
+    if found is not None and found[0] == stamp and stamp:
+        return found[1]
+    value = compute()
+    _memo[key] = (stamp, value)
+    return value
