@@ -1,4 +1,4 @@
-"""Terminal commands: flask --app app setup | demo | set-password | backup | restore."""
+"""Terminal commands: setup | demo | set-password | backup | restore | export | import ..."""
 
 import sys
 from pathlib import Path
@@ -6,14 +6,20 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask_migrate import upgrade
+from sqlalchemy import func, select
 
-from blog import accounts, backup, throttle
+from blog import accounts, backup, throttle, transfer, transfer_import
 from blog.cache import touch_stamp
 from blog.demo import create_demo_posts
 from blog.extensions import db
 from blog.firstrun import ensure_welcome_content
 from blog.media import readable_size
+from blog.models import Post
 from blog.search import rebuild_search_index
+from blog.settings import load_settings
+from blog.wxr import WxrError, read_wxr
+from blog.wxr_export import export_wxr
+from blog.wxr_import import import_wxr
 
 
 def prepare_database() -> None:
@@ -128,4 +134,103 @@ def register(app: Flask) -> None:
         touch_stamp(app.config["PAGE_CACHE_STAMP"])
         click.echo(
             f"Restored {backup.summary(manifest)} from the backup made {manifest['created_at']}."
+        )
+
+    @app.cli.command("export")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    def export_command(path: Path) -> None:
+        """Write every post, revision, category, tag, setting and image to PATH (a .zip)."""
+        prepare_database()
+        with click.progressbar(length=transfer.export_size(), label="Exporting") as bar:
+            try:
+                counts = transfer.export_site(path, app.config["MEDIA_FOLDER"], bar.update)
+            except transfer.TransferError as error:
+                raise click.ClickException(str(error)) from None
+        click.echo(f"Exported {transfer.summary(counts)} to {path}.")
+
+    @app.cli.command("import")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option(
+        "--force", is_flag=True, help="Replace the site's posts, categories, tags and images."
+    )
+    def import_command(path: Path, force: bool) -> None:
+        """Restore an export made with `export` into this (empty) site, all or nothing."""
+        prepare_database()
+        try:
+            archive = transfer.read_archive(path)
+            with click.progressbar(length=archive.size, label="Importing") as bar:
+                counts = transfer_import.import_archive(
+                    archive, app.config["MEDIA_FOLDER"], force=force, progress=bar.update
+                )
+            db.session.commit()
+        except transfer.TransferError as error:
+            db.session.rollback()
+            hint = " Run again with --force to replace it." if "empty site" in str(error) else ""
+            raise click.ClickException(f"{error}{hint} Nothing was changed.") from None
+        click.echo(f"Imported {transfer.summary(counts)} from {path}.")
+
+    @app.cli.command("import-wxr")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option(
+        "--pages",
+        type=click.Choice(["skip", "import"]),
+        default="skip",
+        show_default=True,
+        help="What to do with WordPress pages: leave them out, or import them as posts.",
+    )
+    @click.option(
+        "--media-dir",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help="WordPress's wp-content/uploads folder, for the attachments and featured images.",
+    )
+    def import_wxr_command(path: Path, pages: str, media_dir: Path | None) -> None:
+        """Import a WordPress export (WXR): posts, categories, tags, images, all or nothing."""
+        prepare_database()
+        try:
+            wxr = read_wxr(path)
+            steps = wxr.steps(pages, with_media=media_dir is not None)
+            with click.progressbar(length=steps, label="Importing") as bar:
+                report = import_wxr(
+                    wxr,
+                    zone=load_settings().zone,
+                    pages=pages,
+                    media_dir=media_dir,
+                    progress=bar.update,
+                )
+            db.session.commit()
+        except WxrError as error:
+            db.session.rollback()
+            raise click.ClickException(f"{error} Nothing was changed.") from None
+        for line in report.lines():
+            click.echo(line)
+
+    @app.cli.command("export-wxr")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option(
+        "--base-url",
+        help="The site's public address (BASE_URL by default): WordPress fetches images there.",
+    )
+    def export_wxr_command(path: Path, base_url: str | None) -> None:
+        """Write every post and image to PATH as a WordPress export (WXR 1.2)."""
+        prepare_database()
+        base_url = base_url or app.config["BASE_URL"]
+        if not base_url.startswith(("http://", "https://")):
+            raise click.ClickException(
+                "Give the site's public address: --base-url https://news.example "
+                "(or set BASE_URL), so that links and images in the file lead back to it."
+            )
+        settings = load_settings()
+        total = db.session.scalar(select(func.count()).select_from(Post))
+        with click.progressbar(length=total, label="Exporting") as bar:
+            counts = export_wxr(
+                path,
+                base_url=base_url,
+                title=settings.title,
+                tagline=settings.tagline,
+                zone=settings.zone,
+                progress=bar.update,
+            )
+        click.echo(
+            f"Exported {counts['posts']} posts, {counts['images']} images, "
+            f"{counts['categories']} categories and {counts['tags']} tags to {path}."
         )

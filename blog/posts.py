@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import ColumnElement, and_, func, literal, select, tuple_, union_all
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from blog.cache import memo_by_stamp
 from blog.extensions import db
@@ -42,30 +42,41 @@ class Page:
         return self.page < self.pages
 
 
-def paginate_posts(*criteria: Any, page: int, per_page: int) -> Page | None:
+def paginate_posts(*criteria: Any, page: int, per_page: int, key: str) -> Page | None:
     """Return one page of public posts matching criteria, newest first; None past the end.
 
-    The page's ids come from an index-only query first, and only those ten rows are joined
-    to their authors and categories, so a deep page costs about what the first one does.
+    key names the listing (e.g. "category:3") for the count, which is kept until the
+    content or the schedule changes. The page's ids come from an index-only query, read
+    from whichever end of the listing is nearer, so the last page costs what the first
+    does; only those ten rows are then joined to their authors and categories.
     """
-    where = and_(is_public(), *criteria)
-    total = db.session.scalar(select(func.count()).select_from(Post).where(where))
-    if page < 1 or (page > 1 and (page - 1) * per_page >= total):
+    now = utcnow()
+    where = and_(is_public(now), *criteria)
+    total = memo_by_stamp(
+        f"count:{key}:{next_scheduled_time()}",
+        lambda: db.session.scalar(select(func.count()).select_from(Post).where(where)),
+    )
+    offset = (page - 1) * per_page
+    if page < 1 or (page > 1 and offset >= total):
         return None
-    ids = db.session.scalars(
-        select(Post.id)
-        .where(where)
-        .order_by(Post.published_at.desc(), Post.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+    newest_first = (Post.published_at.desc(), Post.id.desc())
+    if offset > total // 2:
+        # Past the middle: walk in from the oldest end, then put the rows back in order.
+        size = min(per_page, total - offset)
+        stmt = select(Post.id).where(where).order_by(Post.published_at, Post.id)
+        ids = list(
+            reversed(db.session.scalars(stmt.limit(size).offset(total - offset - size)).all())
+        )
+    else:
+        stmt = select(Post.id).where(where).order_by(*newest_first)
+        ids = db.session.scalars(stmt.limit(per_page).offset(offset)).all()
     items = []
     if ids:
         rows = db.session.scalars(
             _with_card_relations(select(Post).where(Post.id.in_(ids)))
         ).unique()
         by_id = {post.id: post for post in rows}
-        items = [by_id[i] for i in ids]
+        items = [by_id[i] for i in ids if i in by_id]
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
@@ -90,76 +101,96 @@ def post_by_wp_id(wp_id: int) -> Post | None:
 
 
 def adjacent_posts(post: Post) -> tuple[Post | None, Post | None]:
-    """Return the public posts just before (older) and after (newer) this one."""
-    key = (Post.published_at, Post.id)
+    """Return the public posts just before (older) and after (newer) this one.
+
+    Row values compare (published_at, id) as one key, which the index serves directly.
+    """
+    key = tuple_(Post.published_at, Post.id)
+    here = tuple_(literal(post.published_at), literal(post.id))
+    light = load_only(Post.title, Post.slug)
     older = db.session.scalars(
         select(Post)
-        .where(
-            is_public(),
-            or_(key[0] < post.published_at, and_(key[0] == post.published_at, key[1] < post.id)),
-        )
+        .options(light)
+        .where(is_public(), key < here)
         .order_by(Post.published_at.desc(), Post.id.desc())
         .limit(1)
     ).first()
     newer = db.session.scalars(
         select(Post)
-        .where(
-            is_public(),
-            or_(key[0] > post.published_at, and_(key[0] == post.published_at, key[1] > post.id)),
-        )
+        .options(light)
+        .where(is_public(), key > here)
         .order_by(Post.published_at, Post.id)
         .limit(1)
     ).first()
     return older, newer
 
 
-# How far back related posts look, per shared tag and category: bounds the work whatever
-# the archive's size, while recent posts are the ones readers want anyway.
-RELATED_CANDIDATES = 200
+# How far back related posts look, per shared tag and in the category: bounds the work
+# whatever the archive's size, while recent posts are the ones readers want anyway.
+RELATED_CANDIDATES = 100
 
 
 def related_posts(post: Post, limit: int = 3) -> list[Post]:
     """Return other public posts that share the most tags and the category, newest first.
 
-    A shared tag counts 2 and the same category 1; ties go to the more recent post.
+    A shared tag counts 2 and the same category 1; ties go to the more recent post. The
+    candidates are the newest posts of the category and of each tag (by id, which an index
+    gives without touching the posts), scored here rather than by a query over them all.
     """
     now = utcnow()
-    tag_ids = [tag.id for tag in post.tags]
-    candidates = (
+    shared: dict[int, int] = {}
+    per_tag = [
+        select(
+            select(post_tags.c.post_id)
+            .where(post_tags.c.tag_id == tag.id, post_tags.c.post_id != post.id)
+            .order_by(post_tags.c.post_id.desc())
+            .limit(RELATED_CANDIDATES)
+            .subquery()
+        )
+        for tag in post.tags
+    ]
+    if per_tag:
+        for post_id in db.session.scalars(union_all(*per_tag)):
+            shared[post_id] = shared.get(post_id, 0) + 1
+    same_category = db.session.scalars(
         select(Post.id)
         .where(is_public(now), Post.category_id == post.category_id, Post.id != post.id)
         .order_by(Post.published_at.desc())
         .limit(RELATED_CANDIDATES)
-    )
-    ids = set(db.session.scalars(candidates))
-    if tag_ids:
-        ids.update(
-            db.session.scalars(
-                select(post_tags.c.post_id)
-                .join(Post, Post.id == post_tags.c.post_id)
-                .where(post_tags.c.tag_id.in_(tag_ids), is_public(now), Post.id != post.id)
-                .order_by(Post.published_at.desc())
-                .limit(RELATED_CANDIDATES * len(tag_ids))
+    ).all()
+    candidates = set(shared) | set(same_category)
+    if not candidates:
+        return []
+    # Publicness is checked here, not in SQL: with it there, SQLite prefers walking the
+    # date index over all posts to looking up these few hundred ids.
+    rows = [
+        row
+        for row in db.session.execute(
+            select(Post.id, Post.category_id, Post.published_at, Post.status).where(
+                Post.id.in_(candidates)
             )
         )
-    if not ids:
-        return []
-    shared = (
-        select(func.count())
-        .select_from(post_tags)
-        .where(post_tags.c.post_id == Post.id, post_tags.c.tag_id.in_(tag_ids or [-1]))
-        .correlate(Post)
-        .scalar_subquery()
-    )
-    same_category = (Post.category_id == post.category_id).cast(db.Integer)
-    stmt = (
-        select(Post)
-        .where(Post.id.in_(ids))
-        .order_by((shared * 2 + same_category).desc(), Post.published_at.desc())
-        .limit(limit)
-        .options(joinedload(Post.author))
-    )
-    return list(db.session.scalars(stmt))
+        if row.status == "published" and row.published_at <= now
+    ]
+    ranked = sorted(
+        rows,
+        key=lambda r: (
+            2 * shared.get(r.id, 0) + (r.category_id == post.category_id),
+            r.published_at,
+            r.id,
+        ),
+        reverse=True,
+    )[:limit]
+    chosen = [r.id for r in ranked]
+    found = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Post)
+            .where(Post.id.in_(chosen))
+            .options(load_only(Post.title, Post.slug, Post.published_at), joinedload(Post.author))
+        )
+    }
+    return [found[i] for i in chosen]
 
 
 @dataclass(frozen=True)
@@ -214,7 +245,8 @@ def author_by_username(username: str) -> User | None:
 def archive_months(offset_minutes: int) -> list[tuple[int, int, int]]:
     """Return (year, month, count) for every month with public posts, newest first.
 
-    Months are counted in the site's time zone at its current UTC offset.
+    Months are counted in the site's time zone at its current UTC offset. The count scans
+    every post, so it is kept until the content or the schedule changes.
     """
     if db.engine.dialect.name == "sqlite":
         local = func.datetime(Post.published_at, f"{offset_minutes:+d} minutes")
@@ -228,4 +260,7 @@ def archive_months(offset_minutes: int) -> list[tuple[int, int, int]]:
         .group_by("y", "m")
         .order_by(db.text("y DESC, m DESC"))
     )
-    return [(int(y), int(m), n) for y, m, n in db.session.execute(stmt)]
+    return memo_by_stamp(
+        f"archive_months:{offset_minutes}:{next_scheduled_time()}",
+        lambda: [(int(y), int(m), n) for y, m, n in db.session.execute(stmt)],
+    )

@@ -219,19 +219,19 @@ def _sqlite_ranked(query: SearchQuery, offset: int, limit: int) -> tuple[list[in
 
 def _postgresql_ranked(query: SearchQuery, offset: int, limit: int) -> tuple[list[int], int]:
     tsquery = func.to_tsquery(_CONFIG, tsquery_text(query))
+    # Ids first, scores after: a score reads the post's whole vector, so only the window's.
     window = (
-        select(
-            Post.id.label("id"),
-            func.ts_rank_cd(_PG_WEIGHTS, _VECTOR, tsquery, 1).label("score"),
-        )
+        select(Post.id.label("id"))
         .where(_VECTOR.op("@@")(tsquery), posts.is_public())
         .order_by(Post.id.desc())
         .limit(CANDIDATES + 1)
         .cte("window")
     )
+    score = func.ts_rank_cd(_PG_WEIGHTS, _VECTOR, tsquery, 1)
     rows = db.session.execute(
         select(window.c.id, select(func.count()).select_from(window).scalar_subquery())
-        .order_by(window.c.score.desc(), window.c.id.desc())
+        .join(Post, Post.id == window.c.id)
+        .order_by(score.desc(), window.c.id.desc())
         .limit(limit)
         .offset(offset)
     )

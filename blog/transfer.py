@@ -11,31 +11,26 @@ Rows keep their ids, so that an import into an empty site gives back the same ro
 export leaves out: the accounts' password hashes and session tokens (an export is for moving
 content; the backup is for credentials), sign-in bookkeeping, and the search index (derived).
 
-An import reads and checks the whole archive first, then writes everything in the caller's
-transaction: a post's body_html is rendered again from its body_source through the sanitizer,
-never taken from the file, and media files follow the transaction (blog.media).
+An import reads and checks the whole archive first (read_archive, here), then writes it in the
+caller's transaction (blog.transfer_import).
 """
 
 import hashlib
 import json
 import os
-import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from io import BytesIO
 from pathlib import Path
+from types import SimpleNamespace
 
-from PIL import Image
-from sqlalchemy import delete, func, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 
 from blog.extensions import db
-from blog.media import _DOOMED, _WRITTEN, CONTENT_TYPES, FORMATS, STORED_NAME, variant_files
+from blog.media import CONTENT_TYPES, STORED_NAME, variant_files
 from blog.models import Category, Media, Post, Revision, Setting, Tag, User, post_tags
 from blog.render import FORMATS as BODY_FORMATS
-from blog.render import render_body, search_text, word_count
 
 FORMAT = "blog-export"
 VERSION = 1
@@ -43,31 +38,25 @@ CONTENT = "content.json"
 MEDIA = "media"
 CHUNK = 1024 * 1024
 STATUSES = ("draft", "published", "trash")
-KINDS = {extension: kind for kind, (extension, _) in FORMATS.items()}
 
 # The columns an archive holds, per table, in the order they are written and restored.
 TABLES = {
-    "users": (User, ("id", "username", "display_name", "bio", "created_at")),
-    "categories": (Category, ("id", "name", "slug", "description")),
-    "tags": (Tag, ("id", "name", "slug")),
-    "media": (
-        Media,
-        ("id", "filename", "original_name", "content_type", "width", "height", "variants")
-        + ("created_at",),
-    ),
+    "users": (User, "id username display_name bio created_at"),
+    "categories": (Category, "id name slug description"),
+    "tags": (Tag, "id name slug"),
+    "media": (Media, "id filename original_name content_type width height variants created_at"),
     "posts": (
         Post,
-        ("id", "title", "slug", "body_format", "body_source", "body_html", "excerpt")
-        + ("custom_excerpt", "word_count", "status", "version", "published_at", "created_at")
-        + ("updated_at", "author_id", "category_id", "image_id", "image_alt", "seo_title")
-        + ("seo_description", "wp_id"),
+        "id title slug body_format body_source body_html excerpt custom_excerpt word_count status"
+        " version published_at created_at updated_at author_id category_id image_id image_alt"
+        " seo_title seo_description wp_id",
     ),
     "revisions": (
         Revision,
-        ("id", "post_id", "version", "title", "body_format", "body_source", "excerpt")
-        + ("saved_at", "created_at"),
+        "id post_id version title body_format body_source excerpt saved_at created_at",
     ),
 }
+TABLES = {table: (model, tuple(columns.split())) for table, (model, columns) in TABLES.items()}
 Progress = Callable[[int], object]
 
 
@@ -101,6 +90,19 @@ def _sha256(stream) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
+def export_size() -> int:
+    """Return how many steps an export takes: one per post and one per media file."""
+    posts = db.session.scalar(select(func.count()).select_from(Post))
+    media = db.session.execute(select(Media.filename, Media.variants)).mappings()
+    return posts + sum(len(_file_names(row)) for row in media)
+
+
+def summary(counts: dict[str, int]) -> str:
+    """Return what an archive holds, in words: "12 posts, 30 revisions, 2 categories ..."."""
+    order = ("posts", "revisions", "categories", "tags", "media", "users")
+    return ", ".join(f"{counts[table]} {table}" for table in order)
+
+
 def export_site(target: Path, media_folder: Path, progress: Progress | None = None) -> dict:
     """Write the site's content to the zip archive target; return how many rows of each kind.
 
@@ -109,16 +111,18 @@ def export_site(target: Path, media_folder: Path, progress: Progress | None = No
     target, media_folder = Path(target), Path(media_folder)
     if target.is_dir():
         raise TransferError(f"{target} is a folder; name the archive: {target / 'blog.zip'}")
-    content: dict = {"format": FORMAT, "version": VERSION}
-    content["exported_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    content["settings"] = dict(db.session.execute(select(Setting.key, Setting.value)).all())
+    content: dict = {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "settings": dict(db.session.execute(select(Setting.key, Setting.value)).all()),
+    }
     for table, (model, columns) in TABLES.items():
         rows = db.session.scalars(select(model).order_by(model.id))
         content[table] = [{c: _json_value(getattr(row, c)) for c in columns} for row in rows]
     tagged: dict[int, list[int]] = {}
-    for post_id, tag_id in db.session.execute(
-        select(post_tags.c.post_id, post_tags.c.tag_id).order_by(post_tags.c.tag_id)
-    ):
+    links = select(post_tags.c.post_id, post_tags.c.tag_id).order_by(post_tags.c.tag_id)
+    for post_id, tag_id in db.session.execute(links):
         tagged.setdefault(post_id, []).append(tag_id)
     for post in content["posts"]:
         post["tags"] = tagged.get(post["id"], [])
@@ -128,15 +132,14 @@ def export_site(target: Path, media_folder: Path, progress: Progress | None = No
     try:
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
             for row in content["media"]:
-                row["files"] = []
-                for name in [row["filename"], *variant_files(Media(**_media_fields(row)))]:
-                    row["files"].append(_add_file(archive, media_folder / name, name))
-                    if progress:
-                        progress(1)
+                row["files"] = [
+                    _add_file(archive, media_folder / name, name) for name in _file_names(row)
+                ]
+                if progress:
+                    progress(len(row["files"]))
+            archive.writestr(CONTENT, json.dumps(content, indent=1, ensure_ascii=False) + "\n")
             if progress:
                 progress(len(content["posts"]))
-            text_ = json.dumps(content, indent=1, ensure_ascii=False)
-            archive.writestr(CONTENT, text_ + "\n")
         os.chmod(partial, 0o600)  # drafts are private
         os.replace(partial, target)
     finally:
@@ -144,8 +147,9 @@ def export_site(target: Path, media_folder: Path, progress: Progress | None = No
     return content["counts"]
 
 
-def _media_fields(row: dict) -> dict:
-    return {"filename": row["filename"], "variants": row["variants"]}
+def _file_names(media_row: dict) -> list[str]:
+    """Return the names of an image's files: the original, then its resized copies."""
+    return [media_row["filename"], *variant_files(SimpleNamespace(**media_row))]
 
 
 def _add_file(archive: zipfile.ZipFile, path: Path, name: str) -> dict:
@@ -204,11 +208,12 @@ def _check_content(content) -> None:
     settings = content.get("settings")
     if not isinstance(settings, dict) or not all(isinstance(v, str) for v in settings.values()):
         raise TransferError("The archive's settings are damaged.")
+    counts = content.get("counts")
     for table, (model, columns) in TABLES.items():
         rows = content.get(table)
         if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
             raise TransferError(f"The archive's {table} are missing or damaged.")
-        if content.get("counts", {}).get(table) != len(rows):
+        if not isinstance(counts, dict) or counts.get(table) != len(rows):
             raise TransferError(f"The archive's {table} do not match its counts: incomplete.")
         for index, row in enumerate(rows):
             for name in columns:
@@ -222,7 +227,7 @@ def _check_content(content) -> None:
             raise TransferError(f"{where}: unknown status or body format.")
     for index, row in enumerate(content["media"]):
         extension = row["filename"].rpartition(".")[2]
-        expected = [row["filename"], *variant_files(Media(**_media_fields(row)))]
+        expected = _file_names(row)
         files = row.get("files")
         if (
             not STORED_NAME.fullmatch(row["filename"])
@@ -230,7 +235,9 @@ def _check_content(content) -> None:
             or not isinstance(files, list)
             or [f.get("path") if isinstance(f, dict) else None for f in files]
             != [f"{MEDIA}/{name}" for name in expected]
-            or not all(type(f.get("size")) is int and isinstance(f.get("sha256"), str) for f in files)
+            or not all(
+                type(f.get("size")) is int and isinstance(f.get("sha256"), str) for f in files
+            )
         ):
             raise TransferError(f"media[{index}] ({row['filename']}) is damaged.")
 
@@ -253,139 +260,3 @@ def _checked(column, value, where: str):
     if type(value) is not kind or kind is datetime:
         raise TransferError(f"{where}: {column.name} should be {kind.__name__}, not {value!r}.")
     return value
-
-
-def content_counts() -> dict[str, int]:
-    """Return how many posts, categories, tags and images the site has."""
-    models = {"posts": Post, "categories": Category, "tags": Tag, "media": Media}
-    return {
-        name: db.session.scalar(select(func.count()).select_from(model))
-        for name, model in models.items()
-    }
-
-
-def import_archive(
-    archive: Archive,
-    media_folder: Path,
-    *,
-    force: bool = False,
-    progress: Progress | None = None,
-) -> dict[str, int]:
-    """Write a checked archive's content into the site, in the caller's transaction.
-
-    Refuses a site that has posts, categories, tags or images unless force is set, which
-    replaces them (accounts stay; the archive's settings overwrite the site's). Authors are
-    matched to existing accounts by username. Return how many rows of each kind were written.
-    """
-    content, media_folder = archive.content, Path(media_folder)
-    existing = {name: n for name, n in content_counts().items() if n}
-    if existing and not force:
-        found = ", ".join(f"{n} {name}" for name, n in existing.items())
-        raise TransferError(f"This site already has content ({found}); an import needs an empty site.")
-    replaced = _clear_content() if existing else set()
-    users = _user_ids(content["users"])
-    for table in ("categories", "tags", "media"):
-        if content[table]:
-            db.session.execute(insert(TABLES[table][0]), content[table])
-    _write_media(archive, media_folder, replaced, progress)
-    for post in content["posts"]:
-        post.update(
-            author_id=users.get(post["author_id"], post["author_id"]),
-            body_html=render_body(post["body_source"], post["body_format"]),
-        )
-        post["search_text"] = search_text(post["body_html"])
-        post["word_count"] = word_count(post["body_html"])
-        if progress:
-            progress(1)
-    columns = (*TABLES["posts"][1], "search_text")
-    try:
-        if content["posts"]:
-            rows = [{c: post[c] for c in columns} for post in content["posts"]]
-            db.session.execute(insert(Post), rows)
-        links = [{"post_id": p["id"], "tag_id": t} for p in content["posts"] for t in p["tags"]]
-        if links:
-            db.session.execute(insert(post_tags), links)
-        if content["revisions"]:
-            db.session.execute(insert(Revision), content["revisions"])
-        for key, value in content["settings"].items():
-            db.session.merge(Setting(key=key, value=value))
-        db.session.flush()
-    except IntegrityError as error:
-        raise TransferError(f"The archive's rows contradict each other ({error.orig}).") from None
-    _restart_id_sequences()
-    return {table: len(content[table]) for table in TABLES}
-
-
-def _clear_content() -> set[Path]:
-    """Delete the site's posts, revisions, categories, tags and images; return their files."""
-    files = set()
-    for media in db.session.scalars(select(Media)):
-        files.update(Path(name) for name in [media.filename, *variant_files(media)])
-    for model in (post_tags, Revision, Post, Tag, Category, Media):
-        db.session.execute(delete(model))
-    return files
-
-
-def _user_ids(users: list[dict]) -> dict[int, int]:
-    """Add the archive's authors the site lacks; return archive id -> site id where they differ."""
-    site = {user.username: user for user in db.session.scalars(select(User))}
-    taken = {user.id for user in site.values()}
-    mapping = {}
-    for row in users:
-        if row["username"] in site:
-            mapping[row["id"]] = site[row["username"]].id
-            continue
-        user = User(**row) if row["id"] not in taken else User(**{**row, "id": None})
-        db.session.add(user)
-        db.session.flush()
-        taken.add(user.id)
-        mapping[row["id"]] = user.id
-    return {old: new for old, new in mapping.items() if old != new}
-
-
-def _write_media(archive: Archive, folder: Path, replaced: set[Path], progress) -> None:
-    """Write the archive's image files into folder; they stay only if the transaction commits."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written, kept = db.session.info.setdefault(_WRITTEN, []), set()
-    with zipfile.ZipFile(archive.path) as zipped:
-        for row in archive.content["media"]:
-            for entry in row["files"]:
-                name = entry["path"].removeprefix(f"{MEDIA}/")
-                data = zipped.read(entry["path"])
-                _check_image(data, name)
-                path = folder / name
-                if path.exists():
-                    if path.read_bytes() != data:
-                        raise TransferError(f"The media folder already has another {name}.")
-                    kept.add(Path(name))
-                else:
-                    written.append(path)
-                    path.write_bytes(data)
-                if progress:
-                    progress(1)
-    # The replaced images' files go once the import commits, except those it brought back.
-    doomed = db.session.info.setdefault(_DOOMED, [])
-    doomed.extend(folder / name for name in replaced - kept)
-
-
-def _check_image(data: bytes, name: str) -> None:
-    """Refuse a file that is not an image of the kind its name says (the upload's promise)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            Image.open(BytesIO(data), formats=[KINDS[name.rpartition(".")[2]]]).verify()
-    except Exception:
-        raise TransferError(f"{MEDIA}/{name} in the archive is not a valid image.") from None
-
-
-def _restart_id_sequences() -> None:
-    """PostgreSQL: continue every id sequence past the ids the import wrote."""
-    if db.engine.dialect.name != "postgresql":
-        return
-    for table in ("users", "categories", "tags", "media", "posts", "revisions"):
-        db.session.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"coalesce(max(id), 0) + 1, false) FROM {table}"
-            )
-        )

@@ -94,5 +94,8 @@ class PostForm(FlaskForm):
         return valid
 
     def validate_version(self, field):
-        if not (field.data or "0").isdigit():
-            raise ValidationError("This form is damaged; reload the post.")
+        # int() itself decides: "²" is a digit to str.isdigit() yet no number to int().
+        try:
+            int(field.data or "0")
+        except ValueError:
+            raise ValidationError("This form is damaged; reload the post.") from None

@@ -53,7 +53,10 @@ def _page_number() -> int:
 
 def _listing(template: str, *criteria, **context):
     page = posts.paginate_posts(
-        *criteria, page=_page_number(), per_page=load_settings().posts_per_page
+        *criteria,
+        page=_page_number(),
+        per_page=load_settings().posts_per_page,
+        key=request.path,
     )
     if page is None:
         abort(404)

@@ -1,0 +1,161 @@
+"""Import: a checked export archive (blog.transfer) written into an empty site, in one transaction.
+
+A post's body_html is rendered again from its body_source through the sanitizer, never taken
+from the file; every image file is checked to be the image its name says; files follow the
+transaction (blog.media), so that a failed import leaves neither rows nor files behind.
+"""
+
+import warnings
+import zipfile
+from io import BytesIO
+from pathlib import Path
+
+from PIL import Image
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.exc import IntegrityError
+
+from blog.extensions import db
+
+# The media module's lists of the files that follow the transaction (written, doomed).
+from blog.media import _DOOMED, _WRITTEN, FORMATS, variant_files
+from blog.models import Category, Media, Post, Revision, Setting, Tag, User, post_tags
+from blog.render import render_body, search_text, word_count
+from blog.transfer import MEDIA, TABLES, Archive, Progress, TransferError
+
+KINDS = {extension: kind for kind, (extension, _) in FORMATS.items()}
+
+
+def content_counts() -> dict[str, int]:
+    """Return how many posts, categories, tags and images the site has."""
+    models = {"posts": Post, "categories": Category, "tags": Tag, "media": Media}
+    return {
+        name: db.session.scalar(select(func.count()).select_from(model))
+        for name, model in models.items()
+    }
+
+
+def import_archive(
+    archive: Archive,
+    media_folder: Path,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """Write a checked archive's content into the site, in the caller's transaction.
+
+    Refuses a site that has posts, categories, tags or images unless force is set, which
+    replaces them (accounts stay; the archive's settings overwrite the site's). Authors are
+    matched to existing accounts by username. Return how many rows of each kind were written.
+    """
+    content, media_folder = archive.content, Path(media_folder)
+    existing = {name: n for name, n in content_counts().items() if n}
+    if existing and not force:
+        found = ", ".join(f"{n} {name}" for name, n in existing.items())
+        raise TransferError(
+            f"This site already has content ({found}); an import needs an empty site."
+        )
+    replaced = _clear_content() if existing else set()
+    try:
+        users = _user_ids(content["users"])
+        for table in ("categories", "tags", "media"):
+            if content[table]:
+                db.session.execute(insert(TABLES[table][0]), content[table])
+        _write_media(archive, media_folder, replaced, progress)
+        for post in content["posts"]:
+            post["author_id"] = users.get(post["author_id"], post["author_id"])
+            post["body_html"] = render_body(post["body_source"], post["body_format"])
+            post["search_text"] = search_text(post["body_html"])
+            post["word_count"] = word_count(post["body_html"])
+            if progress:
+                progress(1)
+        columns = (*TABLES["posts"][1], "search_text")
+        if content["posts"]:
+            rows = [{c: post[c] for c in columns} for post in content["posts"]]
+            db.session.execute(insert(Post), rows)
+        links = [{"post_id": p["id"], "tag_id": t} for p in content["posts"] for t in p["tags"]]
+        if links:
+            db.session.execute(insert(post_tags), links)
+        if content["revisions"]:
+            db.session.execute(insert(Revision), content["revisions"])
+        for key, value in content["settings"].items():
+            db.session.merge(Setting(key=key, value=value))
+        db.session.flush()
+    except IntegrityError as error:
+        raise TransferError(f"The archive's rows contradict each other ({error.orig}).") from None
+    _restart_id_sequences()
+    return {table: len(content[table]) for table in TABLES}
+
+
+def _clear_content() -> set[Path]:
+    """Delete the site's posts, revisions, categories, tags and images; return their files."""
+    files = set()
+    for media in db.session.scalars(select(Media)):
+        files.update(Path(name) for name in [media.filename, *variant_files(media)])
+    for model in (post_tags, Revision, Post, Tag, Category, Media):
+        db.session.execute(delete(model))
+    return files
+
+
+def _user_ids(users: list[dict]) -> dict[int, int]:
+    """Add the archive's authors the site lacks; return archive id -> site id where they differ."""
+    site = {user.username: user for user in db.session.scalars(select(User))}
+    taken = {user.id for user in site.values()}
+    mapping = {}
+    for row in users:
+        if row["username"] in site:
+            mapping[row["id"]] = site[row["username"]].id
+            continue
+        user = User(**row) if row["id"] not in taken else User(**{**row, "id": None})
+        db.session.add(user)
+        db.session.flush()
+        taken.add(user.id)
+        mapping[row["id"]] = user.id
+    return {old: new for old, new in mapping.items() if old != new}
+
+
+def _write_media(archive: Archive, folder: Path, replaced: set[Path], progress) -> None:
+    """Write the archive's image files into folder; they stay only if the transaction commits."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written, kept = db.session.info.setdefault(_WRITTEN, []), set()
+    with zipfile.ZipFile(archive.path) as zipped:
+        for row in archive.content["media"]:
+            for entry in row["files"]:
+                name = entry["path"].removeprefix(f"{MEDIA}/")
+                data = zipped.read(entry["path"])
+                _check_image(data, name)
+                path = folder / name
+                if path.exists():
+                    if path.read_bytes() != data:
+                        raise TransferError(f"The media folder already has another {name}.")
+                    kept.add(Path(name))
+                else:
+                    written.append(path)
+                    path.write_bytes(data)
+                if progress:
+                    progress(1)
+    # The replaced images' files go once the import commits, except those it brought back.
+    doomed = db.session.info.setdefault(_DOOMED, [])
+    doomed.extend(folder / name for name in replaced - kept)
+
+
+def _check_image(data: bytes, name: str) -> None:
+    """Refuse a file that is not an image of the kind its name says (the upload's promise)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            Image.open(BytesIO(data), formats=[KINDS[name.rpartition(".")[2]]]).verify()
+    except Exception:
+        raise TransferError(f"{MEDIA}/{name} in the archive is not a valid image.") from None
+
+
+def _restart_id_sequences() -> None:
+    """PostgreSQL: continue every id sequence past the ids the import wrote."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    for table in ("users", "categories", "tags", "media", "posts", "revisions"):
+        db.session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"coalesce(max(id), 0) + 1, false) FROM {table}"
+            )
+        )

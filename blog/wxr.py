@@ -1,0 +1,148 @@
+"""WordPress's export format, WXR (WordPress eXtended RSS): its namespaces, and reading a file.
+
+Reading accepts versions 1.0 to 1.2 (the wp namespace names the version) and checks what an
+import needs; blog.wxr_import maps the result into this blog, blog.wxr_export writes one.
+"""
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+CONTENT = "http://purl.org/rss/1.0/modules/content/"
+DC = "http://purl.org/dc/elements/1.1/"
+WP_PREFIX = "http://wordpress.org/export/"
+NO_DATE = "0000-00-00 00:00:00"
+WXR_VERSION = "1.2"
+NAMESPACES = {
+    "excerpt": f"http://wordpress.org/export/{WXR_VERSION}/excerpt/",
+    "content": CONTENT,
+    "wfw": "http://wellformedweb.org/CommentAPI/",
+    "dc": DC,
+    "wp": f"http://wordpress.org/export/{WXR_VERSION}/",
+}
+Progress = Callable[[int], object]
+
+
+class WxrError(Exception):
+    """A WXR file that cannot be imported; the message says why."""
+
+
+@dataclass
+class Item:
+    """One <item>: a post, page, attachment or anything else WordPress exports."""
+
+    wp_id: int
+    post_type: str
+    title: str
+    slug: str
+    status: str
+    content: str
+    excerpt: str
+    date_gmt: datetime | None
+    date_local: datetime | None
+    modified_gmt: datetime | None
+    categories: list[tuple[str, str]]  # (nicename, name), in the file's order
+    tags: list[tuple[str, str]]
+    meta: dict[str, str]
+    attachment_url: str
+
+
+@dataclass
+class Wxr:
+    version: str
+    authors: list[str]
+    categories: dict[str, tuple[str, str]]  # nicename -> (name, description)
+    tags: dict[str, str]  # slug -> name
+    items: list[Item]
+
+    def steps(self, pages: str, with_media: bool) -> int:
+        """How many steps an import takes: one per post (page) and one per attachment."""
+        kinds = {"post"} | ({"page"} if pages == "import" else set())
+        kinds |= {"attachment"} if with_media else set()
+        return sum(item.post_type in kinds for item in self.items)
+
+
+class _NoDoctype(ET.TreeBuilder):
+    def doctype(self, name, pubid, system):
+        # WordPress never writes one; entity declarations are how XML files attack parsers.
+        raise WxrError("The file declares a DOCTYPE, which a WordPress export never does.")
+
+
+def read_wxr(path: Path) -> Wxr:
+    """Parse and check a WXR file; raise WxrError saying what is wrong with a bad one."""
+    try:
+        root = ET.parse(path, parser=ET.XMLParser(target=_NoDoctype())).getroot()
+    except ET.ParseError as error:
+        raise WxrError(f"{path} is not well-formed XML ({error}); is it complete?") from None
+    except OSError as error:
+        raise WxrError(f"Could not read {path} ({error.strerror}).") from None
+    channel = root.find("channel")
+    if root.tag != "rss" or channel is None:
+        raise WxrError(f"{path} is not a WordPress export: no <rss><channel>.")
+    versions = [e for e in channel if e.tag.startswith("{" + WP_PREFIX)]
+    version = next((e for e in versions if e.tag.endswith("}wxr_version")), None)
+    if version is None or not re.fullmatch(r"1\.[0-2]", (version.text or "").strip()):
+        raise WxrError(f"{path} has no WXR version 1.0 to 1.2 (<wp:wxr_version>).")
+    wp = version.tag[: version.tag.index("}") + 1]
+    excerpt = "{" + wp[1:-1] + "excerpt/}"
+
+    def text(element, name: str, required: str = "") -> str:
+        found = element.find(name)
+        if found is None and required:
+            raise WxrError(f"{required} has no <{name.replace(wp, 'wp:')}>.")
+        return (found.text or "") if found is not None else ""
+
+    categories = {
+        text(c, f"{wp}category_nicename"): (
+            text(c, f"{wp}cat_name"),
+            text(c, f"{wp}category_description"),
+        )
+        for c in channel.iter(f"{wp}category")
+    }
+    tags = {text(t, f"{wp}tag_slug"): text(t, f"{wp}tag_name") for t in channel.iter(f"{wp}tag")}
+    authors = [text(a, f"{wp}author_login") for a in channel.iter(f"{wp}author")]
+    items = []
+    for number, element in enumerate(channel.iter("item"), 1):
+        where = f"Item {number} ({text(element, 'title')!r})"
+        post_id = text(element, f"{wp}post_id", where).strip()
+        if not post_id.isdigit():
+            raise WxrError(f"{where} has a bad <wp:post_id> {post_id!r}.")
+        terms = [
+            (c.get("domain"), c.get("nicename") or "", c.text or "")
+            for c in element.iter("category")
+        ]
+        items.append(
+            Item(
+                wp_id=int(post_id),
+                post_type=text(element, f"{wp}post_type", where).strip(),
+                title=text(element, "title"),
+                slug=text(element, f"{wp}post_name").strip(),
+                status=text(element, f"{wp}status").strip(),
+                content=text(element, f"{{{CONTENT}}}encoded"),
+                excerpt=text(element, f"{excerpt}encoded"),
+                date_gmt=_date(text(element, f"{wp}post_date_gmt"), where),
+                date_local=_date(text(element, f"{wp}post_date"), where),
+                modified_gmt=_date(text(element, f"{wp}post_modified_gmt"), where),
+                categories=[(n, name) for d, n, name in terms if d == "category"],
+                tags=[(n, name) for d, n, name in terms if d == "post_tag"],
+                meta={
+                    text(m, f"{wp}meta_key"): text(m, f"{wp}meta_value")
+                    for m in element.iter(f"{wp}postmeta")
+                },
+                attachment_url=text(element, f"{wp}attachment_url").strip(),
+            )
+        )
+    return Wxr(version.text.strip(), authors, categories, tags, items)
+
+
+def _date(value: str, where: str) -> datetime | None:
+    value = value.strip()
+    if not value or value == NO_DATE:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        raise WxrError(f"{where} has a bad date {value!r}.") from None

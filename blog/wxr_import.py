@@ -1,0 +1,277 @@
+"""WordPress: a WXR file's content written into this blog, in one transaction.
+
+The mapping (README, "Moving content in and out"):
+- Posts become posts; pages become posts too with pages="import", else they are counted and
+  skipped; attachments become images when their file is found in the media folder given;
+  anything else (menu items, revisions, custom types) is counted and skipped.
+- publish -> published, future -> published at its future date (scheduled), draft, pending and
+  private -> draft, trash -> trash. post_date_gmt is the date; when WordPress left it at
+  0000-00-00 (drafts), post_date is read in the site's time zone.
+- Every post's author is the editor's account: this blog has one editor.
+- Slugs are kept (percent-decoded: this blog's slugs keep any script), so that the WordPress
+  permalinks redirect; a slug already taken gets -2, -3 ... and is reported.
+- The first category is the post's category, the others become tags; WordPress's category
+  tree is flattened. Categories and tags are found by slug, or created.
+- The body becomes HTML as WordPress shows it (blog.wxr_body), sanitized like any other.
+- A post whose WordPress id the site already has is skipped: importing a file twice is safe.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from blog.accounts import ensure_editor_account
+from blog.dates import to_utc
+from blog.extensions import db
+from blog.media import UploadError, save_upload
+from blog.models import Category, Media, Post, Tag, utcnow
+from blog.render import derive_excerpt, plain_text, render_body, search_text, word_count
+from blog.slugs import slugify, unique_slug
+from blog.wxr import Item, Progress, Wxr
+from blog.wxr_body import convert_body, upload_key
+
+STATUSES = {
+    "publish": "published",
+    "future": "published",
+    "draft": "draft",
+    "pending": "draft",
+    "private": "draft",
+    "trash": "trash",
+}
+
+
+@dataclass
+class Report:
+    """What an import did, for the summary at the end."""
+
+    posts: int = 0
+    pages: int = 0
+    pages_skipped: int = 0
+    images: int = 0
+    images_missing: list[str] = field(default_factory=list)
+    images_refused: list[str] = field(default_factory=list)
+    already_imported: int = 0
+    renamed: list[tuple[str, str]] = field(default_factory=list)
+    shortcodes: list[str] = field(default_factory=list)  # slugs of posts that keep some
+    other_items: Counter = field(default_factory=Counter)
+    attachments_left: int = 0  # no media folder given
+    authors: list[str] = field(default_factory=list)
+    editor: str = ""
+
+    def lines(self) -> list[str]:
+        """Return the summary an editor reads at the end, one line per finding."""
+        lines = [f"Imported {self.posts} posts, {self.pages} pages and {self.images} images."]
+        if self.authors:
+            lines.append(
+                f"Authors {', '.join(self.authors)}: their posts are the editor's ({self.editor})."
+            )
+        if self.pages_skipped:
+            lines.append(
+                f"Skipped {self.pages_skipped} pages (--pages=import brings them in as posts)."
+            )
+        if self.already_imported:
+            lines.append(f"Skipped {self.already_imported} posts this site imported before.")
+        for kind, count in sorted(self.other_items.items()):
+            lines.append(f"Skipped {count} items of type {kind}.")
+        if self.attachments_left:
+            lines.append(
+                f"Left out {self.attachments_left} attachments: --media-dir names the folder "
+                "that holds WordPress's wp-content/uploads."
+            )
+        if self.images_missing:
+            lines.append(
+                f"{len(self.images_missing)} attachments have no file in the media folder: "
+                + ", ".join(self.images_missing[:10])
+            )
+        lines.extend(f"Refused the image {refused}" for refused in self.images_refused)
+        lines.extend(
+            f"The slug {old} was taken: the post is at {new}." for old, new in self.renamed
+        )
+        if self.shortcodes:
+            lines.append(
+                f"{len(self.shortcodes)} posts keep shortcodes this blog shows as text: "
+                + ", ".join(self.shortcodes[:10])
+            )
+        return lines
+
+
+def import_wxr(
+    wxr: Wxr,
+    *,
+    zone: ZoneInfo,
+    pages: str = "skip",
+    media_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Write a parsed WXR file's content into the site, in the caller's transaction.
+
+    zone is the site's time zone, for the dates WordPress left without their UTC twin.
+    """
+    editor = ensure_editor_account()
+    report = Report(authors=wxr.authors, editor=editor.username)
+    terms = _Terms(wxr)
+    images = _Images()
+    if media_dir is not None:
+        images.load(wxr, Path(media_dir), report, progress)
+    else:
+        report.attachments_left = sum(item.post_type == "attachment" for item in wxr.items)
+    known = set(db.session.scalars(select(Post.wp_id).where(Post.wp_id.is_not(None))))
+    for item in wxr.items:
+        if item.post_type == "page" and pages != "import":
+            report.pages_skipped += 1
+            continue
+        if item.post_type not in ("post", "page"):
+            if item.post_type != "attachment":
+                report.other_items[item.post_type] += 1
+            continue
+        if progress:
+            progress(1)
+        if item.wp_id in known:
+            report.already_imported += 1
+            continue
+        known.add(item.wp_id)
+        db.session.add(_post(item, editor.id, terms, images, zone, report))
+        db.session.flush()
+        if item.post_type == "page":
+            report.pages += 1
+        else:
+            report.posts += 1
+    return report
+
+
+class _Terms:
+    """The site's categories and tags by slug, with those the file defines added."""
+
+    def __init__(self, wxr: Wxr):
+        self.wxr = wxr
+        self.categories = {c.slug: c for c in db.session.scalars(select(Category))}
+        tags = list(db.session.scalars(select(Tag)))
+        self.tags_by_slug = {t.slug: t for t in tags}
+        self.tags_by_name = {t.name.lower(): t for t in tags}
+        for nicename, (name, _) in wxr.categories.items():
+            self.category(nicename, name)
+        for slug, name in wxr.tags.items():
+            self.tag(slug, name)
+
+    def category(self, nicename: str, name: str) -> Category:
+        slug = slugify(unquote(nicename) or name)
+        if slug not in self.categories:
+            defined, description = self.wxr.categories.get(nicename, (name, ""))
+            self.categories[slug] = Category(
+                name=_name(defined or name, slug),
+                slug=slug,
+                description=plain_text(render_body(description, "html")),
+            )
+            db.session.add(self.categories[slug])
+        return self.categories[slug]
+
+    def fallback(self) -> Category:
+        return self.category("uncategorized", "Uncategorized")
+
+    def tag(self, nicename: str, name: str) -> Tag:
+        slug = slugify(unquote(nicename) or name)
+        name = _name(name or self.wxr.tags.get(nicename, ""), slug)
+        tag = self.tags_by_name.get(name.lower()) or self.tags_by_slug.get(slug)
+        if tag is None:
+            tag = Tag(name=name, slug=slug)
+            db.session.add(tag)
+            self.tags_by_slug[slug] = self.tags_by_name[name.lower()] = tag
+        return tag
+
+
+def _text(html: str) -> str:
+    """Return the text of a title or name WordPress keeps as HTML ("News &amp; Views")."""
+    return plain_text(render_body(html, "html"))
+
+
+def _name(html: str, fallback: str) -> str:
+    return _text(html)[:120] or fallback
+
+
+class _Images:
+    """The attachments imported as images: by WordPress id, and their uploads' new URLs."""
+
+    def __init__(self):
+        self.by_id: dict[int, tuple[Media, str]] = {}  # attachment id -> (image, alt text)
+        self.urls: dict[str, str] = {}  # upload_key -> this site's URL of the image
+
+    def load(self, wxr: Wxr, folder: Path, report: Report, progress: Progress | None) -> None:
+        """Import every attachment whose file is in folder, as an upload would be."""
+        root = folder.resolve()
+        adapter = current_app.url_map.bind("", script_name=current_app.config["APPLICATION_ROOT"])
+        for item in wxr.items:
+            if item.post_type != "attachment":
+                continue
+            if progress:
+                progress(1)
+            url_path = unquote(urlsplit(item.attachment_url).path)
+            relative = upload_key(url_path) if "/uploads/" in url_path else ""
+            candidates = [item.meta.get("_wp_attached_file", ""), relative, Path(url_path).name]
+            paths = [(root / c).resolve() for c in candidates if c]
+            path = next((p for p in paths if p.is_relative_to(root) and p.is_file()), None)
+            if path is None:
+                report.images_missing.append(Path(url_path).name or str(item.wp_id))
+                continue
+            try:
+                with open(path, "rb") as stream:
+                    media = save_upload(FileStorage(stream=stream, filename=path.name))
+            except UploadError as error:
+                report.images_refused.append(f"{path.name} ({error})")
+                continue
+            alt = item.meta.get("_wp_attachment_image_alt", "")
+            self.by_id[item.wp_id] = (media, " ".join(alt.split())[:300])
+            link = adapter.build("public.media", {"filename": media.filename})
+            self.urls[upload_key(item.attachment_url)] = link
+            report.images += 1
+
+
+def _post(item: Item, author_id: int, terms: _Terms, images: _Images, zone, report) -> Post:
+    body, kept_shortcodes = convert_body(item.content, images.urls)
+    html = render_body(body, "html")
+    wanted = slugify(unquote(item.slug) or item.title)
+    slug = unique_slug(Post, wanted)
+    if item.slug and slug != wanted:
+        report.renamed.append((unquote(item.slug), slug))
+    if kept_shortcodes:
+        report.shortcodes.append(slug)
+    dated = item.date_gmt or (item.date_local and to_utc(item.date_local, zone))
+    # A draft keeps a date only when WordPress fixed it (post_date_gmt set).
+    published = (dated or utcnow()) if item.status in ("publish", "future") else item.date_gmt
+    category, *others = [terms.category(*c) for c in item.categories] or [terms.fallback()]
+    # A post has one category here: the others become tags, so that none is lost.
+    tags = [terms.tag(*t) for t in item.tags] + [terms.tag(c.slug, c.name) for c in others]
+    thumbnail = item.meta.get("_thumbnail_id", "").strip()
+    image, alt = images.by_id.get(int(thumbnail) if thumbnail.isdigit() else -1, (None, ""))
+    excerpt = plain_text(render_body(item.excerpt, "html"))
+    seo_title = item.meta.get("_yoast_wpseo_title", "")
+    return Post(
+        wp_id=item.wp_id,
+        title=_text(item.title)[:300] or "(untitled)",
+        slug=slug,
+        body_format="html",
+        body_source=body,
+        body_html=html,
+        search_text=search_text(html),
+        word_count=word_count(html),
+        custom_excerpt=bool(excerpt),
+        excerpt=excerpt or derive_excerpt(html),
+        status=STATUSES.get(item.status, "draft"),
+        published_at=published,
+        created_at=dated or utcnow(),
+        updated_at=item.modified_gmt or dated or utcnow(),
+        author_id=author_id,
+        category=category,
+        tags=list(dict.fromkeys(tags)),
+        image=image,
+        image_alt=alt,
+        # Yoast SEO's overrides, unless they hold its %%variables%%.
+        seo_title="" if "%%" in seo_title else " ".join(seo_title.split())[:300],
+        seo_description=" ".join(item.meta.get("_yoast_wpseo_metadesc", "").split())[:500],
+        version=1,
+    )
