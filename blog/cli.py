@@ -15,7 +15,7 @@ from blog.extensions import db
 from blog.firstrun import ensure_welcome_content
 from blog.media import readable_size
 from blog.models import Post
-from blog.search import rebuild_search_index
+from blog.search_index import rebuild_search_index
 from blog.settings import load_settings
 from blog.wxr import WxrError, read_wxr
 from blog.wxr_export import export_wxr
@@ -163,10 +163,14 @@ def register(app: Flask) -> None:
                     archive, app.config["MEDIA_FOLDER"], force=force, progress=bar.update
                 )
             db.session.commit()
+        except transfer.SiteHasContent as error:
+            raise click.ClickException(
+                f"{error} Run again with --force to replace its posts, categories, tags and "
+                "images. Nothing was changed."
+            ) from None
         except transfer.TransferError as error:
             db.session.rollback()
-            hint = " Run again with --force to replace it." if "empty site" in str(error) else ""
-            raise click.ClickException(f"{error}{hint} Nothing was changed.") from None
+            raise click.ClickException(f"{error} Nothing was changed.") from None
         click.echo(f"Imported {transfer.summary(counts)} from {path}.")
 
     @app.cli.command("import-wxr")

@@ -12,7 +12,10 @@ The work per search is bounded whatever the archive holds:
   count then reads "more than"; the newest matches come off the index in order, cheaply;
 - bm25 counts, for each of its terms, every post that holds it; a term in more than
   COMMON_POSTS posts ("the", "said") is left out of the ranking (it still has to match),
-  where its weight would be next to nothing and its count the most expensive part.
+  where its weight would be next to nothing and its count the most expensive part. Whether
+  a term is common is found by a bounded probe and remembered for a while.
+
+Rebuilding the index and merging it after bulk loads live in blog.search_index.
 """
 
 import re
@@ -21,14 +24,13 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, func, literal_column, select, table, text, union_all, update
+from sqlalchemy import bindparam, func, literal_column, select, table, union_all
 from sqlalchemy.orm import joinedload
 
 from blog import posts
 from blog.extensions import db
 from blog.models import Post
 from blog.posts import Page
-from blog.render import search_text
 from blog.search_query import (
     SearchQuery,
     Term,
@@ -189,7 +191,13 @@ def _rare_clauses(query: SearchQuery) -> list[list[Term]]:
     """Return the query's clauses none of whose terms is in more than COMMON_POSTS posts."""
     now, database = time.monotonic(), str(db.engine.url)
     keys = {term: (database, COMMON_POSTS, fts5_term(term)) for term in query.terms}
-    unknown = [term for term, key in keys.items() if _common_memory.get(key, (0.0,))[0] < now]
+    common, unknown = set(), []
+    for term, key in keys.items():
+        remembered = _common_memory.get(key)
+        if remembered is None or remembered[0] < now:
+            unknown.append(term)
+        elif remembered[1]:
+            common.add(term)
     if unknown:
         params = {f"term_{n}": keys[term][2] for n, term in enumerate(unknown)}
         params["common"] = COMMON_POSTS
@@ -198,7 +206,8 @@ def _rare_clauses(query: SearchQuery) -> list[list[Term]]:
             _common_memory.clear()
         for term, row in zip(unknown, beyond, strict=True):
             _common_memory[keys[term]] = (now + COMMON_MEMORY_SECONDS, row is not None)
-    common = {term for term, key in keys.items() if _common_memory[key][1]}
+            if row is not None:
+                common.add(term)
     return [clause for clause in query.clauses if not common.intersection(clause)]
 
 
@@ -290,92 +299,9 @@ def search_posts(query: str, page: int = 1, per_page: int = 10) -> SearchResults
         marked = _highlights(parsed, ids)
         found = db.session.scalars(_cards_statement(), {"ids": ids}).unique()
         by_id = {post.id: post for post in found}
-        for post_id in ids:
-            title, snippet = marked.get(post_id, (by_id[post_id].title, ""))
-            items.append(SearchHit(by_id[post_id], highlighted(title), highlighted(snippet)))
+        # A post deleted since the ranking is left out rather than failing the page.
+        for post in (by_id[post_id] for post_id in ids if post_id in by_id):
+            title, snippet = marked.get(post.id, (post.title, ""))
+            items.append(SearchHit(post, highlighted(title), highlighted(snippet)))
     total = min(matched, CANDIDATES)
     return SearchResults(items, page, per_page, total, query=parsed, capped=matched > total)
-
-
-# The migration's statements again, so that a rebuild also repairs lost triggers.
-SQLITE_SCHEMA = [
-    """CREATE VIRTUAL TABLE IF NOT EXISTS posts_search USING fts5(
-        title, search_text, content='posts', content_rowid='id',
-        tokenize='unicode61 remove_diacritics 2', prefix='2 3 4')""",
-    """CREATE TRIGGER IF NOT EXISTS posts_search_insert AFTER INSERT ON posts
-    WHEN new.status = 'published' BEGIN
-        INSERT INTO posts_search(rowid, title, search_text)
-        VALUES (new.id, new.title, new.search_text);
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS posts_search_delete AFTER DELETE ON posts
-    WHEN old.status = 'published' BEGIN
-        INSERT INTO posts_search(posts_search, rowid, title, search_text)
-        SELECT 'delete', old.id, old.title, old.search_text
-        WHERE EXISTS (SELECT 1 FROM posts_search_docsize WHERE id = old.id);
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS posts_search_update
-    AFTER UPDATE OF id, title, search_text, status ON posts
-    WHEN old.status = 'published' OR new.status = 'published' BEGIN
-        INSERT INTO posts_search(posts_search, rowid, title, search_text)
-        SELECT 'delete', old.id, old.title, old.search_text
-        WHERE old.status = 'published'
-          AND EXISTS (SELECT 1 FROM posts_search_docsize WHERE id = old.id);
-        INSERT INTO posts_search(rowid, title, search_text)
-        SELECT new.id, new.title, new.search_text WHERE new.status = 'published';
-    END""",
-]
-
-
-def refresh_search_text(batch: int = 500) -> int:
-    """Recompute every post's search_text from its body; return how many had drifted."""
-    changed, last = 0, 0
-    posts_table = Post.__table__
-    while True:
-        rows = db.session.execute(
-            select(Post.id, Post.body_html, Post.search_text)
-            .where(Post.id > last)
-            .order_by(Post.id)
-            .limit(batch)
-        ).all()
-        if not rows:
-            return changed
-        last = rows[-1].id
-        updates = [
-            {"b_id": row.id, "search_text": words}
-            for row in rows
-            if (words := search_text(row.body_html)) != row.search_text
-        ]
-        if updates:
-            db.session.execute(
-                update(posts_table).where(posts_table.c.id == bindparam("b_id")), updates
-            )
-            changed += len(updates)
-
-
-def optimize_search_index() -> None:
-    """Merge the SQLite index into one piece after a bulk load: queries then read far less."""
-    if not _is_postgresql():
-        db.session.execute(text("INSERT INTO posts_search(posts_search) VALUES ('optimize')"))
-
-
-def rebuild_search_index() -> int:
-    """Recompute the posts' search text and rebuild the index; return how many it holds.
-
-    On SQLite the index's table and triggers are created if they are missing, then it is
-    emptied and refilled from the published posts; on PostgreSQL the column follows the text
-    by itself. Run it after anything that bypassed the triggers.
-    """
-    refresh_search_text()
-    if not _is_postgresql():
-        connection = db.session.connection()
-        for statement in SQLITE_SCHEMA:
-            connection.exec_driver_sql(statement)
-        connection.exec_driver_sql("INSERT INTO posts_search(posts_search) VALUES ('delete-all')")
-        connection.exec_driver_sql(
-            "INSERT INTO posts_search(rowid, title, search_text)"
-            " SELECT id, title, search_text FROM posts WHERE status = 'published'"
-        )
-        optimize_search_index()
-    return db.session.scalar(
-        select(func.count()).select_from(Post).where(Post.status == "published")
-    )

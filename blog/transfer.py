@@ -64,6 +64,10 @@ class TransferError(Exception):
     """An export or import that cannot go ahead; the message says why."""
 
 
+class SiteHasContent(TransferError):
+    """An import would mix the archive's content with the site's own."""
+
+
 @dataclass
 class Archive:
     """A checked archive: its content.json and where its files are."""
@@ -99,8 +103,9 @@ def export_size() -> int:
 
 def summary(counts: dict[str, int]) -> str:
     """Return what an archive holds, in words: "12 posts, 30 revisions, 2 categories ..."."""
-    order = ("posts", "revisions", "categories", "tags", "media", "users")
-    return ", ".join(f"{counts[table]} {table}" for table in order)
+    words = {"posts": "posts", "revisions": "revisions", "categories": "categories"}
+    words |= {"tags": "tags", "media": "images", "users": "authors"}
+    return ", ".join(f"{counts[table]} {word}" for table, word in words.items())
 
 
 def export_site(target: Path, media_folder: Path, progress: Progress | None = None) -> dict:

@@ -20,14 +20,14 @@ from blog.extensions import db
 from blog.media import _DOOMED, _WRITTEN, FORMATS, variant_files
 from blog.models import Category, Media, Post, Revision, Setting, Tag, User, post_tags
 from blog.render import render_body, search_text, word_count
-from blog.transfer import MEDIA, TABLES, Archive, Progress, TransferError
+from blog.transfer import MEDIA, TABLES, Archive, Progress, SiteHasContent, TransferError
 
 KINDS = {extension: kind for kind, (extension, _) in FORMATS.items()}
 
 
 def content_counts() -> dict[str, int]:
     """Return how many posts, categories, tags and images the site has."""
-    models = {"posts": Post, "categories": Category, "tags": Tag, "media": Media}
+    models = {"posts": Post, "categories": Category, "tags": Tag, "images": Media}
     return {
         name: db.session.scalar(select(func.count()).select_from(model))
         for name, model in models.items()
@@ -51,7 +51,7 @@ def import_archive(
     existing = {name: n for name, n in content_counts().items() if n}
     if existing and not force:
         found = ", ".join(f"{n} {name}" for name, n in existing.items())
-        raise TransferError(
+        raise SiteHasContent(
             f"This site already has content ({found}); an import needs an empty site."
         )
     replaced = _clear_content() if existing else set()

@@ -48,6 +48,7 @@ class Item:
     tags: list[tuple[str, str]]
     meta: dict[str, str]
     attachment_url: str
+    parent: int = 0
 
 
 @dataclass
@@ -133,9 +134,15 @@ def read_wxr(path: Path) -> Wxr:
                     for m in element.iter(f"{wp}postmeta")
                 },
                 attachment_url=text(element, f"{wp}attachment_url").strip(),
+                parent=_number(text(element, f"{wp}post_parent")),
             )
         )
     return Wxr(version.text.strip(), authors, categories, tags, items)
+
+
+def _number(value: str) -> int:
+    value = value.strip()
+    return int(value) if value.isdigit() else 0
 
 
 def _date(value: str, where: str) -> datetime | None:

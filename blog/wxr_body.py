@@ -2,19 +2,21 @@
 
 WordPress stores a post's content half-finished and completes it on every page view; here it
 is completed once, at import:
-- block editor comments (<!-- wp:paragraph -->) and other comments (<!--more-->) are dropped;
+- block editor comments (<!-- wp:paragraph -->) and other comments (<!--more-->) are dropped,
+  and so are scripts and styles whole (the sanitizer would leave their code behind as text);
 - paragraphs are made explicit as wpautop makes them: a blank line ends a paragraph, a single
   line break inside one is a <br> (classic editor posts have no <p> at all);
 - [caption]<img> text[/caption] becomes <figure><img><figcaption>text</figcaption></figure>,
   [embed]URL[/embed] and a URL alone on its line become links;
-- links to the uploads of imported attachments (any of their sizes) point at the images here.
+- links to imported attachments (to any of their sizes) point at the images here instead.
 Other shortcodes ([gallery], [video] ...) stay as text, and the import reports the posts that
 keep some. The result goes through the sanitizer like anything else the editor writes.
 """
 
 import re
 
-_COMMENT = re.compile(r"<!--.*?-->[ \t]*\n?", re.DOTALL)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
 _PRE = re.compile(r"<pre\b.*?</pre>", re.DOTALL | re.IGNORECASE)
 _PLACEHOLDER = re.compile("\x00([0-9]+)\x00")
 _BLOCK = re.compile(
@@ -32,7 +34,9 @@ _SHORTCODE = re.compile(
     r"\[/?(?:gallery|audio|video|playlist|embed|caption|wp_caption)\b|\[(\w[\w-]*)\b[^\]]*\].*?\[/\1\]",
     re.DOTALL,
 )
-_UPLOAD = re.compile(r"""[^\s"'<>()\[\]]*/wp-content/uploads/[^\s"'<>()\[\]]+""")
+# Absolute URLs, and paths into WordPress's uploads folder: the places an upload is linked.
+_URL = r"""[^\s"'<>()\[\]]"""
+_UPLOAD = re.compile(rf"(?:https?:)?//{_URL}+|{_URL}*/wp-content/uploads/{_URL}+")
 _SIZE_SUFFIX = re.compile(r"-(?:[0-9]+x[0-9]+|scaled)(?=\.\w+$)")
 
 
@@ -49,7 +53,7 @@ def convert_body(content: str, uploads: dict[str, str]) -> tuple[str, bool]:
 
     uploads maps an upload_key to the URL of the imported image that replaces it.
     """
-    text = _COMMENT.sub("", content.replace("\r\n", "\n"))
+    text = _SCRIPT.sub("", _COMMENT.sub("", content.replace("\r\n", "\n")))
     text = _CAPTION.sub(_figure, text)
     text = _EMBED.sub(lambda m: f'<a href="{m.group(1)}">{m.group(1)}</a>', text)
     text = _paragraphs(text)

@@ -3,7 +3,8 @@
 The file follows what WordPress 6 writes (wp-admin/includes/export.php) element by element:
 RSS 2.0 with the excerpt, content, wfw, dc and wp namespaces, every text in CDATA (a "]]>"
 inside split as "]]]]><![CDATA[>", as wxr_cdata() does), authors, categories and tags before
-the items, images as attachment items that WordPress downloads from attachment_url.
+the items, images as attachment items that WordPress downloads from attachment_url. Titles
+and names are HTML there ("News &amp; Views"), as WordPress keeps them.
 Markdown bodies go out as their clean HTML; links to this site's paths become absolute.
 """
 
@@ -181,7 +182,7 @@ def _category(category: Category) -> str:
         + _element("wp:term_id", str(category.id))
         + _element("wp:category_nicename", cdata(category.slug))
         + _element("wp:category_parent", cdata(""))
-        + _element("wp:cat_name", cdata(category.name))
+        + _element("wp:cat_name", cdata(escape(category.name)))
         + description
         + "\t</wp:category>\n"
     )
@@ -192,7 +193,7 @@ def _tag(tag: Tag, offset: int) -> str:
         "\t<wp:tag>\n"
         + _element("wp:term_id", str(offset + tag.id))
         + _element("wp:tag_slug", cdata(tag.slug))
-        + _element("wp:tag_name", cdata(tag.name))
+        + _element("wp:tag_name", cdata(escape(tag.name)))
         + "\t</wp:tag>\n"
     )
 
@@ -263,7 +264,7 @@ def _post(post: Post, wp_id: int, media_ids, base: str, zone, now, tag_offset) -
     if status == "published":
         status = "future" if post.is_scheduled(now) else "publish"
     fields = _fields(
-        post.title,
+        escape(post.title),
         f"{base}/posts/{post.slug}",
         f"{base}/?p={wp_id}",
         post.published_at or post.created_at,
@@ -279,10 +280,11 @@ def _post(post: Post, wp_id: int, media_ids, base: str, zone, now, tag_offset) -
     fields |= _tail(post.slug, status, "post")
     terms = [
         f'<category domain="category" nicename="{_text(post.category.slug)}">'
-        f"{cdata(post.category.name)}</category>"
+        f"{cdata(escape(post.category.name))}</category>"
     ]
     terms += [
-        f'<category domain="post_tag" nicename="{_text(tag.slug)}">{cdata(tag.name)}</category>'
+        f'<category domain="post_tag" nicename="{_text(tag.slug)}">{cdata(escape(tag.name))}'
+        "</category>"
         for tag in post.tags
     ]
     meta = {}

@@ -117,11 +117,11 @@ def import_wxr(
     report = Report(authors=wxr.authors, editor=editor.username)
     terms = _Terms(wxr)
     images = _Images()
+    known = set(db.session.scalars(select(Post.wp_id).where(Post.wp_id.is_not(None))))
     if media_dir is not None:
-        images.load(wxr, Path(media_dir), report, progress)
+        images.load(wxr, Path(media_dir), known, report, progress)
     else:
         report.attachments_left = sum(item.post_type == "attachment" for item in wxr.items)
-    known = set(db.session.scalars(select(Post.wp_id).where(Post.wp_id.is_not(None))))
     for item in wxr.items:
         if item.post_type == "page" and pages != "import":
             report.pages_skipped += 1
@@ -201,15 +201,26 @@ class _Images:
         self.by_id: dict[int, tuple[Media, str]] = {}  # attachment id -> (image, alt text)
         self.urls: dict[str, str] = {}  # upload_key -> this site's URL of the image
 
-    def load(self, wxr: Wxr, folder: Path, report: Report, progress: Progress | None) -> None:
-        """Import every attachment whose file is in folder, as an upload would be."""
+    def load(self, wxr: Wxr, folder: Path, known: set[int], report: Report, progress) -> None:
+        """Import every attachment whose file is in folder, as an upload would be.
+
+        An attachment whose posts were all imported before is skipped with them: importing
+        a file again adds no copies of its images.
+        """
         root = folder.resolve()
         adapter = current_app.url_map.bind("", script_name=current_app.config["APPLICATION_ROOT"])
+        users: dict[int, set[int]] = {}
+        for item in wxr.items:
+            if (thumbnail := item.meta.get("_thumbnail_id", "").strip()).isdigit():
+                users.setdefault(int(thumbnail), set()).add(item.wp_id)
         for item in wxr.items:
             if item.post_type != "attachment":
                 continue
             if progress:
                 progress(1)
+            used_by = users.get(item.wp_id, set()) | ({item.parent} if item.parent else set())
+            if used_by and used_by <= known:
+                continue
             url_path = unquote(urlsplit(item.attachment_url).path)
             relative = upload_key(url_path) if "/uploads/" in url_path else ""
             candidates = [item.meta.get("_wp_attached_file", ""), relative, Path(url_path).name]
@@ -234,10 +245,13 @@ class _Images:
 def _post(item: Item, author_id: int, terms: _Terms, images: _Images, zone, report) -> Post:
     body, kept_shortcodes = convert_body(item.content, images.urls)
     html = render_body(body, "html")
-    wanted = slugify(unquote(item.slug) or item.title)
+    # A trashed post's slug has "__trashed" appended; WordPress keeps the one it had.
+    original = item.meta.get("_wp_desired_post_slug") if item.status == "trash" else None
+    given = unquote(original or item.slug)
+    wanted = slugify(given or item.title)
     slug = unique_slug(Post, wanted)
-    if item.slug and slug != wanted:
-        report.renamed.append((unquote(item.slug), slug))
+    if given and slug != wanted:
+        report.renamed.append((given, slug))
     if kept_shortcodes:
         report.shortcodes.append(slug)
     dated = item.date_gmt or (item.date_local and to_utc(item.date_local, zone))

@@ -462,10 +462,11 @@ def entry_pages(entry: dict, placed: dict) -> list[tuple[str, tuple[str, ...]]]:
     return [
         *((f"/posts/{slug}", shows) for slug, shows in placed["posts"].items()),
         (f"/category/{category}", placed["category_shows"]),
-        (f"/category/{category}/feed.rss", ()),
+        # The category's feed holds both posts; the tag's says the site's tagline.
+        (f"/category/{category}/feed.atom", ()),
+        (f"/tag/{placed['tag_slug']}/feed.rss", ()),
         (f"/tag/{placed['tag_slug']}", placed["tag_shows"]),
         ("/author/editor", (placed["bio"],)),
-        ("/feed.atom", ()),
         (f"/search?{q}", ()),
         (f"/editor/?{q}", ()),
         (f"/editor/posts/{md}", ()),
@@ -486,6 +487,7 @@ def batch_pages(batch: list[dict]) -> list[str]:
         "/?page=2",
         "/archive/",
         f"/archive/{year}/{month}/",
+        "/feed.atom",
         "/feed.rss",
         "/editor/",
         "/editor/?status=published",
@@ -498,7 +500,7 @@ def batch_pages(batch: list[dict]) -> list[str]:
         md, html_id = placed["markdown_id"], placed["html_id"]
         urls += [f"/tag/{slug}" for slug in placed["tag_slugs"]]
         urls += [
-            f"/tag/{placed['tag_slug']}/feed.atom",
+            f"/category/{placed['category_slug']}/feed.rss",
             f"/editor/posts/{html_id}",
             f"/editor/posts/{html_id}/preview",
             f"/editor/posts/{md}/revisions",

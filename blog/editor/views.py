@@ -247,6 +247,10 @@ def new():
 @bp.route("/posts/<int:post_id>", methods=["GET", "POST"])
 def edit(post_id: int):
     """Edit a post; saving keeps the previous version as a revision."""
+    if request.method == "POST":
+        # Lock the row before its version is compared, so that two tabs saving at once
+        # give one save and one conflict (PostgreSQL; SQLite's BEGIN IMMEDIATE does it there).
+        db.session.execute(select(Post.id).where(Post.id == post_id).with_for_update())
     return _post_form(_post_or_404(post_id))
 
 

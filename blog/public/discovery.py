@@ -131,5 +131,7 @@ def robots():
     # From the blueprints themselves, so that a moved prefix stays disallowed.
     for name in ("editor", "auth"):
         lines.append(f"Disallow: {current_app.blueprints[name].url_prefix.rstrip('/')}/")
+    # Result pages for every possible query are a crawler trap, and say nothing new.
+    lines.append(f"Disallow: {url_for('public.search')}")
     lines += ["", f"Sitemap: {absolute_url('public.discovery.sitemap_index')}", ""]
     return Response("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -4,10 +4,11 @@ SQLite: an FTS5 table over the title and the body's words of published posts, ke
 triggers on posts, so that every way of writing a post (editor, demo, imports, a SQL shell)
 updates it. PostgreSQL: a generated tsvector column with a GIN index.
 
-The SQL is written out here rather than imported from blog/search.py so that this migration
-keeps doing what it did when the code moves on; blog.search.rebuild_search_index() repeats it
-(IF NOT EXISTS) for a database whose triggers were lost, e.g. by a batch migration that
-recreated posts.
+The SQL is written out here rather than imported from blog/ so that this migration keeps
+doing what it did when the code moves on; blog.search_index.rebuild_search_index() (flask
+search-rebuild) repeats it, IF NOT EXISTS. A later SQLite batch migration that recreates
+posts drops these triggers with the old table: it must end with that rebuild. migrations/env.py
+keeps autogenerate from proposing to drop the index's tables and column.
 
 Revision ID: c4f2a9d1e7b3
 Revises: b1e5d700c39d

@@ -3,7 +3,7 @@
 import os
 import shutil
 import threading
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,6 +114,23 @@ def editor_site(pytestconfig, tmp_path_factory, migrated_database):
         username = user.username
     with _serving(app) as url:
         yield EditorSite(url, username)
+
+
+@pytest.fixture(scope="module")
+def serve_site(pytestconfig, tmp_path_factory, migrated_database):
+    """Return a function that serves a blog of its own, filled first by fill(app) inside an
+    app context, and returns its base URL; the servers stop after the module's tests."""
+    with ExitStack() as servers:
+
+        def serve(fill) -> str:
+            tmp_path = tmp_path_factory.mktemp("own-live")
+            shutil.copyfile(migrated_database, tmp_path / "blog.sqlite")
+            app = _make_app(pytestconfig, tmp_path)
+            with app.app_context():
+                fill(app)
+            return servers.enter_context(_serving(app))
+
+        yield serve
 
 
 @contextmanager
