@@ -1,6 +1,5 @@
 """Publishing rules and the queries every public page runs, in one place."""
 
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,7 +30,7 @@ class Page:
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+        return max(1, -(-self.total // self.per_page))
 
     @property
     def has_prev(self) -> bool:
@@ -40,6 +39,18 @@ class Page:
     @property
     def has_next(self) -> bool:
         return self.page < self.pages
+
+    def window(self, edge: int = 2, around: int = 2) -> list[int]:
+        """Return the page numbers worth a link: both ends and the neighbourhood of this one.
+
+        Computed, not filtered from every page number: the cost must not grow with the
+        archive.
+        """
+        last = self.pages
+        numbers = set(range(1, min(edge, last) + 1))
+        numbers |= set(range(max(1, last - edge + 1), last + 1))
+        numbers |= set(range(max(1, self.page - around), min(last, self.page + around) + 1))
+        return sorted(numbers)
 
 
 def paginate_posts(*criteria: Any, page: int, per_page: int, key: str) -> Page | None:
@@ -127,7 +138,7 @@ def adjacent_posts(post: Post) -> tuple[Post | None, Post | None]:
 
 # How far back related posts look, per shared tag and in the category: bounds the work
 # whatever the archive's size, while recent posts are the ones readers want anyway.
-RELATED_CANDIDATES = 100
+RELATED_CANDIDATES = 50
 
 
 def related_posts(post: Post, limit: int = 3) -> list[Post]:
