@@ -25,7 +25,9 @@ from werkzeug.http import parse_date
 
 # Rows of these tables never show on a public page: writing them keeps the cache.
 PRIVATE_TABLES = frozenset({"sign_in_attempts", "sign_in_tokens"})
-SKIP_PREFIXES = ("/editor", "/auth", "/static", "/media")
+# Search results are one page per query: caching them would let odd queries evict the pages
+# every reader wants.
+SKIP_PREFIXES = ("/editor", "/auth", "/static", "/media", "/search")
 CACHEABLE_HEADER = "X-Blog-Page-Cache"
 
 

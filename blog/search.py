@@ -63,6 +63,14 @@ _PG_SNIPPET = (
     'ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "'
 )
 _PG_TITLE = f'StartSel="{OPEN}", StopSel="{CLOSE}", HighlightAll=true'
+# PostgreSQL's parser takes "<b>" for a tag and "&amp;" for an entity, and ts_headline drops
+# them: "<" and "&" stand in as private-use characters, as they do in the vector (migration).
+_PG_LT, _PG_AMP = "\ue002", "\ue003"
+_PG_UNPLAIN = str.maketrans({_PG_LT: "<", _PG_AMP: "&"})
+
+
+def _pg_plain(column):
+    return func.translate(column, "<&", _PG_LT + _PG_AMP)
 
 
 def highlighted(marked: str) -> Markup:
@@ -257,14 +265,16 @@ def _highlights(query: SearchQuery, ids: list[int]) -> dict[int, tuple[str, str]
         tsquery = func.to_tsquery(_CONFIG, tsquery_text(query))
         stmt = select(
             Post.id,
-            func.ts_headline(_CONFIG, Post.title, tsquery, _PG_TITLE),
-            func.ts_headline(_CONFIG, Post.search_text, tsquery, _PG_SNIPPET),
+            func.ts_headline(_CONFIG, _pg_plain(Post.title), tsquery, _PG_TITLE),
+            func.ts_headline(_CONFIG, _pg_plain(Post.search_text), tsquery, _PG_SNIPPET),
         ).where(Post.id.in_(ids))
-        rows = db.session.execute(stmt)
-    else:
-        params = {"match": fts5_expression(query), "ids": ids}
-        rows = db.session.execute(_highlight_statement(), params)
-    return {row[0]: (row[1], row[2]) for row in rows}
+        return {
+            post_id: (title.translate(_PG_UNPLAIN), snippet.translate(_PG_UNPLAIN))
+            for post_id, title, snippet in db.session.execute(stmt)
+        }
+    params = {"match": fts5_expression(query), "ids": ids}
+    rows = db.session.execute(_highlight_statement(), params)
+    return {post_id: (title, snippet) for post_id, title, snippet in rows}
 
 
 @cache

@@ -106,10 +106,8 @@ def test_matches_are_marked_and_everything_else_escaped(client, content):
     response = client.get("/search", query_string={"q": "zebra <b>"})
     page = response.text
     assert response.status_code == 200
-    assert (
-        "Tags like &lt;script&gt; &amp; &lt;<mark>b</mark>&gt;bold&lt;/<mark>b</mark>&gt;"
-        " <mark>zebra</mark>"
-    ) in page
+    assert "Tags like &lt;script&gt; &amp; &lt;<mark>b</mark>&gt;bold&lt;/" in page
+    assert "&gt; <mark>zebra</mark></a></h2>" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>" not in page and "<b>" not in page
     assert "Search results for “zebra &lt;b&gt;”" in page
@@ -343,6 +341,21 @@ def test_plain_sql_writes_are_indexed_too(app, content):
     assert search_titles(app, "narwhal horns") == ["Narwhal"]
 
 
+@pytest.mark.sqlite_only("breaks the FTS5 table; PostgreSQL's index is a generated column")
+def test_search_rebuild_command_refreshes_drifted_text(app, runner, content):
+    content.post("Walrus", body="Tusks.")
+    with app.app_context():
+        # Text written around the editor (an old import, a hand edit) drifts from the body.
+        db.session.execute(text("UPDATE posts SET search_text = 'stale'"))
+        db.session.commit()
+    assert search_titles(app, "tusks") == []
+    result = runner.invoke(args=["search-rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "1 published posts" in result.output
+    assert search_titles(app, "walrus tusks") == ["Walrus"]
+
+
+@pytest.mark.sqlite_only("drops the FTS5 index's triggers")
 def test_search_rebuild_command_repairs_a_lost_index(app, runner, content):
     content.post("Walrus", body="Tusks.")
     with app.app_context():
@@ -380,7 +393,7 @@ def test_pagination_keeps_the_query(client, content):
     assert client.get("/search?q=zebra&page=3").status_code == 404
 
 
-def test_search_page_query_count_does_not_grow(app, client, content, count_queries):
+def test_search_page_query_count_does_not_grow(client, content, count_queries):
     content.post("Zebra one", body="Stripes.")
     search._common_memory.clear()
     _, few = count_queries(lambda: client.get("/search?q=zebra"))
@@ -391,7 +404,10 @@ def test_search_page_query_count_does_not_grow(app, client, content, count_queri
     assert response.status_code == 200
     assert len(many) == len(few)
 
-    # How common "zebra" is, is remembered: the next search does not ask again.
+
+@pytest.mark.sqlite_only("how common a word is matters to bm25 only")
+def test_how_common_a_word_is_is_remembered(app, content, count_queries):
+    content.post("Zebra one", body="Stripes.")
     with app.app_context():
         search._common_memory.clear()
         _, first = count_queries(lambda: search.search_posts("zebra"))
@@ -399,7 +415,18 @@ def test_search_page_query_count_does_not_grow(app, client, content, count_queri
     assert len(again) == len(first) - 1
 
 
-def test_common_words_are_bounded_but_still_found(app, client, content, monkeypatch):
+def test_many_matches_are_capped(client, content, monkeypatch):
+    monkeypatch.setattr(search, "CANDIDATES", 5)
+    for n in range(8):
+        content.post(f"Story {n}", body="The usual words.", ago=timedelta(hours=n))
+    page = client.get("/search?q=usual").text
+    assert "More than 5 posts match: here are the best of the 5 newest." in page
+    assert len(found(client, "usual")) == 5
+    assert client.get("/search?q=usual&page=2").status_code == 404
+
+
+@pytest.mark.sqlite_only("the common-word shortcut is bm25's")
+def test_common_words_rank_newest_first_and_rare_words_still_rank(app, content, monkeypatch):
     monkeypatch.setattr(search, "CANDIDATES", 5)
     monkeypatch.setattr(search, "COMMON_POSTS", 3)
     for n in range(8):
@@ -409,7 +436,7 @@ def test_common_words_are_bounded_but_still_found(app, client, content, monkeypa
     with app.app_context():
         results = search.search_posts("usual")
         assert results.capped and results.total == 5
-        # Only "usual" is asked for and it is common: the newest matches, newest first.
+        # "usual" is common: no counting it, the newest matches come first.
         assert [hit.post.title for hit in results.items] == [
             "Zebra again",
             "The zebra",
@@ -420,5 +447,3 @@ def test_common_words_are_bounded_but_still_found(app, client, content, monkeypa
         # A common word still has to match, and the rare one ranks.
         zebras = search.search_posts("zebra usual").items
         assert sorted(hit.post.title for hit in zebras) == ["The zebra", "Zebra again"]
-    page = client.get("/search?q=usual").text
-    assert "More than 5 posts match" in page

@@ -122,10 +122,13 @@ def _postgresql_upgrade(bind):
             " asciiword, word, numword, asciihword, hword, numhword, hword_asciipart,"
             " hword_part, hword_numpart WITH unaccent, simple"
         )
+    # PostgreSQL's parser takes "<b>" for a tag and "&amp;" for an entity and drops them;
+    # as other punctuation (as SQLite reads them) the words inside are found and shown.
+    plain = "translate(coalesce({}, ''), '<&', U&'\\E002\\E003')"
     bind.exec_driver_sql(
         "ALTER TABLE posts ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
-        " setweight(to_tsvector('blog_search'::regconfig, coalesce(title, '')), 'A') ||"
-        " setweight(to_tsvector('blog_search'::regconfig, coalesce(search_text, '')), 'B')"
+        f" setweight(to_tsvector('blog_search'::regconfig, {plain.format('title')}), 'A') ||"
+        f" setweight(to_tsvector('blog_search'::regconfig, {plain.format('search_text')}), 'B')"
         ") STORED"
     )
     bind.exec_driver_sql("CREATE INDEX ix_posts_search_vector ON posts USING gin (search_vector)")
