@@ -708,11 +708,16 @@ def evaluate(report: Report, args, hello_rps: dict[int, float]) -> None:
     ]
     if hits:
         worst, run = min(hits, key=lambda item: item[0])
+        # The same comparison by CPU per request (hello's / the page's): req/s follows
+        # whatever else the machine runs at that moment, CPU per request much less.
+        hello_cpu = {r.posts: r.cpu_us for r in report.runs if r.page == "hello world"}
+        by_cpu = [hello_cpu[r.posts] / r.cpu_us for _, r in hits if r.cpu_us and hello_cpu[r.posts]]
         _goal(
             report,
             f"public pages, cache hit, >= {HELLO_RATIO_GOAL:.0%} of hello-world req/s",
             f"worst {worst:.2f}× ({run.page} at {run.posts:,} posts)",
             worst >= HELLO_RATIO_GOAL,
+            f"by CPU per request, worst {min(by_cpu):.2f}× hello world" if by_cpu else "",
         )
     else:
         _goal(report, "public pages >= 80% of hello world", "not measured", None)
@@ -748,11 +753,12 @@ def evaluate(report: Report, args, hello_rps: dict[int, float]) -> None:
 
     serial = runs(largest, "miss", ("search (1 conn)",))
     if serial:
-        p50 = serial["search (1 conn)"].p50_ms
+        p50, cpu = serial["search (1 conn)"].p50_ms, serial["search (1 conn)"].cpu_us or 0
         _goal(
             report,
             f"search {args.search!r} p50 <= {SEARCH_P50_GOAL_MS} ms server time",
-            f"{p50:.2f} ms at {largest:,} posts (one connection)",
+            # On a busy machine the wall time grows with the wait for a CPU; CPU does not.
+            f"{p50:.2f} ms at {largest:,} posts (one connection; {cpu / 1000:.1f} ms CPU)",
             p50 <= SEARCH_P50_GOAL_MS,
             at_large,
         )

@@ -193,6 +193,11 @@ def create_demo_posts(
         db.session.execute(insert(post_tags), links)
         if progress:
             progress(len(rows))
+    if count and db.engine.dialect.name == "postgresql":
+        # The ids were written explicitly, so PostgreSQL's sequence did not move: the next
+        # post the editor saves would take id 1 again. (SQLite picks max(id) + 1 itself.)
+        sequence = func.pg_get_serial_sequence("posts", "id")
+        db.session.execute(select(func.setval(sequence, start + count - 1)))
     # The triggers indexed each post as it came; one merge makes the index quick to read.
     optimize_search_index()
     return count

@@ -1,6 +1,27 @@
 """Absolute URLs, right behind a proxy: the BASE_URL setting wins over the request's host."""
 
 from flask import current_app, request, url_for
+from werkzeug.routing import IntegerConverter
+
+# Ids and page numbers fit PostgreSQL's 32-bit integer: anything larger is not a row, and
+# must be a 404 or a default, never an overflow deep in the database driver.
+INT_LIMIT = 2**31 - 1
+
+
+class SmallIntConverter(IntegerConverter):
+    """The <int:...> converter, bounded to what an id column can hold."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", INT_LIMIT)
+        super().__init__(map, *args, **kwargs)
+
+
+def small_int(value: str) -> int:
+    """Parse a query or form number for request.args.get(type=...); out of range is invalid."""
+    number = int(value)
+    if not -INT_LIMIT <= number <= INT_LIMIT:
+        raise ValueError("out of range")
+    return number
 
 
 def base_url() -> str:

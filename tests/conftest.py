@@ -1,12 +1,23 @@
-"""Fixtures: an app with its own temporary SQLite database for every test."""
+"""Fixtures: an app with its own temporary database for every test.
 
+SQLite by default: the migrated schema is built once into a file and each test copies it.
+With BLOG_TEST_DATABASE_URL=postgresql+psycopg://user:pw@host:port/db the same suite runs on
+PostgreSQL: the schema is built once into a template database and each site gets its own
+database cloned from it (CREATE DATABASE ... TEMPLATE), dropped after the test.
+"""
+
+import hashlib
 import itertools
+import os
 import shutil
+import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import event, select, text
+from sqlalchemy import event, make_url, select, text
+from sqlalchemy.pool import NullPool
 
 from blog import accounts, create_app
 from blog.extensions import db
@@ -15,27 +26,123 @@ from blog.render import derive_excerpt, render_body, word_count
 from blog.slugs import slugify
 from tests.helpers import PASSWORD, Auth
 
+TEST_DATABASE_URL = os.environ.get("BLOG_TEST_DATABASE_URL")
+
+
+class PostgresDatabases:
+    """Creates and drops the PostgreSQL databases of one test run, next to the one named."""
+
+    def __init__(self, url: str):
+        self.url = make_url(url)
+        # Tests import this module as tests.conftest too: both copies must name the same run.
+        run = os.environ.setdefault("BLOG_TEST_RUN", uuid.uuid4().hex[:8])
+        self.template = f"blog_template_{run}"
+        self.prefix = f"blog_test_{run}_"
+
+    def url_of(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def execute(self, sql: str, *params) -> list:
+        import psycopg  # only needed for a PostgreSQL run
+
+        # CREATE/DROP DATABASE cannot run inside a transaction: autocommit.
+        dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            cursor = conn.execute(sql, params or None)
+            return cursor.fetchall() if cursor.description else []
+
+    def build_template(self) -> None:
+        self.execute(f'CREATE DATABASE "{self.template}"')
+        app = create_app(
+            {"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": self.url_of(self.template)}
+        )
+        with app.app_context():
+            upgrade()
+            # A template with open connections cannot be copied.
+            db.session.remove()
+            db.engine.dispose()
+
+    def name_of(self, folder: Path) -> str:
+        # Named from the folder, so both copies of this module give one folder one database.
+        return self.prefix + hashlib.sha1(str(Path(folder)).encode()).hexdigest()[:16]
+
+    def for_folder(self, folder: Path) -> str:
+        """Return the URL of the folder's database (as if it held blog.sqlite), made once."""
+        name = self.name_of(folder)
+        if not self.execute("SELECT 1 FROM pg_database WHERE datname = %s", name):
+            self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return self.url_of(name)
+
+    def drop(self, name: str) -> None:
+        # FORCE (PostgreSQL 13+) ends the connections an app's pool still holds.
+        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def drop_folder(self, folder: Path) -> None:
+        self.drop(self.name_of(folder))
+
+    def drop_all(self) -> None:
+        """Drop every database of this run, whichever copy of this module made it."""
+        rows = self.execute(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, %s)", self.prefix
+        )
+        for (name,) in rows:
+            self.drop(name)
+        self.drop(self.template)
+
+
+postgres = PostgresDatabases(TEST_DATABASE_URL) if TEST_DATABASE_URL else None
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, skip the few tests about SQLite itself (marked sqlite_only)."""
+    if postgres is None:
+        return
+    for item in items:
+        if marker := item.get_closest_marker("sqlite_only"):
+            reason = marker.args[0] if marker.args else "tests SQLite itself"
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
 
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory):
-    """Build the schema once through the migrations, as make run does; tests copy the file."""
+    """Build the schema once through the migrations, as make run does; tests copy the file.
+
+    On PostgreSQL the schema goes into a template database instead and the returned file is
+    an empty stand-in: tests that copy it into a folder get that folder's cloned database
+    from make_app.
+    """
+    if postgres is not None:
+        postgres.build_template()
+        path = tmp_path_factory.mktemp("schema") / "template.sqlite"
+        path.touch()
+        yield path
+        postgres.drop_all()
+        return
     path = tmp_path_factory.mktemp("schema") / "template.sqlite"
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{path}"})
     with app.app_context():
         upgrade()
         db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         db.engine.dispose()
-    return path
+    yield path
 
 
 def make_app(tmp_path, **config):
+    if postgres is not None and "DATABASE_URL" not in config:
+        database_url = postgres.for_folder(tmp_path)
+    else:
+        database_url = f"sqlite:///{tmp_path / 'blog.sqlite'}"
     settings = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'blog.sqlite'}",
+        "DATABASE_URL": database_url,
         "MEDIA_FOLDER": str(tmp_path / "media"),
         "PAGE_CACHE_STAMP": str(tmp_path / "content.stamp"),
     }
+    if postgres is not None and "DATABASE_URL" not in config:
+        # No pool: a connection closes when its app context ends, so a second app that a
+        # test never disposes of leaves none open when its database is dropped.
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": NullPool}
     settings.update(config)
     return create_app(settings)
 
@@ -47,6 +154,8 @@ def app(tmp_path, migrated_database):
     yield app
     with app.app_context():
         db.engine.dispose()
+    if postgres is not None:
+        postgres.drop_folder(tmp_path)
 
 
 @pytest.fixture

@@ -23,6 +23,9 @@ from blog.models import Media, Post, Revision, Setting, utcnow
 from tests.conftest import Content, make_app
 from tests.helpers import PASSWORD
 
+# flask backup is SQLite only by design; on PostgreSQL it refuses (README: pg_dump).
+pytestmark = pytest.mark.sqlite_only("flask backup copies the SQLite file (pg_dump on PostgreSQL)")
+
 STEM = "0123456789abcdef01234567"
 
 

@@ -2,6 +2,7 @@
 
 import stat
 
+import pytest
 from sqlalchemy import func, select, text
 
 from blog import create_app
@@ -39,6 +40,7 @@ def test_secret_key_is_generated_once_and_kept_private(tmp_path, monkeypatch):
     assert create_app().config["SECRET_KEY"] != first
 
 
+@pytest.mark.sqlite_only("checks the SQLite pragmas")
 def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app):
     with app.app_context():
         assert db.session.scalar(text("PRAGMA journal_mode")) == "wal"
@@ -74,3 +76,11 @@ def test_demo_fills_the_site(app, runner):
         assert (newest - oldest).days > 365
     home = app.test_client().get("/")
     assert home.status_code == 200 and b"World News" in home.data
+
+
+def test_a_post_written_after_the_demo_gets_a_new_id(app, runner, content):
+    """The demo writes its ids itself; the database must still number the next post."""
+    assert runner.invoke(args=["demo", "--posts", "5"]).exit_code == 0
+    slug = content.post("After the demo")
+    with app.app_context():
+        assert db.session.scalar(select(Post.id).where(Post.slug == slug)) == 6

@@ -4,7 +4,7 @@ never a half-written record.
 Hypothesis sends any Unicode (control characters, NUL, RTL marks, combining marks, very long
 strings; never lone surrogates, which no browser can send) to every form of the editor and of
 signing in, and to every GET route, public and editor. After each request the database is
-read back whole: SQLite's own integrity and foreign-key checks, and the rules that hold
+read back whole: SQLite's own integrity and foreign-key checks (on SQLite), the rules that hold
 between columns (the stored HTML is the source rendered, a revision is older than its post,
 the search index holds exactly the published posts, every image row has its files ...). A
 request that was refused must have changed nothing at all.
@@ -153,12 +153,13 @@ numbers = st.one_of(
 
 
 def usually(usual, anything=texts):
-    """Three times in four a value the form takes (so that the saving code runs), else any."""
+    """Five times in six a value the form takes, else anything: a form has many fields, and
+    the code that saves runs only when every one of them passes."""
     if not isinstance(usual, st.SearchStrategy):
         usual = st.sampled_from(usual)
     # Shrinks towards the usual value: a failure is reported with as few odd fields as it can.
-    return st.tuples(st.integers(0, 3), usual, anything).map(
-        lambda drawn: drawn[2] if drawn[0] == 3 else drawn[1]
+    return st.tuples(st.integers(0, 5), usual, anything).map(
+        lambda drawn: drawn[2] if drawn[0] == 5 else drawn[1]
     )
 
 
@@ -213,8 +214,11 @@ def check_database(app, before: dict | None = None, unchanged: bool = False) -> 
         changed_posts = {row[0] for row in set(after["posts"]) - set(before["posts"])}
     with app.app_context():
         session = db.session
-        assert session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
-        assert session.execute(text("PRAGMA foreign_key_check")).all() == []
+        sqlite = db.engine.dialect.name == "sqlite"
+        if sqlite:
+            # PostgreSQL enforces its foreign keys on every write; SQLite only when asked.
+            assert session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+            assert session.execute(text("PRAGMA foreign_key_check")).all() == []
         problems = []
         posts = session.scalars(select(Post)).all()
         for post in posts:
@@ -274,11 +278,12 @@ def check_database(app, before: dict | None = None, unchanged: bool = False) -> 
         on_disk = {p.name for p in folder.iterdir()} if folder.exists() else set()
         if on_disk != expected_files:
             problems.append(f"media files {on_disk ^ expected_files} without rows or missing")
-        # The search index (FTS5, kept by triggers) holds exactly the published posts.
-        indexed = set(session.scalars(text("SELECT id FROM posts_search_docsize")))
-        published = {post.id for post in posts if post.status == "published"}
-        if indexed != published:
-            problems.append(f"search index holds {indexed ^ published} wrongly")
+        if sqlite:
+            # The search index (FTS5, kept by triggers) holds exactly the published posts.
+            indexed = set(session.scalars(text("SELECT id FROM posts_search_docsize")))
+            published = {post.id for post in posts if post.status == "published"}
+            if indexed != published:
+                problems.append(f"search index holds {indexed ^ published} wrongly")
     assert not problems, problems
     return after
 
@@ -358,52 +363,69 @@ def report(request):
 
 # Forms -----------------------------------------------------------------------------------
 
+
+def within(limit: int):
+    """Odd text that fits a field of this many characters, usually; else anything."""
+    fitting = st.one_of(
+        st.text(ANY_CHAR, max_size=min(limit, 200)),
+        st.sampled_from([t for t in ODD_TEXTS if len(t) <= limit]),
+    )
+    return usually(fitting)
+
+
 post_form = st.fixed_dictionaries(
     {
         "title": usually(words),
         "body": texts,
         "body_format": usually(["markdown", "html"]),
         "category": usually(["1", "2"], numbers),
-        "status": usually(["draft", "publish", "schedule"]),
+        "status": usually(["draft", "publish", "publish", "schedule"]),
         "publish_at": usually(["2030-01-01T09:30", "2001-01-01T00:00:00", ""]),
     },
     optional={
-        "slug": texts,
-        "excerpt": texts,
-        "tags": usually(words),
+        "slug": within(200),
+        "excerpt": within(1000),
+        "tags": within(1000),
         "image_id": usually(["0"], numbers),
-        "image_alt": texts,
-        "seo_title": texts,
-        "seo_description": texts,
+        "image_alt": within(300),
+        "seo_title": within(300),
+        "seo_description": within(500),
         "version": numbers,
         "post_id": numbers,
     },
 )
 
 
+PLAIN_POST = {
+    "title": "T",
+    "body": "",
+    "body_format": "markdown",
+    "category": "1",
+    "status": "draft",
+    "publish_at": "",
+}
+
+
 @FUZZ
 @given(
     fields=post_form,
     target=st.sampled_from(["new", "edit", "edit", "preview"]),
-    random_version=st.one_of(st.none(), numbers),
+    random_version=usually([None], numbers),
 )
-# Once a 500: "²" is a digit to str.isdigit(), which the form checked, but no number to int().
-@example(
-    fields={"title": "T", "body": "", "body_format": "markdown", "category": "1"}
-    | {"status": "draft", "publish_at": ""},
-    target="edit",
-    random_version="\u00b2",
-)
+# Once 500s, found by this test: "²" is a digit to str.isdigit(), which the form checked, but
+# no number to int(), which the view called; nor is "", which the check let through.
+@example(fields=PLAIN_POST, target="edit", random_version="\u00b2")
+@example(fields=PLAIN_POST, target="edit", random_version="")
 def test_post_form(app, desk, fields, target, random_version):
     """Write, edit and preview posts with anything in any field."""
+    fields = dict(fields)
     if target == "edit":
-        url = f"/editor/posts/{ids(app, Post)[0]}"
+        post_id = ids(app, Post)[0]
         with app.app_context():
-            version = db.session.scalar(select(Post.version).limit(1))
-        fields.pop("version", None)
-        fields["version"] = random_version
-        if random_version is None:
-            fields["version"] = str(version)
+            version = db.session.get(Post, int(post_id)).version
+        url = f"/editor/posts/{post_id}"
+        # Mostly the version the form would hold, so that saves go through.
+        fields["version"] = str(version) if random_version is None else random_version
     else:
         url = "/editor/posts/new" if target == "new" else "/editor/preview"
     response = submit(app, desk, url, {"csrf_token": token(desk), **fields}, f"post {target}")
@@ -415,8 +437,8 @@ def test_post_form(app, desk, fields, target, random_version):
 @FUZZ
 @given(
     name=usually(words),
-    slug=usually([""], texts),
-    description=texts,
+    slug=usually([""], within(80)),
+    description=within(2000),
     action=st.sampled_from(["add", "add", "edit", "delete"]),
     move_to=usually(["1", "2"], numbers),
 )
@@ -437,7 +459,7 @@ def test_category_forms(app, desk, name, slug, description, action, move_to):
 @FUZZ
 @given(
     name=usually(words),
-    slug=usually([""], texts),
+    slug=usually([""], within(80)),
     action=st.sampled_from(["add", "add", "edit", "delete"]),
 )
 def test_tag_forms(app, desk, name, slug, action):
@@ -456,7 +478,7 @@ def test_tag_forms(app, desk, name, slug, action):
 @FUZZ
 @given(
     title=usually(words),
-    tagline=texts,
+    tagline=within(300),
     timezone=usually(["UTC", "Europe/Paris", "America/St_Johns", "Asia/Kathmandu"]),
     posts_per_page=usually(["10", "1", "50", " 7 ", "\u0663"], numbers),
 )
@@ -488,7 +510,7 @@ def password_log():
 @FUZZ_HASHING
 @given(
     display_name=usually(words),
-    bio=texts,
+    bio=within(2000),
     current=usually(["<the password>"]),
     new=usually(st.text(ANY_CHAR, min_size=8, max_size=60)),
     confirm_same=st.booleans(),
@@ -732,16 +754,11 @@ def test_editor_routes(app, desk, route, segments, params, method, form):
         submit(app, desk, url, {"csrf_token": token(desk), **form}, "editor POSTs")
 
 
-# The known failure --------------------------------------------------------------------------
+# Numbers past what the database holds -------------------------------------------------
 
 PAST_SQLITE = str(SQLITE_INT * 10)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="integers past 2**63 reach SQLite from the editor's int routes, ?page=, ?category= "
-    "and the preview's post_id: OverflowError, a 500",
-)
 @pytest.mark.parametrize(
     "url, form",
     [
@@ -756,11 +773,12 @@ PAST_SQLITE = str(SQLITE_INT * 10)
         ("/editor/preview", {"title": "t", "body_format": "markdown", "post_id": PAST_SQLITE}),
     ],
 )
-def test_ids_past_sqlite_integers_are_not_found(app, signed_in, url, form):
+def test_ids_past_database_integers_are_not_found_or_ignored(app, signed_in, url, form):
     app.config["PROPAGATE_EXCEPTIONS"] = False
     if form is None:
         response = signed_in.get(url)
     else:
         form["csrf_token"] = csrf_token(signed_in, "/editor/posts/new")
         response = signed_in.post(url, data=form)
-    assert response.status_code == 404
+    # A path id that no column can hold is no page; a query number is ignored (default).
+    assert response.status_code == (404 if "?" not in url and form is None else 200)

@@ -29,6 +29,9 @@ import pytest
 
 from tests.helpers import PASSWORD
 
+# These run gunicorn over their own SQLite instance and check the file with sqlite3.
+pytestmark = pytest.mark.sqlite_only("gunicorn workers over a SQLite file, checked with sqlite3")
+
 ROOT = Path(__file__).resolve().parent.parent
 LOAD_SECONDS = 8
 READERS = 6

@@ -21,7 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # The virtualenv running these tests: make serve uses its flask and gunicorn.
 VENV = Path(sys.executable).parent.parent
 
-pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed"),
+    # make serve builds its own SQLite instance and opens the file to check it.
+    pytest.mark.sqlite_only("make serve runs on its own SQLite instance"),
+]
 
 
 def free_port() -> int:

@@ -94,8 +94,9 @@ class PostForm(FlaskForm):
         return valid
 
     def validate_version(self, field):
-        # int() itself decides: "²" is a digit to str.isdigit() yet no number to int().
+        # int() itself decides, and the view reads the number it leaves: "²" is a digit to
+        # str.isdigit() yet no number to int(), and "" is no number either.
         try:
-            int(field.data or "0")
+            field.data = str(int(field.data or "0"))
         except ValueError:
             raise ValidationError("This form is damaged; reload the post.") from None

@@ -10,6 +10,7 @@ from blog.editor.forms import EmptyForm
 from blog.editor.media_forms import ACCEPT, UploadForm
 from blog.extensions import db
 from blog.models import Media
+from blog.urls import small_int
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
@@ -25,7 +26,9 @@ class LibraryRow(NamedTuple):
 
 def _render_library(form: UploadForm, message: str = "", refused=(), status: int = 200):
     stmt = select(Media).order_by(Media.created_at.desc(), Media.id.desc())
-    page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(
+        stmt, page=request.args.get("page", 1, type=small_int), per_page=PER_PAGE, error_out=False
+    )
     counts = media.usage_counts(item.id for item in page.items)
     rows = [
         LibraryRow(item, counts.get(item.id, 0), media.file_size(item), media.thumbnail_file(item))

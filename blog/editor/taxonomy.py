@@ -9,6 +9,7 @@ from blog.editor.forms import EmptyForm
 from blog.editor.taxonomy_forms import CategoryForm, DeleteCategoryForm, TagForm
 from blog.extensions import db
 from blog.models import Category, Tag
+from blog.urls import small_int
 
 bp = Blueprint("taxonomy", __name__)
 
@@ -135,7 +136,10 @@ def tags():
             flash(f"Tag “{tag.name}” added, at /tag/{tag.slug}.")
             return redirect(url_for(".tags"))
     page = db.paginate(
-        select(Tag).order_by(Tag.name, Tag.id), per_page=TAGS_PER_PAGE, error_out=False
+        select(Tag).order_by(Tag.name, Tag.id),
+        page=request.args.get("page", 1, type=small_int),
+        per_page=TAGS_PER_PAGE,
+        error_out=False,
     )
     return render_template(
         "editor/tags.html",

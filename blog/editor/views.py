@@ -18,6 +18,7 @@ from blog.models import Category, Media, Post, Revision, Tag, User, utcnow
 from blog.posts import is_public
 from blog.settings import load_settings
 from blog.slugs import slugify
+from blog.urls import small_int
 
 bp = Blueprint("posts", __name__)
 
@@ -42,7 +43,7 @@ def _post_or_404(post_id: int) -> Post:
 def dashboard():
     """List every post, newest first, filtered by status, category and title."""
     status = request.args.get("status", "")
-    category_id = request.args.get("category", 0, type=int)
+    category_id = request.args.get("category", 0, type=small_int)
     query = request.args.get("q", "").strip()[:200]
     stmt = select(Post).options(joinedload(Post.category))
     now = utcnow()
@@ -62,7 +63,9 @@ def dashboard():
     if query:
         stmt = stmt.where(Post.title.icontains(query, autoescape=True))
     stmt = stmt.order_by(Post.updated_at.desc(), Post.id.desc())
-    page = db.paginate(stmt, per_page=20, error_out=False)
+    page = db.paginate(
+        stmt, page=request.args.get("page", 1, type=small_int), per_page=20, error_out=False
+    )
     return render_template(
         "editor/dashboard.html",
         page=page,
@@ -289,7 +292,7 @@ def preview():
     """Show the form's unsaved post exactly as readers would see it."""
     form = _form_for(None)
     form.validate()
-    post_id = request.form.get("post_id", 0, type=int)
+    post_id = request.form.get("post_id", 0, type=small_int)
     original = _post_or_404(post_id) if post_id else None
     data = _input(form, form.image_id.data or None)
     post = Post(

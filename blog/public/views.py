@@ -23,6 +23,7 @@ from blog.public import discovery
 from blog.search import search_posts
 from blog.settings import load_settings
 from blog.slugs import slugify
+from blog.urls import small_int
 
 bp = Blueprint("public", __name__)
 bp.register_blueprint(discovery.bp)
@@ -48,7 +49,7 @@ def http_caching(response):
 
 
 def _page_number() -> int:
-    return request.args.get("page", 1, type=int)
+    return request.args.get("page", 1, type=small_int)
 
 
 def _listing(template: str, *criteria, **context):
@@ -67,7 +68,7 @@ def _listing(template: str, *criteria, **context):
 def index():
     """Show the newest public posts, a page at a time."""
     # WordPress's plain links (/?p=ID, /?page_id=ID) of imported posts lead to them for good.
-    wp_id = request.args.get("p", type=int) or request.args.get("page_id", type=int)
+    wp_id = request.args.get("p", type=small_int) or request.args.get("page_id", type=small_int)
     if wp_id is not None and (found := posts.post_by_wp_id(wp_id)) is not None:
         return redirect(url_for("public.post", slug=found.slug), 301)
     return _listing("public/index.html")
