@@ -5,7 +5,7 @@ import secrets
 from datetime import UTC
 from pathlib import Path
 
-from flask import Flask, Request, has_request_context, request
+from flask import Flask, Request, abort, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.utils import cached_property
@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.request_class = BlogRequest
+    app.before_request(_no_nul_in_paths)
     configure(app, test_config)
     register_extensions(app)
     register_blueprints(app)
@@ -54,6 +55,12 @@ class BlogRequest(Request):
     @cached_property
     def args(self):
         return _without_nul(super().args, self.parameter_storage_class)
+
+
+def _no_nul_in_paths():
+    # No page's address holds a NUL; refused here, it never reaches a query as a slug.
+    if "\x00" in request.path:
+        abort(404)
 
 
 def _without_nul(values, storage_class):

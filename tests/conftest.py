@@ -10,6 +10,7 @@ import hashlib
 import itertools
 import os
 import shutil
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -74,8 +75,18 @@ class PostgresDatabases:
         return self.url_of(name)
 
     def drop(self, name: str) -> None:
-        # FORCE (PostgreSQL 13+) ends the connections an app's pool still holds.
-        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # FORCE (PostgreSQL 13+) ends the connections an app's pool still holds; a server
+        # process of another role (autovacuum) can still be in the way for a moment.
+        import psycopg
+
+        for attempt in range(5):
+            try:
+                self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            except psycopg.errors.InsufficientPrivilege:
+                if attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
     def drop_folder(self, folder: Path) -> None:
         self.drop(self.name_of(folder))
