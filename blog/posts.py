@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, select, tuple_, union_all
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from blog.cache import memo_by_stamp
 from blog.extensions import db
@@ -111,29 +111,44 @@ def post_by_wp_id(wp_id: int) -> Post | None:
     return db.session.scalar(select(Post).where(Post.wp_id == wp_id, is_public()))
 
 
-def adjacent_posts(post: Post) -> tuple[Post | None, Post | None]:
+@dataclass(frozen=True)
+class Byline:
+    username: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class PostLink:
+    """What a link to another post shows: plain values, no ORM object to build."""
+
+    title: str
+    slug: str
+    published_at: datetime | None = None
+    author: Byline | None = None
+
+
+def adjacent_posts(post: Post) -> tuple[PostLink | None, PostLink | None]:
     """Return the public posts just before (older) and after (newer) this one.
 
     Row values compare (published_at, id) as one key, which the index serves directly.
     """
     key = tuple_(Post.published_at, Post.id)
     here = tuple_(literal(post.published_at), literal(post.id))
-    light = load_only(Post.title, Post.slug)
-    older = db.session.scalars(
-        select(Post)
-        .options(light)
-        .where(is_public(), key < here)
+    # Anything older than a public post is due too: leaving out "<= now" lets the index
+    # range start right at this post instead of at the present.
+    older = db.session.execute(
+        select(Post.title, Post.slug)
+        .where(Post.status == "published", key < here)
         .order_by(Post.published_at.desc(), Post.id.desc())
         .limit(1)
     ).first()
-    newer = db.session.scalars(
-        select(Post)
-        .options(light)
+    newer = db.session.execute(
+        select(Post.title, Post.slug)
         .where(is_public(), key > here)
         .order_by(Post.published_at, Post.id)
         .limit(1)
     ).first()
-    return older, newer
+    return (PostLink(*older) if older else None), (PostLink(*newer) if newer else None)
 
 
 # How far back related posts look, per shared tag and in the category: bounds the work
@@ -141,7 +156,7 @@ def adjacent_posts(post: Post) -> tuple[Post | None, Post | None]:
 RELATED_CANDIDATES = 50
 
 
-def related_posts(post: Post, limit: int = 3) -> list[Post]:
+def related_posts(post: Post, limit: int = 3) -> list[PostLink]:
     """Return other public posts that share the most tags and the category, newest first.
 
     A shared tag counts 2 and the same category 1; ties go to the more recent post. The
@@ -194,11 +209,15 @@ def related_posts(post: Post, limit: int = 3) -> list[Post]:
     )[:limit]
     chosen = [r.id for r in ranked]
     found = {
-        p.id: p
-        for p in db.session.scalars(
-            select(Post)
+        row.id: PostLink(
+            row.title, row.slug, row.published_at, Byline(row.username, row.display_name)
+        )
+        for row in db.session.execute(
+            select(
+                Post.id, Post.title, Post.slug, Post.published_at, User.username, User.display_name
+            )
+            .join(User, User.id == Post.author_id)
             .where(Post.id.in_(chosen))
-            .options(load_only(Post.title, Post.slug, Post.published_at), joinedload(Post.author))
         )
     }
     return [found[i] for i in chosen]
