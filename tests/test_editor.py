@@ -395,3 +395,13 @@ def test_typed_tags_find_existing_ones_by_name_whatever_their_slug(app, write):
     write(title="Orbit", tags="space, New One")
     with app.app_context():
         assert sorted(db.session.scalars(select(Tag.slug))) == ["cosmos", "new-one"]
+
+
+def test_dashboard_pages_keep_their_filters(app, client, write, content):
+    for n in range(22):
+        content.post(f"Draft {n}", status="draft", category="World News")
+    first = client.get("/editor/?status=draft").text
+    assert "Page 1 of 2" in first
+    link = re.search(r'rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    assert "status=draft" in link and "page=2" in link
+    assert "Page 2 of 2" in client.get(link).text

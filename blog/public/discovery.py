@@ -49,22 +49,29 @@ def site_feed(fmt: str):
     return _feed_response(fmt, feed)
 
 
+def _archive_feed(fmt: str, name: str, subtitle: str, archive: str, slug: str, criteria):
+    """Serve the newest posts of one category or tag archive as Atom or RSS."""
+    site = load_settings()
+    feed = feeds.Feed(
+        title=f"{name} · {site.title}",
+        publisher=site.title,
+        subtitle=subtitle or site.tagline,
+        page_url=absolute_url(f"public.{archive}", slug=slug),
+        posts=feeds.feed_posts(criteria),
+        **_feed_urls(f"public.discovery.{archive}_feed", slug=slug),
+    )
+    return _feed_response(fmt, feed)
+
+
 @bp.get("/category/<slug>/feed.<any(atom, rss):fmt>")
 def category_feed(slug: str, fmt: str):
     """Serve the newest posts of one category as Atom or RSS."""
     found = posts.category_by_slug(slug)
     if found is None:
         abort(404)
-    site = load_settings()
-    feed = feeds.Feed(
-        title=f"{found.name} · {site.title}",
-        publisher=site.title,
-        subtitle=found.description or site.tagline,
-        page_url=absolute_url("public.category", slug=slug),
-        posts=feeds.feed_posts(Post.category_id == found.id),
-        **_feed_urls("public.discovery.category_feed", slug=slug),
+    return _archive_feed(
+        fmt, found.name, found.description, "category", slug, Post.category_id == found.id
     )
-    return _feed_response(fmt, feed)
 
 
 @bp.get("/tag/<slug>/feed.<any(atom, rss):fmt>")
@@ -73,16 +80,7 @@ def tag_feed(slug: str, fmt: str):
     found = posts.tag_by_slug(slug)
     if found is None:
         abort(404)
-    site = load_settings()
-    feed = feeds.Feed(
-        title=f"{found.name} · {site.title}",
-        publisher=site.title,
-        subtitle=site.tagline,
-        page_url=absolute_url("public.tag", slug=slug),
-        posts=feeds.feed_posts(posts.tag_criteria(found)),
-        **_feed_urls("public.discovery.tag_feed", slug=slug),
-    )
-    return _feed_response(fmt, feed)
+    return _archive_feed(fmt, found.name, "", "tag", slug, posts.tag_criteria(found))
 
 
 # WordPress puts its feeds at .../feed/: readers and old subscriptions guess those addresses.
