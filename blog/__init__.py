@@ -1,13 +1,16 @@
 """The blog: an app factory and the small steps it is made of."""
 
+import functools
 import os
 import secrets
 from datetime import UTC
 from pathlib import Path
 
-from flask import Flask, Request, abort, has_request_context, request
+from flask import Flask, Request, abort, current_app, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.sansio.utils import get_current_url
 from werkzeug.utils import cached_property
 
 from blog import accounts, cache, cli, errors, posts, security, templating
@@ -32,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.request_class = BlogRequest
+    app.session_interface = BlogSessionInterface()
     app.before_request(_no_nul_in_paths)
     configure(app, test_config)
     register_extensions(app)
@@ -55,6 +59,37 @@ class BlogRequest(Request):
     @cached_property
     def args(self):
         return _without_nul(super().args, self.parameter_storage_class)
+
+    @cached_property
+    def root_url(self) -> str:
+        # Every page's canonical URL starts here: Werkzeug's IRI decoding of the same few
+        # hosts need not run again for each request.
+        return _root_url(self.scheme, self.host, self.root_path)
+
+
+_root_url = functools.lru_cache(maxsize=64)(get_current_url)
+
+
+class BlogSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, with no signer built for a reader who has no cookie."""
+
+    def open_session(self, app, request):
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        if session or session.modified:
+            return super().save_session(app, session, response)
+        # Empty and never emptied: no cookie to set or delete, so all Flask would do is the
+        # Vary below, after looking up seven cookie settings.
+        if not session.accessed:
+            return
+        if response.headers.getlist("Vary"):
+            response.vary.add("Cookie")
+        else:
+            # What vary.add() writes, without parsing the absent header into a set first.
+            response.headers.add("Vary", "Cookie")
 
 
 def _no_nul_in_paths():
@@ -166,6 +201,10 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    # Flask-WTF's own check finds the view and its exemptions on every request, GETs
+    # included, before it looks at the method: ours looks at the method first.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    app.before_request(_csrf_on_writes)
     cache.watch_sessions()
     # Always in place; PAGE_CACHE switches it on and off (a test can flip it).
     app.wsgi_app = cache.PageCacheMiddleware(
@@ -176,6 +215,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.user_loader(accounts.load_session_user)
+
+
+def _csrf_on_writes():
+    # Flask-WTF's check (protect) for the methods it guards; GET, HEAD and OPTIONS pass.
+    config = current_app.config
+    if request.method in config["WTF_CSRF_METHODS"] and config["WTF_CSRF_ENABLED"]:
+        csrf.protect(apply_exemptions=True)
 
 
 def register_blueprints(app: Flask) -> None:

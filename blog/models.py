@@ -15,6 +15,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def reading_minutes(word_count: int) -> int:
+    return max(1, round(word_count / 230))
+
+
 def _search_text_default(context) -> str:
     return search_text(context.get_current_parameters().get("body_html") or "")
 
@@ -156,7 +160,7 @@ class Post(db.Model):
 
     @property
     def reading_minutes(self) -> int:
-        return max(1, round(self.word_count / 230))
+        return reading_minutes(self.word_count)
 
     def is_scheduled(self, now: datetime | None = None) -> bool:
         return (

@@ -1,15 +1,22 @@
-"""Publishing rules and the queries every public page runs, in one place."""
+"""Publishing rules and the queries every public page runs, in one place.
+
+Public pages read plain rows through Core statements built once per process, with bound
+parameters: building a statement costs more than running it on an indexed table, and ORM
+objects cost more again. Categories and bylines come from maps kept per content change.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cache
 
-from sqlalchemy import ColumnElement, and_, func, literal, select, tuple_, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import ColumnElement, and_, bindparam, func, select, true
 
 from blog.cache import memo_by_stamp
 from blog.extensions import db
-from blog.models import Category, Post, Tag, User, post_tags, utcnow
+from blog.models import Category, Post, Tag, User, post_tags, reading_minutes, utcnow
+
+POSTS = Post.__table__
+NOW = bindparam("now")
 
 
 def is_public(now: datetime | None = None) -> ColumnElement[bool]:
@@ -17,13 +24,88 @@ def is_public(now: datetime | None = None) -> ColumnElement[bool]:
     return and_(Post.status == "published", Post.published_at <= (now or utcnow()))
 
 
-def _with_card_relations(stmt):
-    return stmt.options(joinedload(Post.author), joinedload(Post.category), selectinload(Post.tags))
+# The same rule for the prebuilt statements, with the time bound when they run.
+PUBLIC = and_(POSTS.c.status == "published", POSTS.c.published_at <= NOW)
+
+
+@dataclass(frozen=True, slots=True)
+class Byline:
+    username: str
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryLink:
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """What a listing shows of a post: plain values, no ORM object to build."""
+
+    id: int
+    title: str
+    slug: str
+    excerpt: str
+    published_at: datetime
+    word_count: int
+    category: CategoryLink
+    author: Byline
+
+    @property
+    def reading_minutes(self) -> int:
+        return reading_minutes(self.word_count)
+
+
+@dataclass(frozen=True, slots=True)
+class PostLink:
+    """What a link to another post shows."""
+
+    title: str
+    slug: str
+    published_at: datetime | None = None
+    author: Byline | None = None
+
+
+def _categories() -> dict[int, CategoryLink]:
+    rows = db.session.execute(select(Category.id, Category.name, Category.slug))
+    return {id_: CategoryLink(name, slug) for id_, name, slug in rows}
+
+
+def _bylines() -> dict[int, Byline]:
+    rows = db.session.execute(select(User.id, User.username, User.display_name))
+    return {id_: Byline(username, name) for id_, username, name in rows}
+
+
+def category_link(category_id: int) -> CategoryLink:
+    """Return a category's name and slug from the map kept per content change."""
+    return _lookup("categories", _categories, category_id)
+
+
+def byline(author_id: int) -> Byline:
+    return _lookup("bylines", _bylines, author_id)
+
+
+def _lookup(name: str, load, key: int):
+    found = memo_by_stamp(name, load).get(key)
+    # Missing: created by a commit that raced this request after the map was read.
+    return found or load()[key]
+
+
+def nav_categories() -> list[CategoryLink]:
+    """Return the categories for the masthead, read once per content change per process."""
+
+    def load():
+        rows = db.session.execute(select(Category.name, Category.slug).order_by(Category.name))
+        return [CategoryLink(name, slug) for name, slug in rows]
+
+    return memo_by_stamp("nav_categories", load)
 
 
 @dataclass
 class Page:
-    items: list[Post]
+    items: list
     page: int
     per_page: int
     total: int
@@ -53,190 +135,116 @@ class Page:
         return sorted(numbers)
 
 
-def paginate_posts(*criteria: Any, page: int, per_page: int, key: str) -> Page | None:
-    """Return one page of public posts matching criteria, newest first; None past the end.
+# Each public listing: which posts it holds, with its value as the bound parameter "value".
+LISTINGS: dict[str, ColumnElement[bool]] = {
+    "home": true(),
+    "category": POSTS.c.category_id == bindparam("value"),
+    "author": POSTS.c.author_id == bindparam("value"),
+    "tag": POSTS.c.id.in_(
+        select(post_tags.c.post_id).where(post_tags.c.tag_id == bindparam("value"))
+    ),
+    "month": and_(
+        POSTS.c.published_at >= bindparam("value"), POSTS.c.published_at < bindparam("end")
+    ),
+}
 
-    key names the listing (e.g. "category:3") for the count, which is kept until the
-    content or the schedule changes. The page's ids come from an index-only query, read
-    from whichever end of the listing is nearer, so the last page costs what the first
-    does; only those ten rows are then joined to their authors and categories.
+CARD_COLUMNS = (
+    POSTS.c.id,
+    POSTS.c.title,
+    POSTS.c.slug,
+    POSTS.c.excerpt,
+    POSTS.c.published_at,
+    POSTS.c.word_count,
+    POSTS.c.category_id,
+    POSTS.c.author_id,
+)
+
+
+@cache
+def _listing_statements(listing: str):
+    """Return the count and the page statements of a listing, built once per process.
+
+    A page is chosen by an index-only walk over ids (inner query), and only its rows are
+    read in full: SQLite would otherwise read every skipped row.
     """
-    now = utcnow()
-    where = and_(is_public(now), *criteria)
+    where = and_(PUBLIC, LISTINGS[listing])
+    count = select(func.count()).select_from(POSTS).where(where)
+    pages = {}
+    for name, order in (
+        ("newest", (POSTS.c.published_at.desc(), POSTS.c.id.desc())),
+        ("oldest", (POSTS.c.published_at, POSTS.c.id)),
+    ):
+        ids = (
+            select(POSTS.c.id)
+            .where(where)
+            .order_by(*order)
+            .limit(bindparam("limit"))
+            .offset(bindparam("offset"))
+            .subquery()
+        )
+        pages[name] = select(*CARD_COLUMNS).join(ids, ids.c.id == POSTS.c.id).order_by(*order)
+    return count, pages
+
+
+def cards(rows) -> list[Card]:
+    """Turn rows of CARD_COLUMNS into cards."""
+    categories = memo_by_stamp("categories", _categories)
+    bylines = memo_by_stamp("bylines", _bylines)
+    return [
+        Card(
+            *row[:6],
+            categories.get(row.category_id) or category_link(row.category_id),
+            bylines.get(row.author_id) or byline(row.author_id),
+        )
+        for row in rows
+    ]
+
+
+def cards_by_id(ids: list[int]) -> list[Card]:
+    """Return the cards of these posts in this order, leaving out any that is gone."""
+    rows = db.session.execute(select(*CARD_COLUMNS).where(POSTS.c.id.in_(ids)))
+    by_id = {card.id: card for card in cards(rows)}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def paginate_posts(
+    listing: str, value=None, *, page: int, per_page: int, key: str, **params
+) -> Page | None:
+    """Return one page of a listing's public posts, newest first; None past the end.
+
+    key names the listing (e.g. its path) for the count, which is kept until the content
+    or the schedule changes. Pages past the middle are read from the oldest end, so the
+    last page costs what the first does.
+    """
+    count, statements = _listing_statements(listing)
+    params |= {"value": value, "now": utcnow()}
     total = memo_by_stamp(
-        f"count:{key}:{next_scheduled_time()}",
-        lambda: db.session.scalar(select(func.count()).select_from(Post).where(where)),
+        f"count:{key}:{next_scheduled_time()}", lambda: db.session.scalar(count, params)
     )
     offset = (page - 1) * per_page
     if page < 1 or (page > 1 and offset >= total):
         return None
-    newest_first = (Post.published_at.desc(), Post.id.desc())
     if offset > total // 2:
-        # Past the middle: walk in from the oldest end, then put the rows back in order.
         size = min(per_page, total - offset)
-        stmt = select(Post.id).where(where).order_by(Post.published_at, Post.id)
-        ids = list(
-            reversed(db.session.scalars(stmt.limit(size).offset(total - offset - size)).all())
-        )
+        rows = db.session.execute(
+            statements["oldest"], params | {"limit": size, "offset": total - offset - size}
+        ).all()
+        rows.reverse()
     else:
-        stmt = select(Post.id).where(where).order_by(*newest_first)
-        ids = db.session.scalars(stmt.limit(per_page).offset(offset)).all()
-    items = []
-    if ids:
-        rows = db.session.scalars(
-            _with_card_relations(select(Post).where(Post.id.in_(ids)))
-        ).unique()
-        by_id = {post.id: post for post in rows}
-        items = [by_id[i] for i in ids if i in by_id]
-    return Page(items=items, page=page, per_page=per_page, total=total)
+        rows = db.session.execute(
+            statements["newest"], params | {"limit": per_page, "offset": offset}
+        ).all()
+    return Page(items=cards(rows), page=page, per_page=per_page, total=total)
 
 
 def tag_criteria(tag: Tag) -> ColumnElement[bool]:
+    """The ORM criterion for a tag's posts (feeds)."""
     return Post.id.in_(select(post_tags.c.post_id).where(post_tags.c.tag_id == tag.id))
-
-
-def month_criteria(start: datetime, end: datetime) -> ColumnElement[bool]:
-    return and_(Post.published_at >= start, Post.published_at < end)
-
-
-def public_post(slug: str) -> Post | None:
-    """Return the public post with this slug, with everything its page shows."""
-    stmt = select(Post).where(Post.slug == slug, is_public())
-    stmt = _with_card_relations(stmt).options(joinedload(Post.image))
-    return db.session.scalars(stmt).unique().one_or_none()
 
 
 def post_by_wp_id(wp_id: int) -> Post | None:
     """Return the public post imported from WordPress with this id (its old /?p=ID link)."""
     return db.session.scalar(select(Post).where(Post.wp_id == wp_id, is_public()))
-
-
-@dataclass(frozen=True)
-class Byline:
-    username: str
-    display_name: str
-
-
-@dataclass(frozen=True)
-class PostLink:
-    """What a link to another post shows: plain values, no ORM object to build."""
-
-    title: str
-    slug: str
-    published_at: datetime | None = None
-    author: Byline | None = None
-
-
-def adjacent_posts(post: Post) -> tuple[PostLink | None, PostLink | None]:
-    """Return the public posts just before (older) and after (newer) this one.
-
-    Row values compare (published_at, id) as one key, which the index serves directly.
-    """
-    key = tuple_(Post.published_at, Post.id)
-    here = tuple_(literal(post.published_at), literal(post.id))
-    # Anything older than a public post is due too: leaving out "<= now" lets the index
-    # range start right at this post instead of at the present.
-    older = db.session.execute(
-        select(Post.title, Post.slug)
-        .where(Post.status == "published", key < here)
-        .order_by(Post.published_at.desc(), Post.id.desc())
-        .limit(1)
-    ).first()
-    newer = db.session.execute(
-        select(Post.title, Post.slug)
-        .where(is_public(), key > here)
-        .order_by(Post.published_at, Post.id)
-        .limit(1)
-    ).first()
-    return (PostLink(*older) if older else None), (PostLink(*newer) if newer else None)
-
-
-# How far back related posts look, per shared tag and in the category: bounds the work
-# whatever the archive's size, while recent posts are the ones readers want anyway.
-RELATED_CANDIDATES = 50
-
-
-def related_posts(post: Post, limit: int = 3) -> list[PostLink]:
-    """Return other public posts that share the most tags and the category, newest first.
-
-    A shared tag counts 2 and the same category 1; ties go to the more recent post. The
-    candidates are the newest posts of the category and of each tag (by id, which an index
-    gives without touching the posts), scored here rather than by a query over them all.
-    """
-    now = utcnow()
-    shared: dict[int, int] = {}
-    per_tag = [
-        select(
-            select(post_tags.c.post_id)
-            .where(post_tags.c.tag_id == tag.id, post_tags.c.post_id != post.id)
-            .order_by(post_tags.c.post_id.desc())
-            .limit(RELATED_CANDIDATES)
-            .subquery()
-        )
-        for tag in post.tags
-    ]
-    if per_tag:
-        for post_id in db.session.scalars(union_all(*per_tag)):
-            shared[post_id] = shared.get(post_id, 0) + 1
-    same_category = db.session.scalars(
-        select(Post.id)
-        .where(is_public(now), Post.category_id == post.category_id, Post.id != post.id)
-        .order_by(Post.published_at.desc())
-        .limit(RELATED_CANDIDATES)
-    ).all()
-    candidates = set(shared) | set(same_category)
-    if not candidates:
-        return []
-    # Publicness is checked here, not in SQL: with it there, SQLite prefers walking the
-    # date index over all posts to looking up these few hundred ids.
-    rows = [
-        row
-        for row in db.session.execute(
-            select(Post.id, Post.category_id, Post.published_at, Post.status).where(
-                Post.id.in_(candidates)
-            )
-        )
-        if row.status == "published" and row.published_at <= now
-    ]
-    ranked = sorted(
-        rows,
-        key=lambda r: (
-            2 * shared.get(r.id, 0) + (r.category_id == post.category_id),
-            r.published_at,
-            r.id,
-        ),
-        reverse=True,
-    )[:limit]
-    chosen = [r.id for r in ranked]
-    found = {
-        row.id: PostLink(
-            row.title, row.slug, row.published_at, Byline(row.username, row.display_name)
-        )
-        for row in db.session.execute(
-            select(
-                Post.id, Post.title, Post.slug, Post.published_at, User.username, User.display_name
-            )
-            .join(User, User.id == Post.author_id)
-            .where(Post.id.in_(chosen))
-        )
-    }
-    return [found[i] for i in chosen]
-
-
-@dataclass(frozen=True)
-class NavItem:
-    name: str
-    slug: str
-
-
-def nav_categories() -> list[NavItem]:
-    """Return the categories for the masthead, read once per content change per process."""
-
-    def load():
-        rows = db.session.execute(select(Category.name, Category.slug).order_by(Category.name))
-        return [NavItem(name, slug) for name, slug in rows]
-
-    return memo_by_stamp("nav_categories", load)
 
 
 def next_scheduled_time() -> datetime | None:

@@ -25,7 +25,6 @@ from functools import cache
 
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, func, literal_column, select, table, union_all
-from sqlalchemy.orm import joinedload
 
 from blog import posts
 from blog.extensions import db
@@ -94,7 +93,7 @@ def highlighted(marked: str) -> Markup:
 
 @dataclass
 class SearchHit:
-    post: Post
+    post: posts.Card
     title_html: Markup
     snippet_html: Markup
 
@@ -277,16 +276,6 @@ def _highlights(query: SearchQuery, ids: list[int]) -> dict[int, tuple[str, str]
     return {post_id: (title, snippet) for post_id, title, snippet in rows}
 
 
-@cache
-def _cards_statement():
-    """Select posts by id, with what their cards show."""
-    return (
-        select(Post)
-        .where(Post.id.in_(bindparam("ids", expanding=True)))
-        .options(joinedload(Post.author), joinedload(Post.category))
-    )
-
-
 def search_posts(query: str, page: int = 1, per_page: int = 10) -> SearchResults | None:
     """Return one page of the public posts matching a reader's query, best first.
 
@@ -307,10 +296,8 @@ def search_posts(query: str, page: int = 1, per_page: int = 10) -> SearchResults
     items = []
     if ids:
         marked = _highlights(parsed, ids)
-        found = db.session.scalars(_cards_statement(), {"ids": ids}).unique()
-        by_id = {post.id: post for post in found}
         # A post deleted since the ranking is left out rather than failing the page.
-        for post in (by_id[post_id] for post_id in ids if post_id in by_id):
+        for post in posts.cards_by_id(ids):
             title, snippet = marked.get(post.id, (post.title, ""))
             items.append(SearchHit(post, highlighted(title), highlighted(snippet)))
     total = min(matched, CANDIDATES)

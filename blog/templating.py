@@ -31,6 +31,12 @@ def local_date(value: datetime, fmt: str = "%B %-d, %Y") -> str:
     return to_local(value, load_settings().zone).strftime(fmt)
 
 
+def local_dates(value: datetime) -> tuple[str, str]:
+    """Return a stored UTC time in the site's zone for <time>: (datetime attribute, text)."""
+    local = to_local(value, load_settings().zone)
+    return local.isoformat(timespec="minutes"), local.strftime("%B %-d, %Y")
+
+
 def iso_date(value: datetime) -> str:
     return to_local(value, load_settings().zone).isoformat(timespec="minutes")
 
@@ -40,7 +46,7 @@ def page_url(number: int) -> str:
     args = dict(request.view_args or {})
     if number > 1:
         args["page"] = number
-    return url_for(request.endpoint, **args)
+    return memo_url_for(request.endpoint, **args)
 
 
 EDITOR_NAV = [
@@ -61,6 +67,33 @@ def editor_nav() -> list[tuple[str, str]]:
 
 def media_srcset(media) -> str:
     return srcset(media, lambda name: url_for("public.media", filename=name))
+
+
+# Routing builds a URL in ~10 µs, and a page links to dozens of posts, categories and
+# authors: under one script root the same endpoint and values always give the same path.
+# Left out: relative endpoints (".x" depends on the current blueprint), options such as
+# _external, and static files while templates auto-reload (their fingerprint follows edits
+# made while the site runs; otherwise files change only with a deploy, which restarts).
+_paths: dict[tuple, str] = {}
+PATHS_KEPT = 20_000
+
+
+def memo_url_for(endpoint: str, **values) -> str:
+    key = (request.script_root, endpoint, *values.items())
+    path = _paths.get(key)
+    if path is None:
+        path = url_for(endpoint, **values)
+        if _memorable(endpoint, values):
+            if len(_paths) >= PATHS_KEPT:
+                _paths.clear()
+            _paths[key] = path
+    return path
+
+
+def _memorable(endpoint: str, values: dict) -> bool:
+    if endpoint[0] == "." or any(k[0] == "_" for k in values):
+        return False
+    return endpoint != "static" or not current_app.config["TEMPLATES_AUTO_RELOAD"]
 
 
 _fingerprints: dict[tuple[str, int], str] = {}
@@ -88,6 +121,7 @@ def register(app: Flask) -> None:
         if endpoint == "static" and "filename" in values:
             values.setdefault("v", static_fingerprint(values["filename"]))
 
+    app.jinja_env.globals["url_for"] = memo_url_for
     app.jinja_env.globals["month_names"] = list(calendar.month_name)
     app.add_template_global(page_url)
     app.add_template_global(editor_nav)
@@ -98,3 +132,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(utc_iso)
     app.add_template_filter(local_date)
     app.add_template_filter(iso_date)
+    app.add_template_filter(local_dates)

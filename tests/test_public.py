@@ -221,14 +221,17 @@ def test_query_count_does_not_grow_with_posts(app, client, content, count_querie
     slug = content.post("Reference", tags=tags)
     client.get("/")
     pages = {
-        "/": 3,
-        "/?page=2": 3,
-        f"/posts/{slug}": 8,
-        "/category/science": 5,
-        "/tag/alpha": 5,
-        "/author/amara": 5,
+        # One statement for a page of cards: bylines and categories come from maps.
+        "/": 1,
+        "/?page=2": 1,
+        # The post, its tags, older, newer, related.
+        f"/posts/{slug}": 5,
+        # Plus the archive's own row and its count (kept after the first request).
+        "/category/science": 3,
+        "/tag/alpha": 3,
+        "/author/amara": 3,
         "/archive/": 1,
-        f"/archive/{utcnow().year}/{utcnow().month}/": 4,
+        f"/archive/{utcnow().year}/{utcnow().month}/": 2,
     }
     for url, limit in pages.items():
         response, statements = count_queries(lambda url=url: client.get(url))

@@ -409,6 +409,7 @@ def test_search_page_query_count_does_not_grow(client, content, count_queries):
 def test_how_common_a_word_is_is_remembered(app, content, count_queries):
     content.post("Zebra one", body="Stripes.")
     with app.app_context():
+        search.search_posts("zebra")  # reads the site-wide bylines and categories once
         search._common_memory.clear()
         _, first = count_queries(lambda: search.search_posts("zebra"))
         _, again = count_queries(lambda: search.search_posts("zebra"))

@@ -14,12 +14,12 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user, logout_user
+from flask_login import COOKIE_NAME, current_user, login_user, logout_user
 from sqlalchemy import select
 
 from blog import accounts, throttle
 from blog.auth.forms import NewPasswordForm, SignInForm
-from blog.extensions import db
+from blog.extensions import db, login_manager
 from blog.models import User, utcnow
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -153,6 +153,12 @@ def welcome(token: str):
 def register_session_rules(app) -> None:
     @app.before_request
     def expire_old_sessions():
+        remember_cookie = app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+        if not session and remember_cookie not in request.cookies:
+            # No session and no remember cookie: no one can be signed in. Say so at once,
+            # sparing flask_login the hash of the reader's address it would make to find out.
+            login_manager._update_request_context_with_user()
+            return
         if current_user.is_authenticated and session_expired():
             logout_user()
             session.clear()

@@ -5,6 +5,7 @@ from datetime import UTC
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 
 from blog import feeds, posts, sitemap
+from blog.cache import make_conditional
 from blog.models import Post
 from blog.settings import load_settings
 from blog.urls import absolute_url
@@ -24,7 +25,7 @@ def _feed_response(fmt: str, feed: feeds.Feed) -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = FEED_MAX_AGE
     response.add_etag()
-    return response.make_conditional(request)
+    return make_conditional(response, request.environ)
 
 
 def _feed_urls(endpoint: str, **values) -> dict[str, str]:
@@ -107,7 +108,7 @@ def _xml_response(document: str | None) -> Response:
         abort(404)
     response = Response(document, content_type=sitemap.CONTENT_TYPE)
     response.add_etag()
-    return response.make_conditional(request)
+    return make_conditional(response, request.environ)
 
 
 @bp.get("/sitemap.xml")

@@ -14,11 +14,10 @@ from flask import (
 )
 from flask_login import current_user
 
-from blog import posts
-from blog.cache import CACHEABLE_HEADER, content_stamp
+from blog import post_page, posts
+from blog.cache import CACHEABLE_HEADER, content_stamp, make_conditional, stamp_date
 from blog.dates import month_range, utc_offset_minutes
 from blog.media import served_type
-from blog.models import Post
 from blog.public import discovery
 from blog.search import search_posts
 from blog.settings import load_settings
@@ -37,24 +36,33 @@ def http_caching(response):
     if current_user.is_authenticated or request.endpoint == "public.media":
         response.headers.setdefault("Cache-Control", "private, no-cache")
         return response
+    # The names once: werkzeug's `in` and setdefault raise and catch an exception for each
+    # header that is absent, which costs more than this whole loop.
+    present = {name.lower() for name, _ in response.headers}
+    added = []
     # Browsers revalidate every time (cheap: 304); a proxy may keep a page for a minute.
-    response.headers.setdefault("Cache-Control", "public, max-age=0, s-maxage=60")
+    if "cache-control" not in present:
+        added.append(("Cache-Control", "public, max-age=0, s-maxage=60"))
     stamp = content_stamp()
-    if stamp and "Last-Modified" not in response.headers:
-        response.last_modified = datetime.fromtimestamp(stamp / 1e9, UTC)
+    if stamp and "last-modified" not in present:
+        added.append(("Last-Modified", stamp_date(stamp)))
     due = posts.next_scheduled_time()
-    response.headers[CACHEABLE_HEADER] = str(due.replace(tzinfo=UTC).timestamp()) if due else "inf"
-    response.add_etag()
-    return response.make_conditional(request)
+    added.append((CACHEABLE_HEADER, str(due.replace(tzinfo=UTC).timestamp()) if due else "inf"))
+    response.headers.extend(added)
+    if "etag" not in present:
+        response.add_etag(overwrite=True)  # there is none: spare add_etag its own look
+    return make_conditional(response, request.environ)
 
 
 def _page_number() -> int:
     return request.args.get("page", 1, type=small_int)
 
 
-def _listing(template: str, *criteria, **context):
+def _listing(template: str, listing: str, value=None, params=None, **context):
     page = posts.paginate_posts(
-        *criteria,
+        listing,
+        value,
+        **(params or {}),
         page=_page_number(),
         per_page=load_settings().posts_per_page,
         key=request.path,
@@ -71,7 +79,7 @@ def index():
     wp_id = request.args.get("p", type=small_int) or request.args.get("page_id", type=small_int)
     if wp_id is not None and (found := posts.post_by_wp_id(wp_id)) is not None:
         return redirect(url_for("public.post", slug=found.slug), 301)
-    return _listing("public/index.html")
+    return _listing("public/index.html", "home")
 
 
 @bp.get("/<int:year>/<int:month>/<slug>/")
@@ -80,7 +88,7 @@ def wordpress_permalink(year: int, month: int, slug: str):
     """Send an imported post's WordPress permalink (/2024/05/its-slug/) to its address."""
     # The slug alone decides, as WordPress itself forgives a wrong date; the import turned
     # underscores into hyphens, so a slug is tried as given and then as the import made it.
-    found = posts.public_post(slug) or posts.public_post(slugify(slug))
+    found = post_page.public_post(slug) or post_page.public_post(slugify(slug))
     if found is None:
         abort(404)
     return redirect(url_for("public.post", slug=found.slug), 301)
@@ -89,16 +97,16 @@ def wordpress_permalink(year: int, month: int, slug: str):
 @bp.get("/posts/<slug>")
 def post(slug: str):
     """Show one public post with its neighbours and related posts."""
-    found = posts.public_post(slug)
+    found = post_page.public_post(slug)
     if found is None:
         abort(404)
-    older, newer = posts.adjacent_posts(found)
+    older, newer = post_page.adjacent_posts(found)
     return render_template(
         "public/post.html",
         post=found,
         older=older,
         newer=newer,
-        related=posts.related_posts(found),
+        related=post_page.related_posts(found),
     )
 
 
@@ -110,7 +118,8 @@ def category(slug: str):
         abort(404)
     return _listing(
         "public/archive.html",
-        Post.category_id == found.id,
+        "category",
+        found.id,
         heading=found.name,
         kind="Category",
         description=found.description,
@@ -123,9 +132,7 @@ def tag(slug: str):
     found = posts.tag_by_slug(slug)
     if found is None:
         abort(404)
-    return _listing(
-        "public/archive.html", posts.tag_criteria(found), heading=found.name, kind="Tag"
-    )
+    return _listing("public/archive.html", "tag", found.id, heading=found.name, kind="Tag")
 
 
 @bp.get("/author/<username>")
@@ -136,7 +143,8 @@ def author(username: str):
         abort(404)
     return _listing(
         "public/archive.html",
-        Post.author_id == found.id,
+        "author",
+        found.id,
         heading=found.display_name,
         kind="Author",
         description=found.bio,
@@ -158,7 +166,9 @@ def month(year: int, month: int):
     start, end = month_range(year, month, load_settings().zone)
     return _listing(
         "public/archive.html",
-        posts.month_criteria(start, end),
+        "month",
+        start,
+        {"end": end},
         heading=datetime(year, month, 1).strftime("%B %Y"),
         kind="Month",
     )

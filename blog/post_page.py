@@ -1,0 +1,198 @@
+"""What a post's public page reads: the post, its tags, its neighbours, related posts.
+
+Plain rows through statements built once per process (see blog/posts.py), so the page
+costs the same whatever the archive's size.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from sqlalchemy import bindparam, case, func, literal, select, tuple_, union_all
+
+from blog import posts
+from blog.extensions import db
+from blog.models import Media, Tag, post_tags, reading_minutes
+from blog.posts import POSTS, PUBLIC, Byline, CategoryLink, PostLink, byline, category_link
+
+MEDIA, TAGS = Media.__table__, Tag.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    filename: str
+    width: int
+    height: int
+    variants: str
+
+
+@dataclass(frozen=True, slots=True)
+class TagLink:
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostPage:
+    """A public post with everything its page shows."""
+
+    id: int
+    title: str
+    slug: str
+    excerpt: str
+    body_html: str
+    published_at: datetime
+    updated_at: datetime
+    word_count: int
+    category_id: int
+    image_alt: str
+    seo_title: str
+    seo_description: str
+    category: CategoryLink
+    author: Byline
+    image: Image | None
+    tags: list[TagLink]
+    tag_ids: list[int]
+
+    @property
+    def reading_minutes(self) -> int:
+        return reading_minutes(self.word_count)
+
+
+_POST = (
+    select(
+        POSTS.c.id,
+        POSTS.c.title,
+        POSTS.c.slug,
+        POSTS.c.excerpt,
+        POSTS.c.body_html,
+        POSTS.c.published_at,
+        POSTS.c.updated_at,
+        POSTS.c.word_count,
+        POSTS.c.category_id,
+        POSTS.c.image_alt,
+        POSTS.c.seo_title,
+        POSTS.c.seo_description,
+        POSTS.c.author_id,
+        MEDIA.c.filename,
+        MEDIA.c.width,
+        MEDIA.c.height,
+        MEDIA.c.variants,
+    )
+    .outerjoin(MEDIA, MEDIA.c.id == POSTS.c.image_id)
+    .where(POSTS.c.slug == bindparam("slug"), PUBLIC)
+)
+_TAGS = (
+    select(TAGS.c.id, TAGS.c.name, TAGS.c.slug)
+    .join(post_tags, post_tags.c.tag_id == TAGS.c.id)
+    .where(post_tags.c.post_id == bindparam("id"))
+    .order_by(TAGS.c.name)
+)
+
+
+def public_post(slug: str) -> PostPage | None:
+    """Return the public post with this slug, with everything its page shows."""
+    row = db.session.execute(_POST, {"slug": slug, "now": posts.utcnow()}).first()
+    if row is None:
+        return None
+    tags = db.session.execute(_TAGS, {"id": row.id}).all()
+    image = Image(*row[13:17]) if row.filename else None
+    return PostPage(
+        *row[:12],
+        category=category_link(row.category_id),
+        author=byline(row.author_id),
+        image=image,
+        tags=[TagLink(name, slug) for _, name, slug in tags],
+        tag_ids=[tag_id for tag_id, _, _ in tags],
+    )
+
+
+_KEY = tuple_(POSTS.c.published_at, POSTS.c.id)
+_HERE = tuple_(bindparam("published_at"), bindparam("id"))
+# Anything older than a public post is due too: leaving out "<= now" lets the index range
+# start right at this post instead of at the present.
+_OLDER = (
+    select(POSTS.c.title, POSTS.c.slug)
+    .where(POSTS.c.status == "published", _KEY < _HERE)
+    .order_by(POSTS.c.published_at.desc(), POSTS.c.id.desc())
+    .limit(1)
+)
+_NEWER = (
+    select(POSTS.c.title, POSTS.c.slug)
+    .where(PUBLIC, _KEY > _HERE)
+    .order_by(POSTS.c.published_at, POSTS.c.id)
+    .limit(1)
+)
+
+
+def adjacent_posts(post: PostPage) -> tuple[PostLink | None, PostLink | None]:
+    """Return the public posts just before (older) and after (newer) this one.
+
+    Row values compare (published_at, id) as one key, which the index serves directly.
+    """
+    params = {"published_at": post.published_at, "id": post.id, "now": posts.utcnow()}
+    older = db.session.execute(_OLDER, params).first()
+    newer = db.session.execute(_NEWER, params).first()
+    return (PostLink(*older) if older else None), (PostLink(*newer) if newer else None)
+
+
+# How far back related posts look, per shared tag and in the category: bounds the work
+# whatever the archive's size, while recent posts are the ones readers want anyway. Only
+# the first MAX_TAGS tags (by name) count.
+RELATED_CANDIDATES = 25
+MAX_TAGS = 10
+NOT_ME = bindparam("id")
+
+
+@cache
+def _related_statement(tag_count: int):
+    """Return the related-posts statement for a post with this many tags, built once.
+
+    Candidates are the newest posts of each tag (by id, which the index gives without
+    touching the posts) and of the category; a shared tag weighs 2 and the same category 1,
+    and ties go to the more recent post.
+    """
+    weighted = [
+        select(
+            select(post_tags.c.post_id.label("id"), literal(2).label("weight"))
+            .where(post_tags.c.tag_id == bindparam(f"tag{n}"), post_tags.c.post_id != NOT_ME)
+            .order_by(post_tags.c.post_id.desc())
+            .limit(RELATED_CANDIDATES)
+            .subquery()
+        )
+        for n in range(tag_count)
+    ]
+    weighted.append(
+        select(
+            select(POSTS.c.id, literal(0).label("weight"))
+            .where(PUBLIC, POSTS.c.category_id == bindparam("category_id"), POSTS.c.id != NOT_ME)
+            .order_by(POSTS.c.published_at.desc())
+            .limit(RELATED_CANDIDATES)
+            .subquery()
+        )
+    )
+    candidates = union_all(*weighted).subquery()
+    same_category = case((POSTS.c.category_id == bindparam("category_id"), 1), else_=0)
+    score = func.sum(candidates.c.weight) + same_category
+    return (
+        select(POSTS.c.title, POSTS.c.slug, POSTS.c.published_at, POSTS.c.author_id)
+        .join(candidates, candidates.c.id == POSTS.c.id)
+        .where(PUBLIC)
+        .group_by(POSTS.c.id, POSTS.c.title, POSTS.c.slug, POSTS.c.published_at)
+        .order_by(score.desc(), POSTS.c.published_at.desc(), POSTS.c.id.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+def related_posts(post: PostPage, limit: int = 3) -> list[PostLink]:
+    """Return other public posts that share the most tags and the category, newest first."""
+    tag_ids = post.tag_ids[:MAX_TAGS]
+    params = {f"tag{n}": tag_id for n, tag_id in enumerate(tag_ids)}
+    params |= {
+        "id": post.id,
+        "category_id": post.category_id,
+        "now": posts.utcnow(),
+        "limit": limit,
+    }
+    rows = db.session.execute(_related_statement(len(tag_ids)), params)
+    return [PostLink(title, slug, at, byline(author)) for title, slug, at, author in rows]
