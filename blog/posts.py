@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, func, select, true
 from blog.cache import memo_by_stamp
 from blog.extensions import db
 from blog.models import Category, Post, Tag, User, post_tags, reading_minutes, utcnow
+from blog.paths import path_for
 
 POSTS = Post.__table__
 NOW = bindparam("now")
@@ -33,11 +34,19 @@ class Byline:
     username: str
     display_name: str
 
+    @property
+    def url(self) -> str:
+        return path_for("public.author", username=self.username)
+
 
 @dataclass(frozen=True, slots=True)
 class CategoryLink:
     name: str
     slug: str
+
+    @property
+    def url(self) -> str:
+        return path_for("public.category", slug=self.slug)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +66,10 @@ class Card:
     def reading_minutes(self) -> int:
         return reading_minutes(self.word_count)
 
+    @property
+    def url(self) -> str:
+        return path_for("public.post", slug=self.slug)
+
 
 @dataclass(frozen=True, slots=True)
 class PostLink:
@@ -66,6 +79,10 @@ class PostLink:
     slug: str
     published_at: datetime | None = None
     author: Byline | None = None
+
+    @property
+    def url(self) -> str:
+        return path_for("public.post", slug=self.slug)
 
 
 def _categories() -> dict[int, CategoryLink]:
@@ -218,6 +235,11 @@ def paginate_posts(
     """
     count, statements = _listing_statements(listing)
     params |= {"value": value, "now": utcnow()}
+    if "end" in params:
+        # A month: "<= now" and "< end" are both upper bounds, and SQLite ranges the index
+        # over one of them; with now no later than end, either starts at the month's end
+        # instead of walking from the present down through every newer post.
+        params["now"] = min(params["now"], params["end"])
     total = memo_by_stamp(
         f"count:{key}:{next_scheduled_time()}", lambda: db.session.scalar(count, params)
     )

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from blog.dates import to_local
 from blog.extensions import db
 from blog.media import srcset
+from blog.paths import path_for
 from blog.posts import nav_categories
 from blog.seo import canonical_url, post_json_ld, utc_iso
 from blog.settings import fallback_settings, load_settings
@@ -46,7 +47,7 @@ def page_url(number: int) -> str:
     args = dict(request.view_args or {})
     if number > 1:
         args["page"] = number
-    return memo_url_for(request.endpoint, **args)
+    return path_for(request.endpoint, **args)
 
 
 EDITOR_NAV = [
@@ -67,33 +68,6 @@ def editor_nav() -> list[tuple[str, str]]:
 
 def media_srcset(media) -> str:
     return srcset(media, lambda name: url_for("public.media", filename=name))
-
-
-# Routing builds a URL in ~10 µs, and a page links to dozens of posts, categories and
-# authors: under one script root the same endpoint and values always give the same path.
-# Left out: relative endpoints (".x" depends on the current blueprint), options such as
-# _external, and static files while templates auto-reload (their fingerprint follows edits
-# made while the site runs; otherwise files change only with a deploy, which restarts).
-_paths: dict[tuple, str] = {}
-PATHS_KEPT = 20_000
-
-
-def memo_url_for(endpoint: str, **values) -> str:
-    key = (request.script_root, endpoint, *values.items())
-    path = _paths.get(key)
-    if path is None:
-        path = url_for(endpoint, **values)
-        if _memorable(endpoint, values):
-            if len(_paths) >= PATHS_KEPT:
-                _paths.clear()
-            _paths[key] = path
-    return path
-
-
-def _memorable(endpoint: str, values: dict) -> bool:
-    if endpoint[0] == "." or any(k[0] == "_" for k in values):
-        return False
-    return endpoint != "static" or not current_app.config["TEMPLATES_AUTO_RELOAD"]
 
 
 _fingerprints: dict[tuple[str, int], str] = {}
@@ -121,7 +95,7 @@ def register(app: Flask) -> None:
         if endpoint == "static" and "filename" in values:
             values.setdefault("v", static_fingerprint(values["filename"]))
 
-    app.jinja_env.globals["url_for"] = memo_url_for
+    app.jinja_env.globals["url_for"] = path_for
     app.jinja_env.globals["month_names"] = list(calendar.month_name)
     app.add_template_global(page_url)
     app.add_template_global(editor_nav)
