@@ -112,7 +112,8 @@ def make_conditional(response: Response, environ: dict) -> Response:
     """Return response.make_conditional(environ), cheaply when the request asks nothing.
 
     Most requests carry no If-* header: werkzeug would still parse the response's dates and
-    ETag, only to add a Date. (It also adds a missing Content-Length: those go its way.)
+    ETag, only to add a Date (which the HTTP server sends anyway: see blog/security.py). It
+    also adds a missing Content-Length: those go its way.
     """
     names = {name.lower() for name, _ in response.headers}
     if (
@@ -121,15 +122,7 @@ def make_conditional(response: Response, environ: dict) -> Response:
         or any(environ.get(header) for header in CONDITIONAL_HEADERS)
     ):
         return response.make_conditional(environ)
-    if "date" not in names:
-        response.headers.add("Date", _http_date_of_second(int(time.time())))
     return response
-
-
-@functools.lru_cache(maxsize=1)
-def _http_date_of_second(second: int) -> str:
-    # A busy second serves many responses: one formatting does for them all.
-    return http_date(second)
 
 
 @functools.lru_cache(maxsize=1)
@@ -173,10 +166,12 @@ class PageCacheMiddleware:
         if not self._cacheable_request(environ):
             return self.wsgi_app(environ, start_response)
         # The host is part of the key: pages hold absolute URLs built from it, and one
-        # request with a forged Host must not poison the page every reader gets.
-        key = "{}://{}{}?{}".format(
+        # request with a forged Host must not poison the page every reader gets. So is the
+        # script root: every link starts with it.
+        key = "{}://{}{}{}?{}".format(
             environ.get("wsgi.url_scheme", ""),
             environ.get("HTTP_HOST", ""),
+            environ.get("SCRIPT_NAME", ""),
             environ.get("PATH_INFO", ""),
             environ.get("QUERY_STRING", ""),
         )
@@ -189,8 +184,8 @@ class PageCacheMiddleware:
         return self._fill(key, stamp, environ, start_response)
 
     def _serve(self, entry: Entry, environ, start_response):
-        headers = list(entry.headers)
-        headers.append(("ETag", entry.etag))
+        # No Date: it is when the response is sent (RFC 9110 6.6.1), which the server adds.
+        headers = [*entry.headers, ("ETag", entry.etag)]
         if _not_modified(entry, environ):
             start_response("304 Not Modified", headers)
             return [b""]
@@ -227,7 +222,7 @@ class PageCacheMiddleware:
         if not storable:
             start_response(status, headers)
             return [body]
-        skip = ("content-length", "etag", "vary")
+        skip = ("content-length", "date", "etag", "vary")
         kept = [(n, v) for n, v in headers if n.lower() not in skip]
         vary = [v for n, v in headers if n.lower() == "vary"] + ["Accept-Encoding"]
         kept.append(("Vary", ", ".join(vary)))

@@ -82,9 +82,19 @@ def site_host() -> str:
     return urlsplit(base_url()).hostname or "localhost"
 
 
-def absolutize_links(html: str, root: str) -> str:
-    """Return sanitized HTML with its site-relative href, src and cite values made absolute."""
-    return _RELATIVE_LINK.sub(lambda m: f'{m.group(1)}{root}{m.group(2)}"', html)
+def site_origin() -> str:
+    """Return the scheme and host of the site's public root, without its path."""
+    parts = urlsplit(base_url())
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def absolutize_links(html: str, origin: str) -> str:
+    """Return sanitized HTML with its root-relative href, src and cite values made absolute.
+
+    A body's /x is a path from the host's root, as the browser reads it on the post's page:
+    it already holds any prefix the site is mounted under, so it goes after the origin.
+    """
+    return _RELATIVE_LINK.sub(lambda m: f'{m.group(1)}{origin}{m.group(2)}"', html)
 
 
 def rfc3339(value: datetime) -> str:
@@ -115,7 +125,7 @@ def _serialize(root: ET.Element) -> bytes:
 
 def atom_xml(feed: Feed) -> bytes:
     """Return the feed as an Atom 1.0 document (RFC 4287)."""
-    root_url, host = base_url(), site_host()
+    origin, host = site_origin(), site_host()
     root = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": "en"})
     _add(root, "id", feed.atom_url)
     _add(root, "title", feed.title)
@@ -139,13 +149,13 @@ def atom_xml(feed: Feed) -> bytes:
         _add(author, "uri", absolute_url("public.author", username=post.author.username))
         for name in _category_names(post):
             _add(entry, "category", term=name)
-        _add(entry, "content", absolutize_links(post.body_html, root_url), type="html")
+        _add(entry, "content", absolutize_links(post.body_html, origin), type="html")
     return _serialize(root)
 
 
 def rss_xml(feed: Feed) -> bytes:
     """Return the feed as an RSS 2.0 document."""
-    root_url, host = base_url(), site_host()
+    origin, host = site_origin(), site_host()
     root = ET.Element("rss", {"version": "2.0", "xmlns:atom": ATOM_NS, "xmlns:dc": DC_NS})
     channel = _add(root, "channel")
     _add(channel, "title", feed.title)
@@ -164,7 +174,7 @@ def rss_xml(feed: Feed) -> bytes:
         _add(item, "dc:creator", post.author.display_name)
         for name in _category_names(post):
             _add(item, "category", name)
-        _add(item, "description", absolutize_links(post.body_html, root_url))
+        _add(item, "description", absolutize_links(post.body_html, origin))
     return _serialize(root)
 
 

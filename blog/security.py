@@ -47,6 +47,10 @@ def set_security_headers(response):
     present = {name.lower() for name, _ in response.headers}
     wanted = SECURITY_HEADERS[_is_private(), request.is_secure]
     response.headers.extend([(n, v) for n, v in wanted if n.lower() not in present])
+    if "date" in present:
+        # Werkzeug's conditional responses date themselves, and gunicorn (like every HTTP
+        # server) adds its own Date: two, where HTTP allows one. The server's is the one.
+        del response.headers["Date"]
     return response
 
 

@@ -6,7 +6,7 @@ from flask import request
 
 from blog.models import Post
 from blog.settings import load_settings
-from blog.urls import absolute_url, base_url, small_int
+from blog.urls import absolute_url, absolutize, small_int
 
 
 def utc_iso(value: datetime) -> str:
@@ -17,7 +17,7 @@ def utc_iso(value: datetime) -> str:
 def canonical_url() -> str:
     """Return this page's one true URL: no query string but the page number."""
     page = request.args.get("page", 1, type=small_int)
-    url = base_url() + request.path
+    url = absolutize(request.path)  # the path after the script root
     return f"{url}?page={page}" if page > 1 else url
 
 

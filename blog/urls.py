@@ -25,16 +25,21 @@ def small_int(value: str) -> int:
 
 
 def base_url() -> str:
-    """Return the site's public root without a trailing slash, e.g. https://news.example."""
+    """Return the site's public root without a trailing slash, e.g. https://news.example/blog.
+
+    BASE_URL, when set, is that root: what request.url_root would be, script root (mount
+    prefix) included. Site paths, the part after the script root, go after it.
+    """
     configured = current_app.config.get("BASE_URL") or ""
     return (configured or request.url_root).rstrip("/")
 
 
 def absolute_url(endpoint: str, **values) -> str:
     """Return the absolute public URL of an endpoint."""
-    return base_url() + url_for(endpoint, **values)
+    # url_for starts with the script root, which base_url() already ends with.
+    return absolutize(url_for(endpoint, **values)[len(request.script_root) :])
 
 
 def absolutize(path: str) -> str:
-    """Return a site path such as /posts/x as an absolute URL."""
+    """Return a site path (after the script root) such as /posts/x as an absolute URL."""
     return base_url() + path if path.startswith("/") else path

@@ -45,18 +45,11 @@ def test_make_conditional_answers_as_werkzeug_does(method, headers, streamed):
     ours = cache.make_conditional(_response(streamed), environ)
     theirs = _response(streamed).make_conditional(environ)
     assert ours.status_code == theirs.status_code
-    # The same headers in the same order; only the clock may tick between the two Dates.
-    assert [name for name, _ in ours.headers] == [name for name, _ in theirs.headers]
+    # The same headers in the same order, but for Werkzeug's Date, which the app drops
+    # later anyway (the HTTP server sends the Date: tests/test_cache_date.py).
     assert [h for h in ours.headers if h[0] != "Date"] == [
         h for h in theirs.headers if h[0] != "Date"
     ]
-
-
-def test_make_conditional_keeps_a_date_already_set():
-    response = _response()
-    response.headers["Date"] = LAST_MODIFIED
-    cache.make_conditional(response, EnvironBuilder().get_environ())
-    assert response.headers.getlist("Date") == [LAST_MODIFIED]
 
 
 def test_stamp_date_is_the_stamps_second():

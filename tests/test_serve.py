@@ -93,6 +93,9 @@ def make_serve(instance: Path):
 def test_make_serve(tmp_path):
     instance = tmp_path / "instance"
     with make_serve(instance) as (url, output):
+        with urllib.request.urlopen(url + "/", timeout=5) as response:
+            # gunicorn dates every response; the app adds no second Date.
+            assert len(response.headers.get_all("Date")) == 1
         status, _, home = fetch(url + "/")
         assert status == 200
         match = re.search(r'href="/static/([^"?]+\.css)\?v=([0-9a-f]{8,})"', home)

@@ -1,6 +1,7 @@
 """How readers and crawlers find the posts: feeds, the sitemap and robots.txt."""
 
 from datetime import UTC
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 
@@ -8,7 +9,7 @@ from blog import feeds, posts, sitemap
 from blog.cache import make_conditional
 from blog.models import Post
 from blog.settings import load_settings
-from blog.urls import absolute_url
+from blog.urls import absolute_url, absolutize
 
 bp = Blueprint("discovery", __name__)
 
@@ -126,11 +127,11 @@ def sitemap_part(number: int):
 @bp.get("/robots.txt")
 def robots():
     """Point crawlers to the sitemap and keep them out of the editor and sign-in pages."""
-    lines = ["User-agent: *"]
     # From the blueprints themselves, so that a moved prefix stays disallowed.
-    for name in ("editor", "auth"):
-        lines.append(f"Disallow: {current_app.blueprints[name].url_prefix.rstrip('/')}/")
+    private = [current_app.blueprints[n].url_prefix.rstrip("/") + "/" for n in ("editor", "auth")]
     # Result pages for every possible query are a crawler trap, and say nothing new.
-    lines.append(f"Disallow: {url_for('public.search')}")
+    urls = [*map(absolutize, private), absolute_url("public.search")]
+    # Paths from the host's root: under the prefix the site is mounted at, if any.
+    lines = ["User-agent: *", *(f"Disallow: {urlsplit(url).path}" for url in urls)]
     lines += ["", f"Sitemap: {absolute_url('public.discovery.sitemap_index')}", ""]
     return Response("\n".join(lines), content_type="text/plain; charset=utf-8")
