@@ -108,8 +108,8 @@ def _without_nul(values, storage_class):
 def configure(app: Flask, test_config: dict | None) -> None:
     app.config.from_mapping(
         DATABASE_URL=f"sqlite:///{Path(app.instance_path) / 'blog.sqlite'}",
-        # The public root (https://news.example) for absolute URLs in feeds, sitemaps and
-        # metadata; blank means the request's own host.
+        # The public root (https://news.example, or https://example.org/blog under a mount
+        # prefix) for absolute URLs in feeds, sitemaps and metadata; blank: the request's.
         BASE_URL="",
         # Rendered public pages kept in each worker's memory (BLOG_PAGE_CACHE=false: off).
         PAGE_CACHE=True,
