@@ -55,6 +55,7 @@ PUBLIC_PAGES = (
     "month",
     "archives",
     "feed",
+    "robots.txt",
 )
 FLAT_PAGES = ("home", "home last", "category", "category last", "post", "search")
 FAST_MISS_PAGES = ("home", "post")
@@ -308,6 +309,8 @@ def discover_pages(base: str, search: str) -> tuple[dict[str, str], list[str]]:
     if months:
         paths["month"] = months[len(months) // 2]
     paths["feed"] = "/feed.atom"
+    # The app's floor: every hook and header of a public page, no query, no template.
+    paths["robots.txt"] = "/robots.txt"
     paths["search"] = "/search?" + urlencode({"q": search})
     for name in (*PUBLIC_PAGES, "search"):
         if name not in paths:
@@ -725,11 +728,20 @@ def evaluate(report: Report, args, hello_rps: dict[int, float]) -> None:
     misses = runs(MISS_CPU_AT, "miss", FAST_MISS_PAGES)
     if misses:
         worst = max(misses.values(), key=lambda r: r.cpu_us or 0)
+        # Where the floor is: the server and Flask (hello world), then the app's own hooks
+        # and headers (robots.txt: no query, no template).
+        floor = {
+            r.page: r.cpu_us
+            for r in report.runs
+            if r.posts == MISS_CPU_AT and r.cpu_us and r.cache in ("-", "miss")
+            if r.page in ("hello world", "robots.txt")
+        }
         _goal(
             report,
             f"cache miss <= {MISS_CPU_GOAL_US / 1000} ms CPU, home and post, {MISS_CPU_AT:,} posts",
             ", ".join(f"{r.page} {r.cpu_us:,.0f} µs" for r in misses.values()),
             (worst.cpu_us or 0) <= MISS_CPU_GOAL_US,
+            "floor: " + ", ".join(f"{page} {cpu:,.0f} µs" for page, cpu in floor.items()),
         )
     else:
         _goal(report, f"cache miss CPU at {MISS_CPU_AT:,} posts", "not measured", None)
