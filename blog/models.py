@@ -121,9 +121,32 @@ class Post(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # "draft", "published" or "trash"; a published post whose published_at is still in the
+    # future is scheduled, decided at query time so that no background job is needed.
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    published_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped by every save: a save based on an older version is a conflict, not an overwrite.
+    version: Mapped[int] = mapped_column(default=1)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("media.id", ondelete="SET NULL"))
+    # The post's id on the WordPress site it was imported from: old /?p=ID links redirect.
+    wp_id: Mapped[int | None] = mapped_column(index=True, unique=True)
+    word_count: Mapped[int] = mapped_column(default=0)
+    # False when the excerpt was derived from the body, so that it follows the body's edits.
+    custom_excerpt: Mapped[bool] = mapped_column(default=False)
+    body_format: Mapped[str] = mapped_column(String(16), default="markdown")
     title: Mapped[str] = mapped_column(String(300))
     slug: Mapped[str] = mapped_column(String(320), unique=True)
-    body_format: Mapped[str] = mapped_column(String(16), default="markdown")
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    image_alt: Mapped[str] = mapped_column(String(300), default="")
+    # Optional overrides for search engines and link previews; blank means title / excerpt.
+    seo_title: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    seo_description: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # The bodies last: SQLite stores columns in this order and reaches any column after a
+    # spilled body only through its overflow pages (see migration f7d3a8b2c615).
     body_source: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
     # The body's words for the search index (blog/search.py), set wherever body_html is;
@@ -131,27 +154,6 @@ class Post(db.Model):
     search_text: Mapped[str] = mapped_column(
         Text, default=_search_text_default, server_default="", deferred=True
     )
-    excerpt: Mapped[str] = mapped_column(Text, default="")
-    # False when the excerpt was derived from the body, so that it follows the body's edits.
-    custom_excerpt: Mapped[bool] = mapped_column(default=False)
-    word_count: Mapped[int] = mapped_column(default=0)
-    # "draft", "published" or "trash"; a published post whose published_at is still in the
-    # future is scheduled, decided at query time so that no background job is needed.
-    status: Mapped[str] = mapped_column(String(16), default="draft")
-    # Bumped by every save: a save based on an older version is a conflict, not an overwrite.
-    version: Mapped[int] = mapped_column(default=1)
-    published_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
-    image_id: Mapped[int | None] = mapped_column(ForeignKey("media.id", ondelete="SET NULL"))
-    image_alt: Mapped[str] = mapped_column(String(300), default="")
-    # Optional overrides for search engines and link previews; blank means title / excerpt.
-    seo_title: Mapped[str] = mapped_column(String(300), default="", server_default="")
-    seo_description: Mapped[str] = mapped_column(String(500), default="", server_default="")
-    # The post's id on the WordPress site it was imported from: old /?p=ID links redirect.
-    wp_id: Mapped[int | None] = mapped_column(index=True, unique=True)
 
     author: Mapped[User] = relationship(lazy="raise")
     category: Mapped[Category] = relationship(lazy="raise")
