@@ -151,3 +151,16 @@ def test_rows_survive_upgrade_from_every_revision(app, start):
     results = search_posts("keeper")
     assert [hit.post.slug for hit in results.items] == ["lighthouse-reopens"]
     assert schema_drift() == []
+
+
+def test_rows_survive_downgrade_to_the_first_revision(app):
+    """Going back (say, to roll back a deploy) keeps the posts and their tags."""
+    upgrade(revision=REVISIONS[0])
+    add_rows_at_first_revision()
+    upgrade()
+    downgrade(revision=REVISIONS[0])
+    with db.engine.connect() as conn:
+        slugs = conn.execute(text("SELECT slug FROM posts")).scalars().all()
+        tagged = conn.execute(text("SELECT post_id, tag_id FROM post_tags")).all()
+    assert slugs == ["lighthouse-reopens"]
+    assert [tuple(row) for row in tagged] == [(1, 1)]

@@ -161,5 +161,6 @@ def downgrade():
         bind.exec_driver_sql("DROP INDEX IF EXISTS ix_posts_search_vector")
         bind.exec_driver_sql("ALTER TABLE posts DROP COLUMN IF EXISTS search_vector")
         bind.exec_driver_sql("DROP TEXT SEARCH CONFIGURATION IF EXISTS blog_search")
-    with op.batch_alter_table("posts", schema=None) as batch_op:
-        batch_op.drop_column("search_text")
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+), not a batch rebuild: that would DROP posts
+    # with foreign keys on, and the drop CASCADEs into post_tags and revisions.
+    op.drop_column("posts", "search_text")
