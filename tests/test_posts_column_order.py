@@ -6,7 +6,6 @@ search index's triggers with it. These tests fill a database at the revision bef
 and compare.
 """
 
-import os
 from datetime import datetime, timedelta
 
 import pytest
@@ -20,8 +19,10 @@ from blog.extensions import db
 from blog.models import Category, Media, Post, Revision, Tag, User
 from blog.render import derive_excerpt, render_body, word_count
 from blog.search import search_posts
-from tests.conftest import make_app
-from tests.test_migrations import empty_database
+from tests import test_migrations
+
+# An app over an empty database, to be migrated by the test.
+app = test_migrations.app
 
 REVISION = "f7d3a8b2c615"
 MIGRATION = ScriptDirectory(str(ROOT / "migrations")).get_revision(REVISION)
@@ -36,21 +37,6 @@ DUMPS = {
     "posts_search_docsize": "id",
 }
 NOW = datetime(2026, 11, 20, 12, 0, 0)
-
-
-@pytest.fixture
-def app(tmp_path):
-    """An app over an empty database, to be migrated by the test."""
-    url = os.environ.get("BLOG_TEST_DATABASE_URL")
-    if url:
-        empty_database(url)
-    else:
-        url = f"sqlite:///{tmp_path / 'migrations.sqlite'}"
-    app = make_app(tmp_path, DATABASE_URL=url)
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def is_sqlite() -> bool:
