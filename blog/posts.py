@@ -110,11 +110,15 @@ def _lookup(name: str, load, key: int):
     return found or load()[key]
 
 
+# Alphabetical whatever the case: SQLite's default collation would put "Zoo" before "apple".
+CATEGORY_ORDER = (func.lower(Category.name), Category.name, Category.id)
+
+
 def nav_categories() -> list[CategoryLink]:
     """Return the categories for the masthead, read once per content change per process."""
 
     def load():
-        rows = db.session.execute(select(Category.name, Category.slug).order_by(Category.name))
+        rows = db.session.execute(select(Category.name, Category.slug).order_by(*CATEGORY_ORDER))
         return [CategoryLink(name, slug) for name, slug in rows]
 
     return memo_by_stamp("nav_categories", load)

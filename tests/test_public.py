@@ -262,3 +262,10 @@ def test_query_count_does_not_grow_with_posts(app, client, content, count_querie
         response, statements = count_queries(lambda url=url: client.get(url))
         assert response.status_code == 200, url
         assert len(statements) <= limit, (url, len(statements), statements)
+
+
+def test_category_menu_is_in_alphabetical_order_whatever_the_case(client, content):
+    for name in ["banana", "Apple", "cherry", "Date"]:
+        content.post(category=name)
+    menu = re.search(r'<nav class="site-nav".*?</nav>', client.get("/").text, re.S).group(0)
+    assert re.findall(r'">([^<]+)</a></li>', menu) == ["Apple", "banana", "cherry", "Date"]

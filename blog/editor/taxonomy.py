@@ -2,13 +2,14 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from blog import taxonomy
 from blog.editor.forms import EmptyForm
 from blog.editor.taxonomy_forms import CategoryForm, DeleteCategoryForm, TagForm
 from blog.extensions import db
 from blog.models import Category, Tag
+from blog.posts import CATEGORY_ORDER
 from blog.urls import small_int
 
 bp = Blueprint("taxonomy", __name__)
@@ -57,7 +58,7 @@ def categories():
     return render_template(
         "editor/categories.html",
         form=form,
-        categories=db.session.scalars(select(Category).order_by(Category.name, Category.id)).all(),
+        categories=db.session.scalars(select(Category).order_by(*CATEGORY_ORDER)).all(),
         counts=taxonomy.category_post_counts(),
         no_counts=taxonomy.PostCounts(),
     ), _status()
@@ -93,7 +94,7 @@ def category_delete(category_id: int):
     category = _category_or_404(category_id)
     post_count = taxonomy.posts_in_category(category)
     others = db.session.scalars(
-        select(Category).where(Category.id != category.id).order_by(Category.name)
+        select(Category).where(Category.id != category.id).order_by(*CATEGORY_ORDER)
     ).all()
     form = DeleteCategoryForm()
     if post_count:
@@ -136,7 +137,7 @@ def tags():
             flash(f"Tag “{tag.name}” added, at /tag/{tag.slug}.")
             return redirect(url_for(".tags"))
     page = db.paginate(
-        select(Tag).order_by(Tag.name, Tag.id),
+        select(Tag).order_by(func.lower(Tag.name), Tag.name, Tag.id),
         page=request.args.get("page", 1, type=small_int),
         per_page=TAGS_PER_PAGE,
         error_out=False,

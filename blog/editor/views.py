@@ -15,7 +15,7 @@ from blog.dates import to_local
 from blog.editor.forms import EmptyForm, PostForm
 from blog.extensions import db
 from blog.models import Category, Media, Post, Revision, Tag, User, utcnow
-from blog.posts import is_public
+from blog.posts import CATEGORY_ORDER, is_public
 from blog.settings import load_settings
 from blog.slugs import slugify
 from blog.urls import small_int
@@ -74,14 +74,14 @@ def dashboard():
         category_id=category_id,
         query=query,
         now=now,
-        categories=db.session.scalars(select(Category).order_by(Category.name)).all(),
+        categories=db.session.scalars(select(Category).order_by(*CATEGORY_ORDER)).all(),
     )
 
 
 def _fill_choices(form: PostForm, post: Post | None) -> None:
     form.category.choices = [
         SelectChoice(c.id, c.name)
-        for c in db.session.scalars(select(Category).order_by(Category.name))
+        for c in db.session.scalars(select(Category).order_by(*CATEGORY_ORDER))
     ]
     # The newest images, and always the post's own, however old.
     recent = select(Media.id).order_by(Media.id.desc()).limit(100)
