@@ -192,7 +192,7 @@ def _few_tagged(tag_id: int, now: datetime) -> list[int]:
     the date index over the whole archive to looking up these few ids.
     """
     rows = db.session.execute(_TAGGED, {"value": tag_id})
-    public = [(at, id_) for id_, status, at in rows if status == "published" and at <= now]
+    public = [(at, id_) for id_, status, at in rows if status == "published" and at and at <= now]
     return [id_ for _, id_ in sorted(public, reverse=True)]
 
 
