@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from blog import redirects
 from blog.dates import to_utc
 from blog.extensions import db
 from blog.models import Post, Revision, Tag, User, utcnow
@@ -120,6 +121,7 @@ def choose_slug(post: Post, data: PostInput) -> str:
 
 def save_post(post: Post | None, data: PostInput, author: User, zone: ZoneInfo) -> Post:
     """Create or update a post, keeping the previous version as a revision."""
+    shared = _public_slug(post)
     with db.session.no_autoflush:
         if post is None:
             post = Post(author_id=author.id, version=0)
@@ -132,7 +134,24 @@ def save_post(post: Post | None, data: PostInput, author: User, zone: ZoneInfo) 
         post.updated_at = utcnow()
         db.session.add(post)
     db.session.flush()
+    _follow_slug(post, shared)
     return post
+
+
+def _public_slug(post: Post | None) -> str | None:
+    """Return the post's slug if readers can see it now: only such an address was shared."""
+    if post is None or post.status != "published" or post.published_at is None:
+        return None
+    return None if post.is_scheduled() else post.slug
+
+
+def _follow_slug(post: Post, shared: str | None) -> None:
+    """Lead the address readers knew to the post's new one; drop an old slug it takes again."""
+    if shared and shared != post.slug:
+        redirects.remember_slug("post", post.id, shared)
+    public = _public_slug(post)
+    if public and public != shared:
+        redirects.forget_slug("post", public)
 
 
 def restore_revision(post: Post, revision: Revision) -> None:

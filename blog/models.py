@@ -188,6 +188,32 @@ class Revision(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class OldSlug(db.Model):
+    """A slug a public post, a category or a tag had before: its old address redirects.
+
+    It names its row by id, so that a chain of renames leads straight to the current
+    address, and deleting the row deletes its old slugs.
+    """
+
+    __tablename__ = "old_slugs"
+    __table_args__ = (Index("ix_old_slugs_kind_slug", "kind", "slug", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "post", "category" or "tag"
+    slug: Mapped[str] = mapped_column(String(320))
+    # The one its kind names is set.
+    post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), index=True
+    )
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="CASCADE"), index=True
+    )
+    tag_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tags.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Setting(db.Model):
     """A site setting the editor can change (title, tagline, time zone, posts per page)."""
 

@@ -8,6 +8,7 @@ from sqlalchemy import case, delete, func, or_, select, update
 from blog.extensions import db
 from blog.models import Category, Post, Tag, post_tags, utcnow
 from blog.posts import is_public
+from blog.redirects import forget_slug, remember_slug
 from blog.slugs import slugify, unique_slug
 
 
@@ -69,8 +70,14 @@ def _save(model, row, name: str, slug: str, kind: str) -> None:
     if not name:
         raise TaxonomyError("Give a name.", "name")
     _check_name_free(model, name, row.id, kind)
+    old = row.slug
     row.slug = _choose_slug(model, row, name, slug)
     row.name = name
+    if row.slug != old:
+        # Archives are public from the start: the old address leads to the new one.
+        if old:
+            remember_slug(kind, row.id, old)
+        forget_slug(kind, row.slug)
 
 
 def create_category(name: str, slug: str = "", description: str = "") -> Category:

@@ -3,7 +3,8 @@
 Archive layout (a zip file; format "blog-export", version 1; README "Moving content in and out")::
 
     content.json   format, version, exported_at, counts, settings, and the rows of users,
-                   categories, tags, media, posts (each with its tag ids) and revisions
+                   categories, tags, media, posts (each with its tag ids), revisions and
+                   old_slugs (absent from archives made before there were any: none)
     media/NAME     every stored image file, originals and resized copies; each media row lists
                    its files with their size and SHA-256
 
@@ -29,7 +30,7 @@ from sqlalchemy import func, select
 
 from blog.extensions import db
 from blog.media import CONTENT_TYPES, STORED_NAME, variant_files
-from blog.models import Category, Media, Post, Revision, Setting, Tag, User, post_tags
+from blog.models import Category, Media, OldSlug, Post, Revision, Setting, Tag, User, post_tags
 from blog.render import FORMATS as BODY_FORMATS
 
 FORMAT = "blog-export"
@@ -38,6 +39,7 @@ CONTENT = "content.json"
 MEDIA = "media"
 CHUNK = 1024 * 1024
 STATUSES = ("draft", "published", "trash")
+OLD_SLUG_KINDS = ("post", "category", "tag")
 
 # The columns an archive holds, per table, in the order they are written and restored.
 TABLES = {
@@ -55,6 +57,7 @@ TABLES = {
         Revision,
         "id post_id version title body_format body_source excerpt saved_at created_at",
     ),
+    "old_slugs": (OldSlug, "id kind slug post_id category_id tag_id created_at"),
 }
 TABLES = {table: (model, tuple(columns.split())) for table, (model, columns) in TABLES.items()}
 Progress = Callable[[int], object]
@@ -214,6 +217,9 @@ def _check_content(content) -> None:
     if not isinstance(settings, dict) or not all(isinstance(v, str) for v in settings.values()):
         raise TransferError("The archive's settings are damaged.")
     counts = content.get("counts")
+    if isinstance(counts, dict) and "old_slugs" not in content and "old_slugs" not in counts:
+        # Archives made before old slugs were kept: they have none.
+        content["old_slugs"], counts["old_slugs"] = [], 0
     for table, (model, columns) in TABLES.items():
         rows = content.get(table)
         if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
@@ -230,6 +236,9 @@ def _check_content(content) -> None:
             raise TransferError(f"{where}: its tags are damaged.")
         if post["status"] not in STATUSES or post["body_format"] not in BODY_FORMATS:
             raise TransferError(f"{where}: unknown status or body format.")
+    for index, row in enumerate(content["old_slugs"]):
+        if row["kind"] not in OLD_SLUG_KINDS or row[f"{row['kind']}_id"] is None:
+            raise TransferError(f"old_slugs[{index}] ({row['slug']}) is damaged.")
     for index, row in enumerate(content["media"]):
         extension = row["filename"].rpartition(".")[2]
         expected = _file_names(row)

@@ -18,7 +18,7 @@ from blog.extensions import db
 
 # The media module's lists of the files that follow the transaction (written, doomed).
 from blog.media import _DOOMED, _WRITTEN, FORMATS, variant_files
-from blog.models import Category, Media, Post, Revision, Setting, Tag, User, post_tags
+from blog.models import Category, Media, OldSlug, Post, Revision, Setting, Tag, User, post_tags
 from blog.render import render_body, search_text, word_count
 from blog.transfer import MEDIA, TABLES, Archive, Progress, SiteHasContent, TransferError
 
@@ -75,8 +75,9 @@ def import_archive(
         links = [{"post_id": p["id"], "tag_id": t} for p in content["posts"] for t in p["tags"]]
         if links:
             db.session.execute(insert(post_tags), links)
-        if content["revisions"]:
-            db.session.execute(insert(Revision), content["revisions"])
+        for table in ("revisions", "old_slugs"):
+            if content[table]:
+                db.session.execute(insert(TABLES[table][0]), content[table])
         for key, value in content["settings"].items():
             db.session.merge(Setting(key=key, value=value))
         db.session.flush()
@@ -87,11 +88,11 @@ def import_archive(
 
 
 def _clear_content() -> set[Path]:
-    """Delete the site's posts, revisions, categories, tags and images; return their files."""
+    """Delete the site's content (accounts and settings aside); return the images' files."""
     files = set()
     for media in db.session.scalars(select(Media)):
         files.update(Path(name) for name in [media.filename, *variant_files(media)])
-    for model in (post_tags, Revision, Post, Tag, Category, Media):
+    for model in (OldSlug, post_tags, Revision, Post, Tag, Category, Media):
         db.session.execute(delete(model))
     return files
 
@@ -152,7 +153,7 @@ def _restart_id_sequences() -> None:
     """PostgreSQL: continue every id sequence past the ids the import wrote."""
     if db.engine.dialect.name != "postgresql":
         return
-    for table in ("users", "categories", "tags", "media", "posts", "revisions"):
+    for table in ("users", "categories", "tags", "media", "posts", "revisions", "old_slugs"):
         db.session.execute(
             text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

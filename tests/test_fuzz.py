@@ -26,7 +26,7 @@ from sqlalchemy import String, inspect, select, text
 from blog import accounts
 from blog.extensions import db
 from blog.media import variant_files
-from blog.models import Category, Media, Post, Revision, Setting, Tag, User, utcnow
+from blog.models import Category, Media, OldSlug, Post, Revision, Setting, Tag, User, utcnow
 from blog.render import FORMATS, derive_excerpt, render_body, search_text, word_count
 from tests.helpers import PASSWORD, csrf_token
 
@@ -175,6 +175,7 @@ SNAPSHOT_TABLES = [
     "post_tags",
     "revisions",
     "settings",
+    "old_slugs",
 ]
 
 
@@ -261,6 +262,19 @@ def check_database(app, before: dict | None = None, unchanged: bool = False) -> 
                 problems += _string_lengths(row)
                 if not row.name or row.name != " ".join(row.name.split()) or not row.slug:
                     problems.append(f"{model.__name__} {row.id}: name {row.name!r}")
+        own_slugs = {
+            "category": dict(session.execute(select(Category.id, Category.slug)).all()),
+            "tag": dict(session.execute(select(Tag.id, Tag.slug)).all()),
+        }
+        for old in session.scalars(select(OldSlug)):
+            problems += _string_lengths(old)
+            targets = {"post": old.post_id, "category": old.category_id, "tag": old.tag_id}
+            named = [kind for kind, target in targets.items() if target is not None]
+            if named != [old.kind]:
+                problems.append(f"old slug {old.id}: kind {old.kind!r} but names {named}")
+            # A post may be back at an old slug while a draft; a category or tag never.
+            elif old.kind in own_slugs and own_slugs[old.kind][targets[old.kind]] == old.slug:
+                problems.append(f"old slug {old.id}: {old.slug!r} is its {old.kind}'s own")
         for user in session.scalars(select(User)):
             problems += _string_lengths(user)
             if not user.display_name.strip() or not user.username:

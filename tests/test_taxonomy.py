@@ -89,7 +89,8 @@ def test_rename_category_slug_follows_name(app, client, editor, content):
     response = submit(client, url, {"name": "Global News", "slug": "world-news", "description": ""})
     assert response.status_code == 302 and response.headers["Location"] == url
     assert category_by_slug(app, "global-news").id == cid
-    assert client.get("/category/world-news").status_code == 404
+    moved = client.get("/category/world-news")
+    assert moved.status_code == 301 and moved.location == "/category/global-news"
     archive = client.get("/category/global-news").text
     assert "<h1>Global News</h1>" in archive and "A story" in archive
 
@@ -221,7 +222,8 @@ def test_tag_create_rename_and_delete(app, client, editor, content):
     url = f"/editor/tags/{space}"
     assert submit(client, url, {"name": "Outer Space", "slug": "space"}).status_code == 302
     assert tag_by_slug(app, "outer-space").id == space
-    assert client.get("/tag/space").status_code == 404
+    moved = client.get("/tag/space")
+    assert moved.status_code == 301 and moved.location == "/tag/outer-space"
     assert "Tagged story" in client.get("/tag/outer-space").text
     assert 'href="/tag/outer-space" rel="tag">Outer Space</a>' in client.get(f"/posts/{slug}").text
     submit(client, url, {"name": "Outer Space", "slug": "cosmos"})

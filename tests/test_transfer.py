@@ -117,8 +117,8 @@ def filled(app, content, editor):
             seo_description="SEO description",
         )
         post = save_post(None, data, author, zone)
-        data.title = "Edited twice, again"
-        save_post(post, data, author, zone)
+        data.title, data.slug = "Edited twice, again", "edited-twice-again"
+        save_post(post, data, author, zone)  # /posts/edited-twice redirects: an old slug
         post.wp_id = 4242
         save_settings(SiteSettings("Le Monde ✓", "Tagline ✓", "Europe/Paris", 7))
         db.session.commit()
@@ -153,12 +153,22 @@ def test_round_trip_keeps_every_row_and_file(filled, archive, sites):
     assert "Imported 6 posts" in result.output
     assert state(site) == before
     rows, files = before
-    for table in ("posts", "revisions", "categories", "tags", "post_tags", "media", "settings"):
+    for table in (
+        "posts",
+        "revisions",
+        "categories",
+        "tags",
+        "post_tags",
+        "media",
+        "settings",
+        "old_slugs",
+    ):
         assert rows[table], table
     assert len(files) == 5  # two originals, three resized copies
     # The imported site shows, searches and serves what the first one did.
     client = site.test_client()
     assert "Ünïcödé news from 東京 🚀" in client.get("/").text
+    assert client.get("/posts/edited-twice").location == "/posts/edited-twice-again"
     with site.app_context():
         assert [hit.post.title for hit in search_posts("lighthouse").items] == [
             "Ünïcödé news from 東京 🚀"
@@ -298,6 +308,10 @@ def duplicate_a_slug(content):
     content["posts"][1]["slug"] = content["posts"][0]["slug"]
 
 
+def misfile_an_old_slug(content):
+    content["old_slugs"][0]["kind"] = "tag"
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -312,6 +326,7 @@ def duplicate_a_slug(content):
         (edit_content(drop_a_post), "posts do not match its counts"),
         (edit_content(point_at_a_missing_category), "rows contradict each other"),
         (edit_content(duplicate_a_slug), "rows contradict each other"),
+        (edit_content(misfile_an_old_slug), "old_slugs[0] (edited-twice) is damaged"),
     ],
 )
 def test_bad_archive_is_refused_and_changes_nothing(archive, sites, change, message):
@@ -325,6 +340,20 @@ def test_bad_archive_is_refused_and_changes_nothing(archive, sites, change, mess
     assert message in result.output
     assert "Nothing was changed." in result.output
     assert state(site) == before
+
+
+def test_an_archive_from_before_old_slugs_imports(archive, sites):
+    def older(content):
+        del content["old_slugs"], content["counts"]["old_slugs"]
+
+    rewrite(archive, edit_content(older))
+    site = sites()
+
+    result = import_(site, archive)
+
+    assert result.exit_code == 0, result.output
+    assert site.test_client().get("/posts/edited-twice").status_code == 404
+    assert site.test_client().get("/posts/edited-twice-again").status_code == 200
 
 
 def test_an_extra_or_unsafe_entry_is_refused(archive, sites):

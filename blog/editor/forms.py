@@ -27,7 +27,10 @@ class PostForm(FlaskForm):
     slug = StringField(
         "Slug",
         validators=[Length(max=200)],
-        description="The post's address. Left blank, it is made from the title.",
+        description=(
+            "The post's address. Left blank, it is made from the title. Once published, "
+            "an old address redirects to the new one."
+        ),
     )
     body_format = RadioField(
         "Format",

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, request, ur
 from blog import feeds, posts, sitemap
 from blog.cache import make_conditional
 from blog.models import Post
+from blog.public.moved import moved_or_404
 from blog.settings import load_settings
 from blog.urls import absolute_url, absolutize
 
@@ -70,7 +71,7 @@ def category_feed(slug: str, fmt: str):
     """Serve the newest posts of one category as Atom or RSS."""
     found = posts.category_by_slug(slug)
     if found is None:
-        abort(404)
+        return moved_or_404("category", slug, "public.discovery.category_feed", fmt=fmt)
     return _archive_feed(
         fmt, found.name, found.description, "category", slug, Post.category_id == found.id
     )
@@ -81,7 +82,7 @@ def tag_feed(slug: str, fmt: str):
     """Serve the newest posts with one tag as Atom or RSS."""
     found = posts.tag_by_slug(slug)
     if found is None:
-        abort(404)
+        return moved_or_404("tag", slug, "public.discovery.tag_feed", fmt=fmt)
     return _archive_feed(fmt, found.name, "", "tag", slug, posts.tag_criteria(found))
 
 

@@ -19,6 +19,7 @@ from blog.cache import CACHEABLE_HEADER, content_stamp, make_conditional, stamp_
 from blog.dates import month_range, utc_offset_minutes
 from blog.media import served_type
 from blog.public import discovery
+from blog.public.moved import moved_or_404
 from blog.search import search_posts
 from blog.settings import load_settings
 from blog.slugs import slugify
@@ -99,7 +100,7 @@ def post(slug: str):
     """Show one public post with its neighbours and related posts."""
     found = post_page.public_post(slug)
     if found is None:
-        abort(404)
+        return moved_or_404("post", slug, "public.post")
     older, newer = post_page.adjacent_posts(found)
     return render_template(
         "public/post.html",
@@ -115,7 +116,7 @@ def category(slug: str):
     """List the public posts of one category."""
     found = posts.category_by_slug(slug)
     if found is None:
-        abort(404)
+        return moved_or_404("category", slug, "public.category")
     return _listing(
         "public/archive.html",
         "category",
@@ -131,7 +132,7 @@ def tag(slug: str):
     """List the public posts with one tag."""
     found = posts.tag_by_slug(slug)
     if found is None:
-        abort(404)
+        return moved_or_404("tag", slug, "public.tag")
     return _listing("public/archive.html", "tag", found.id, heading=found.name, kind="Tag")
 
 
