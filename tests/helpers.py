@@ -17,6 +17,32 @@ def csrf_token(client, url: str) -> str:
     return match.group(1) or match.group(2)
 
 
+_VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
+
+
+def post_form_data(client, url: str, category_id: int, **fields) -> dict:
+    """Return the post form at url as a browser submits it: defaults, token, version, fields."""
+    data = {
+        "csrf_token": csrf_token(client, url),
+        "title": "A title",
+        "slug": "",
+        "body_format": "markdown",
+        "body": "Some *text*.",
+        "excerpt": "",
+        "category": str(category_id),
+        "tags": "",
+        "image_id": "0",
+        "image_alt": "",
+        "status": "draft",
+        "publish_at": "",
+        "version": "0",
+    }
+    if not url.endswith("/new"):
+        data["version"] = _VERSION.search(client.get(url).text).group(1)
+    data.update({k: str(v) for k, v in fields.items()})
+    return data
+
+
 class Auth:
     def __init__(self, client):
         self.client = client

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from blog.extensions import db
 from blog.models import Category, Post, Revision, Setting, Tag
-from tests.helpers import PASSWORD, csrf_token
+from tests.helpers import PASSWORD, csrf_token, post_form_data
 
 
 @pytest.fixture
@@ -26,26 +26,7 @@ def write(signed_in, category_id):
 
     def submit(post_id=None, expect=302, **fields):
         url = f"/editor/posts/{post_id}" if post_id else "/editor/posts/new"
-        data = {
-            "csrf_token": csrf_token(signed_in, url),
-            "title": "A title",
-            "slug": "",
-            "body_format": "markdown",
-            "body": "Some *text*.",
-            "excerpt": "",
-            "category": str(category_id),
-            "tags": "",
-            "image_id": "0",
-            "image_alt": "",
-            "status": "draft",
-            "publish_at": "",
-            "version": "0",
-        }
-        if post_id:
-            data["version"] = re.search(
-                r'name="version" type="hidden" value="(\d+)"', signed_in.get(url).text
-            ).group(1)
-        data.update({k: str(v) for k, v in fields.items()})
+        data = post_form_data(signed_in, url, category_id, **fields)
         response = signed_in.post(url, data=data)
         assert response.status_code == expect, response.text[:2000]
         return response

@@ -1,13 +1,11 @@
 """Old addresses keep working: a changed slug answers with a 301 to where the page is now."""
 
-import re
-
 import pytest
 from sqlalchemy import select
 
 from blog.extensions import db
 from blog.models import Category, OldSlug, Tag
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, post_form_data
 
 
 @pytest.fixture
@@ -25,25 +23,7 @@ def write(app, signed_in, content):
 
     def submit(post_id=None, **fields):
         url = f"/editor/posts/{post_id}" if post_id else "/editor/posts/new"
-        page = signed_in.get(url).text
-        data = {
-            "csrf_token": csrf_token(signed_in, url),
-            "title": "A title",
-            "slug": "",
-            "body_format": "markdown",
-            "body": "Some *text*.",
-            "excerpt": "",
-            "category": str(category_id),
-            "tags": "",
-            "image_id": "0",
-            "image_alt": "",
-            "status": "publish",
-            "publish_at": "",
-            "version": "0",
-        }
-        if post_id:
-            data["version"] = re.search(r'name="version" type="hidden" value="(\d+)"', page)[1]
-        data.update(fields)
+        data = post_form_data(signed_in, url, category_id, **{"status": "publish", **fields})
         response = signed_in.post(url, data=data)
         assert response.status_code == 302, response.text[:2000]
         return int(response.location.rsplit("/", 1)[1])
