@@ -28,6 +28,7 @@ class Image:
 
 @dataclass(frozen=True, slots=True)
 class TagLink:
+    id: int
     name: str
     slug: str
 
@@ -52,7 +53,6 @@ class PostPage:
     author: Byline
     image: Image | None
     tags: list[TagLink]
-    tag_ids: list[int]
 
     @property
     def reading_minutes(self) -> int:
@@ -102,8 +102,7 @@ def public_post(slug: str) -> PostPage | None:
         category=category_link(row.category_id),
         author=byline(row.author_id),
         image=image,
-        tags=[TagLink(name, slug) for _, name, slug in tags],
-        tag_ids=[tag_id for tag_id, _, _ in tags],
+        tags=[TagLink(*tag) for tag in tags],
     )
 
 
@@ -186,7 +185,7 @@ def _related_statement(tag_count: int):
 
 def related_posts(post: PostPage, limit: int = 3) -> list[PostLink]:
     """Return other public posts that share the most tags and the category, newest first."""
-    tag_ids = post.tag_ids[:MAX_TAGS]
+    tag_ids = [tag.id for tag in post.tags[:MAX_TAGS]]
     params = {f"tag{n}": tag_id for n, tag_id in enumerate(tag_ids)}
     params |= {
         "id": post.id,

@@ -27,7 +27,10 @@ def site_context() -> dict:
         return {"site": fallback_settings(), "nav_categories": []}
 
 
-def local_date(value: datetime, fmt: str = "%B %-d, %Y") -> str:
+DATE_FORMAT = "%B %-d, %Y"  # November 25, 2026
+
+
+def local_date(value: datetime, fmt: str = DATE_FORMAT) -> str:
     """Format a stored UTC time in the site's time zone."""
     return to_local(value, load_settings().zone).strftime(fmt)
 
@@ -35,7 +38,7 @@ def local_date(value: datetime, fmt: str = "%B %-d, %Y") -> str:
 def local_dates(value: datetime) -> tuple[str, str]:
     """Return a stored UTC time in the site's zone for <time>: (datetime attribute, text)."""
     local = to_local(value, load_settings().zone)
-    return local.isoformat(timespec="minutes"), local.strftime("%B %-d, %Y")
+    return local.isoformat(timespec="minutes"), local.strftime(DATE_FORMAT)
 
 
 def iso_date(value: datetime) -> str:
