@@ -19,7 +19,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.http import http_date, parse_date
@@ -90,6 +90,7 @@ def watch_sessions() -> None:
             path = _stamp_path()
             if path:
                 touch_stamp(path)
+                g.pop("content_stamp", None)
 
     @event.listens_for(session_class, "after_rollback")
     def after_rollback(session):
@@ -247,8 +248,15 @@ _memo: dict[tuple[int, str], tuple[int, object]] = {}
 
 
 def content_stamp() -> int:
-    """Return the current content stamp: it changes whenever public content does."""
-    return read_stamp(current_app.config["PAGE_CACHE_STAMP"])
+    """Return the content stamp, which changes whenever public content does.
+
+    Read once per request (a page asks for it a dozen times) and again after this request's
+    own commits: a change another process makes meanwhile is seen by the next request.
+    """
+    stamp = g.get("content_stamp")
+    if stamp is None:
+        stamp = g.content_stamp = read_stamp(current_app.config["PAGE_CACHE_STAMP"])
+    return stamp
 
 
 def memo_by_stamp(name: str, compute):

@@ -9,6 +9,33 @@ def to_local(value: datetime, zone: ZoneInfo) -> datetime:
     return value.replace(tzinfo=UTC).astimezone(zone)
 
 
+MONTHS = (
+    None,
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def local_dates(value: datetime, zone: ZoneInfo) -> tuple[str, str]:
+    """Return a stored time in the zone as <time> wants it: (datetime attribute, text).
+
+    The text reads "November 25, 2026", in English whatever the server's locale (and
+    cheaper than strftime, which a listing calls once per post).
+    """
+    local = value.replace(tzinfo=UTC).astimezone(zone)
+    return local.isoformat(timespec="minutes"), f"{MONTHS[local.month]} {local.day}, {local.year}"
+
+
 def to_utc(value: datetime, zone: ZoneInfo) -> datetime:
     """Return a naive local time in the zone as naive UTC, the way it is stored."""
     return value.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)

@@ -1,6 +1,6 @@
 """Site paths for links, built once: routing costs ~10 µs a URL, and pages hold dozens."""
 
-from flask import current_app, request, url_for
+from flask import current_app, has_request_context, request, url_for
 
 # Under one script root the same endpoint and values always give the same path. Left out:
 # relative endpoints (".x" depends on the current blueprint), options such as _external,
@@ -11,11 +11,18 @@ PATHS_KEPT = 20_000
 
 
 def path_for(endpoint: str, **values) -> str:
-    """Return url_for(endpoint, **values), from memory when it was built before."""
-    key = (request.script_root, endpoint, *values.items())
+    """Return url_for(endpoint, **values), from memory when it was built before.
+
+    Outside a request (a command, a test) the path has no script root.
+    """
+    root = script_root()
+    key = (root, endpoint, *values.items())
     path = _paths.get(key)
     if path is None:
-        path = url_for(endpoint, **values)
+        if has_request_context():
+            path = url_for(endpoint, **values)
+        else:
+            path = current_app.url_map.bind("localhost").build(endpoint, values)
         if _memorable(endpoint, values):
             if len(_paths) >= PATHS_KEPT:
                 _paths.clear()
@@ -27,3 +34,8 @@ def _memorable(endpoint: str, values: dict) -> bool:
     if endpoint[0] == "." or any(k[0] == "_" for k in values):
         return False
     return endpoint != "static" or not current_app.config["TEMPLATES_AUTO_RELOAD"]
+
+
+def script_root() -> str:
+    """Return the mount prefix this request came through ("" outside a request)."""
+    return request.script_root if has_request_context() else ""

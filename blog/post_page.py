@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import bindparam, case, func, literal, select, tuple_, union_all
+from sqlalchemy import and_, bindparam, case, func, literal, select, tuple_, union_all
 
 from blog import posts
 from blog.extensions import db
-from blog.models import Media, Tag, post_tags, reading_minutes
-from blog.posts import POSTS, PUBLIC, Byline, CategoryLink, PostLink, byline, category_link
+from blog.models import Media, post_tags, reading_minutes
+from blog.posts import POSTS, PUBLIC, TAGS, Byline, CategoryLink, PostLink, byline, category_link
 
-MEDIA, TAGS = Media.__table__, Tag.__table__
+MEDIA = Media.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,19 +108,22 @@ def public_post(slug: str) -> PostPage | None:
 
 _KEY = tuple_(POSTS.c.published_at, POSTS.c.id)
 _HERE = tuple_(bindparam("published_at"), bindparam("id"))
-# Anything older than a public post is due too: leaving out "<= now" lets the index range
-# start right at this post instead of at the present.
-_OLDER = (
-    select(POSTS.c.title, POSTS.c.slug)
-    .where(POSTS.c.status == "published", _KEY < _HERE)
-    .order_by(POSTS.c.published_at.desc(), POSTS.c.id.desc())
-    .limit(1)
-)
-_NEWER = (
-    select(POSTS.c.title, POSTS.c.slug)
-    .where(PUBLIC, _KEY > _HERE)
-    .order_by(POSTS.c.published_at, POSTS.c.id)
-    .limit(1)
+
+
+def _neighbour(side: str, where, order):
+    closest = select(POSTS.c.title, POSTS.c.slug).where(where).order_by(*order).limit(1)
+    return select(literal(side).label("side"), closest.subquery())
+
+
+# Both neighbours in one statement. Anything older than a public post is due too: leaving
+# out "<= now" lets the index range start right at this post instead of at the present.
+_NEIGHBOURS = union_all(
+    _neighbour(
+        "older",
+        and_(POSTS.c.status == "published", _KEY < _HERE),
+        (POSTS.c.published_at.desc(), POSTS.c.id.desc()),
+    ),
+    _neighbour("newer", and_(PUBLIC, _KEY > _HERE), (POSTS.c.published_at, POSTS.c.id)),
 )
 
 
@@ -130,9 +133,10 @@ def adjacent_posts(post: PostPage) -> tuple[PostLink | None, PostLink | None]:
     Row values compare (published_at, id) as one key, which the index serves directly.
     """
     params = {"published_at": post.published_at, "id": post.id, "now": posts.utcnow()}
-    older = db.session.execute(_OLDER, params).first()
-    newer = db.session.execute(_NEWER, params).first()
-    return (PostLink(*older) if older else None), (PostLink(*newer) if newer else None)
+    found = {
+        side: PostLink(title, slug) for side, title, slug in db.session.execute(_NEIGHBOURS, params)
+    }
+    return found.get("older"), found.get("newer")
 
 
 # How far back related posts look, per shared tag and in the category: bounds the work

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, func, select, true
+from sqlalchemy import ColumnElement, Row, and_, bindparam, exists, func, select, true
 
 from blog.cache import memo_by_stamp
+from blog.dates import local_dates
 from blog.extensions import db
 from blog.models import Category, Post, Tag, User, post_tags, reading_minutes, utcnow
-from blog.paths import path_for
+from blog.paths import path_for, script_root
+from blog.settings import load_settings
 
 POSTS = Post.__table__
 NOW = bindparam("now")
@@ -33,25 +35,21 @@ PUBLIC = and_(POSTS.c.status == "published", POSTS.c.published_at <= NOW)
 class Byline:
     username: str
     display_name: str
-
-    @property
-    def url(self) -> str:
-        return path_for("public.author", username=self.username)
+    url: str
 
 
 @dataclass(frozen=True, slots=True)
 class CategoryLink:
     name: str
     slug: str
-
-    @property
-    def url(self) -> str:
-        return path_for("public.category", slug=self.slug)
+    url: str
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, five times the
+# cost of building a card, and a listing builds one per post.
+@dataclass(slots=True)
 class Card:
-    """What a listing shows of a post: plain values, no ORM object to build."""
+    """What a listing shows of a post: plain values, its links and dates ready to print."""
 
     id: int
     title: str
@@ -61,14 +59,12 @@ class Card:
     word_count: int
     category: CategoryLink
     author: Byline
+    url: str
+    published: tuple[str, str]  # (datetime attribute, text) in the site's zone
 
     @property
     def reading_minutes(self) -> int:
         return reading_minutes(self.word_count)
-
-    @property
-    def url(self) -> str:
-        return path_for("public.post", slug=self.slug)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,18 +81,25 @@ class PostLink:
         return path_for("public.post", slug=self.slug)
 
 
+# Links start with the script root, so each map is kept per root as well as per change.
 def _categories() -> dict[int, CategoryLink]:
     rows = db.session.execute(select(Category.id, Category.name, Category.slug))
-    return {id_: CategoryLink(name, slug) for id_, name, slug in rows}
+    return {
+        id_: CategoryLink(name, slug, path_for("public.category", slug=slug))
+        for id_, name, slug in rows
+    }
 
 
 def _bylines() -> dict[int, Byline]:
     rows = db.session.execute(select(User.id, User.username, User.display_name))
-    return {id_: Byline(username, name) for id_, username, name in rows}
+    return {
+        id_: Byline(username, name, path_for("public.author", username=username))
+        for id_, username, name in rows
+    }
 
 
 def category_link(category_id: int) -> CategoryLink:
-    """Return a category's name and slug from the map kept per content change."""
+    """Return a category's name and link from the map kept per content change."""
     return _lookup("categories", _categories, category_id)
 
 
@@ -105,9 +108,13 @@ def byline(author_id: int) -> Byline:
 
 
 def _lookup(name: str, load, key: int):
-    found = memo_by_stamp(name, load).get(key)
+    found = _memo(name, load).get(key)
     # Missing: created by a commit that raced this request after the map was read.
     return found or load()[key]
+
+
+def _memo(name: str, load):
+    return memo_by_stamp(f"{name}:{script_root()}", load)
 
 
 # Alphabetical whatever the case: SQLite's default collation would put "Zoo" before "apple".
@@ -119,9 +126,11 @@ def nav_categories() -> list[CategoryLink]:
 
     def load():
         rows = db.session.execute(select(Category.name, Category.slug).order_by(*CATEGORY_ORDER))
-        return [CategoryLink(name, slug) for name, slug in rows]
+        return [
+            CategoryLink(name, slug, path_for("public.category", slug=slug)) for name, slug in rows
+        ]
 
-    return memo_by_stamp("nav_categories", load)
+    return _memo("nav_categories", load)
 
 
 @dataclass
@@ -236,13 +245,15 @@ def _listing_statements(listing: str):
 
 def cards(rows) -> list[Card]:
     """Turn rows of CARD_COLUMNS into cards."""
-    categories = memo_by_stamp("categories", _categories)
-    bylines = memo_by_stamp("bylines", _bylines)
+    categories, bylines = _memo("categories", _categories), _memo("bylines", _bylines)
+    zone = load_settings().zone
     return [
         Card(
             *row[:6],
             categories.get(row.category_id) or category_link(row.category_id),
             bylines.get(row.author_id) or byline(row.author_id),
+            path_for("public.post", slug=row.slug),
+            local_dates(row.published_at, zone),
         )
         for row in rows
     ]
@@ -295,9 +306,9 @@ def paginate_posts(
     return Page(items=cards(rows), page=page, per_page=per_page, total=total)
 
 
-def tag_criteria(tag: Tag) -> ColumnElement[bool]:
+def tag_criteria(tag_id: int) -> ColumnElement[bool]:
     """The ORM criterion for a tag's posts (feeds)."""
-    return Post.id.in_(select(post_tags.c.post_id).where(post_tags.c.tag_id == tag.id))
+    return Post.id.in_(select(post_tags.c.post_id).where(post_tags.c.tag_id == tag_id))
 
 
 def post_by_wp_id(wp_id: int) -> Post | None:
@@ -326,16 +337,31 @@ def next_scheduled_time() -> datetime | None:
     return due
 
 
-def category_by_slug(slug: str) -> Category | None:
-    return db.session.scalar(select(Category).where(Category.slug == slug))
+# What an archive's page shows of its category, tag or author: a row, not an ORM object
+# (which costs four times the query).
+CATEGORIES, TAGS, USERS = Category.__table__, Tag.__table__, User.__table__
+_CATEGORY = select(CATEGORIES.c.id, CATEGORIES.c.name, CATEGORIES.c.description).where(
+    CATEGORIES.c.slug == bindparam("key")
+)
+_TAG = select(TAGS.c.id, TAGS.c.name).where(TAGS.c.slug == bindparam("key"))
+_AUTHOR = select(USERS.c.id, USERS.c.display_name, USERS.c.bio).where(
+    USERS.c.username == bindparam("key")
+)
 
 
-def tag_by_slug(slug: str) -> Tag | None:
-    return db.session.scalar(select(Tag).where(Tag.slug == slug))
+def category_by_slug(slug: str) -> Row | None:
+    """Return a category's id, name and description."""
+    return db.session.execute(_CATEGORY, {"key": slug}).first()
 
 
-def author_by_username(username: str) -> User | None:
-    return db.session.scalar(select(User).where(User.username == username))
+def tag_by_slug(slug: str) -> Row | None:
+    """Return a tag's id and name."""
+    return db.session.execute(_TAG, {"key": slug}).first()
+
+
+def author_by_username(username: str) -> Row | None:
+    """Return an author's id, display name and bio."""
+    return db.session.execute(_AUTHOR, {"key": username}).first()
 
 
 def archive_months(offset_minutes: int) -> list[tuple[int, int, int]]:

@@ -1,6 +1,7 @@
 """Site settings the editor can change, stored in the database over the config defaults."""
 
 from dataclasses import dataclass
+from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, g
@@ -18,7 +19,7 @@ class SiteSettings:
     timezone: str
     posts_per_page: int
 
-    @property
+    @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 

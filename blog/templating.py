@@ -1,14 +1,14 @@
 """What every template can use: the site's settings, its navigation, local dates."""
 
-import calendar
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, current_app, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
-from blog.dates import to_local
+from blog.dates import MONTHS, local_dates, to_local
 from blog.extensions import db
 from blog.media import srcset
 from blog.paths import path_for
@@ -19,26 +19,44 @@ from blog.urls import absolute_url
 
 
 def site_context() -> dict:
+    links = layout_links()
     try:
-        return {"site": load_settings(), "nav_categories": nav_categories()}
+        return {"site": load_settings(), "nav_categories": nav_categories(), "links": links}
     except SQLAlchemyError:
         # The error page for a failing database must still render.
         db.session.rollback()
-        return {"site": fallback_settings(), "nav_categories": []}
+        return {"site": fallback_settings(), "nav_categories": [], "links": links}
 
 
-DATE_FORMAT = "%B %-d, %Y"  # November 25, 2026
+# The links in every page's layout, by name: (endpoint, values).
+LAYOUT_LINKS = {
+    "css": ("static", {"filename": "css/site.css"}),
+    "icon": ("static", {"filename": "favicon.svg"}),
+    "atom": ("public.discovery.site_feed", {"fmt": "atom"}),
+    "rss": ("public.discovery.site_feed", {"fmt": "rss"}),
+    "home": ("public.index", {}),
+    "search": ("public.search", {}),
+    "archives": ("public.archives", {}),
+}
+_layout_links: dict[str, dict[str, str]] = {}
 
 
-def local_date(value: datetime, fmt: str = DATE_FORMAT) -> str:
-    """Format a stored UTC time in the site's time zone."""
-    return to_local(value, load_settings().zone).strftime(fmt)
+def layout_links() -> dict[str, str]:
+    """Return the layout's links, built once per script root (while templates stay put)."""
+    links = _layout_links.get(request.script_root)
+    if links is None:
+        links = {
+            name: path_for(endpoint, **values) for name, (endpoint, values) in LAYOUT_LINKS.items()
+        }
+        if not current_app.config["TEMPLATES_AUTO_RELOAD"]:  # static fingerprints may change
+            _layout_links[request.script_root] = links
+    return links
 
 
-def local_dates(value: datetime) -> tuple[str, str]:
-    """Return a stored UTC time in the site's zone for <time>: (datetime attribute, text)."""
-    local = to_local(value, load_settings().zone)
-    return local.isoformat(timespec="minutes"), local.strftime(DATE_FORMAT)
+def local_date(value: datetime, fmt: str | None = None) -> str:
+    """Format a stored UTC time in the site's time zone: as a post's date, or as fmt says."""
+    zone = load_settings().zone
+    return to_local(value, zone).strftime(fmt) if fmt else local_dates(value, zone)[1]
 
 
 def iso_date(value: datetime) -> str:
@@ -51,6 +69,23 @@ def page_url(number: int) -> str:
     if number > 1:
         args["page"] = number
     return path_for(request.endpoint, **args)
+
+
+@dataclass(frozen=True, slots=True)
+class PageLink:
+    number: int
+    url: str
+    gap_before: bool  # pages left out between this one and the one before
+
+
+def page_links(page) -> list[PageLink]:
+    """Return the links of a listing's pagination (page.window()), built in one pass."""
+    links, previous = [], None
+    for number in page.window():
+        gap = previous is not None and number - previous > 1
+        links.append(PageLink(number, page_url(number), gap))
+        previous = number
+    return links
 
 
 EDITOR_NAV = [
@@ -99,8 +134,9 @@ def register(app: Flask) -> None:
             values.setdefault("v", static_fingerprint(values["filename"]))
 
     app.jinja_env.globals["url_for"] = path_for
-    app.jinja_env.globals["month_names"] = list(calendar.month_name)
+    app.jinja_env.globals["month_names"] = MONTHS
     app.add_template_global(page_url)
+    app.add_template_global(page_links)
     app.add_template_global(editor_nav)
     app.add_template_global(media_srcset)
     app.add_template_global(canonical_url)
@@ -109,4 +145,3 @@ def register(app: Flask) -> None:
     app.add_template_filter(utc_iso)
     app.add_template_filter(local_date)
     app.add_template_filter(iso_date)
-    app.add_template_filter(local_dates)

@@ -1,7 +1,9 @@
 """Absolute URLs, right behind a proxy: the BASE_URL setting wins over the request's host."""
 
-from flask import current_app, request, url_for
+from flask import current_app, request
 from werkzeug.routing import IntegerConverter
+
+from blog.paths import path_for, script_root
 
 # Ids and page numbers fit PostgreSQL's 32-bit integer: anything larger is not a row, and
 # must be a 404 or a default, never an overflow deep in the database driver.
@@ -36,8 +38,8 @@ def base_url() -> str:
 
 def absolute_url(endpoint: str, **values) -> str:
     """Return the absolute public URL of an endpoint."""
-    # url_for starts with the script root, which base_url() already ends with.
-    return absolutize(url_for(endpoint, **values)[len(request.script_root) :])
+    # A path starts with the script root, which base_url() already ends with.
+    return absolutize(path_for(endpoint, **values)[len(script_root()) :])
 
 
 def absolutize(path: str) -> str:

@@ -83,7 +83,7 @@ def tag_feed(slug: str, fmt: str):
     found = posts.tag_by_slug(slug)
     if found is None:
         return moved_or_404("tag", slug, "public.discovery.tag_feed", fmt=fmt)
-    return _archive_feed(fmt, found.name, "", "tag", slug, posts.tag_criteria(found))
+    return _archive_feed(fmt, found.name, "", "tag", slug, posts.tag_criteria(found.id))
 
 
 # WordPress puts its feeds at .../feed/: readers and old subscriptions guess those addresses.
