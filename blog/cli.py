@@ -78,7 +78,14 @@ def register(app: Flask) -> None:
         click.echo(f"Password set for {user.username}. Sign in at /auth/sign-in.")
 
     @app.cli.command("demo")
-    @click.option("--posts", "count", default=200, show_default=True, type=click.IntRange(1))
+    @click.option(
+        "--posts",
+        "count",
+        default=200,
+        show_default=True,
+        type=click.IntRange(1),
+        help="How many published posts (one draft in fifty comes on top).",
+    )
     @click.option("--seed", default=1, show_default=True, help="Same seed, same content.")
     def demo_command(count: int, seed: int) -> None:
         """Fill the site with realistic demo posts, categories, tags and authors."""
@@ -86,7 +93,7 @@ def register(app: Flask) -> None:
         with click.progressbar(length=count, label="Writing demo posts") as bar:
             create_demo_posts(count, seed=seed, progress=bar.update)
         db.session.commit()
-        click.echo(f"Added {count} demo posts.")
+        click.echo(f"Added {count} published demo posts, and {count // 50} drafts.")
 
     @app.cli.command("search-rebuild")
     def search_rebuild_command() -> None:

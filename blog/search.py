@@ -7,13 +7,18 @@ PostgreSQL: a generated tsvector column (posts.search_vector) with a GIN index, 
 ts_rank_cd and highlighted with ts_headline. Either way the query is parsed first
 (blog.search_query), so that the reader's text never reaches the database as syntax.
 
-The work per search is bounded whatever the archive holds:
+One statement reads a page: the matches, ranked, then the shown posts' cards, titles and
+snippets, marked (marking splits a post's whole text: only the shown posts are marked). The
+work per search is bounded whatever the archive holds:
 - only the newest CANDIDATES matches (by id: the most recently written) are ranked, and the
-  count then reads "more than"; the newest matches come off the index in order, cheaply;
+  count then reads "more than"; the newest matches come off the index in order, cheaply.
+  Each costs its score: a hundred is ten pages, more than readers turn, and on a news site
+  the best of the newest hundred are what a reader is after;
 - bm25 counts, for each of its terms, every post that holds it; a term in more than
   COMMON_POSTS posts ("the", "said") is left out of the ranking (it still has to match),
-  where its weight would be next to nothing and its count the most expensive part. Whether
-  a term is common is found by a bounded probe and remembered for a while.
+  where its weight would be next to nothing and its count the most expensive part. So is
+  a term in more than half the posts, whose weight in bm25 is nil, when another term is
+  left to rank. A bounded probe finds how common a term is; each process remembers it.
 
 Rebuilding the index and merging it after bulk loads live in blog.search_index.
 """
@@ -24,12 +29,12 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, func, literal_column, select, table, union_all
+from sqlalchemy import bindparam, func, literal, literal_column, select, table, union_all
 
 from blog import posts
 from blog.extensions import db
 from blog.models import Post
-from blog.posts import Page
+from blog.posts import CARD_COLUMNS, POSTS, Page
 from blog.search_query import (
     SearchQuery,
     Term,
@@ -39,7 +44,7 @@ from blog.search_query import (
     tsquery_text,
 )
 
-CANDIDATES = 500
+CANDIDATES = 100
 COMMON_POSTS = 10_000
 TITLE_WEIGHT = 10.0
 SNIPPET_WORDS = 30
@@ -65,11 +70,13 @@ _PG_TITLE = f'StartSel="{OPEN}", StopSel="{CLOSE}", HighlightAll=true'
 # PostgreSQL's parser takes "<b>" for a tag and "&amp;" for an entity, and ts_headline drops
 # them: "<" and "&" stand in as private-use characters, as they do in the vector (migration).
 _PG_LT, _PG_AMP = "\ue002", "\ue003"
-_PG_UNPLAIN = str.maketrans({_PG_LT: "<", _PG_AMP: "&"})
 
 
-def _pg_plain(column):
-    return func.translate(column, "<&", _PG_LT + _PG_AMP)
+def _pg_headline(column, tsquery, options: str):
+    plain = func.translate(column, "<&", _PG_LT + _PG_AMP)
+    return func.translate(
+        func.ts_headline(_CONFIG, plain, tsquery, options), _PG_LT + _PG_AMP, "<&"
+    )
 
 
 def highlighted(marked: str) -> Markup:
@@ -114,13 +121,16 @@ def _matches(expression):
     return _FTS.op("MATCH")(expression)
 
 
-# The SQLite statements are built once, with parameters: building them anew each time would
-# cost more than running them.
+# The statements are built once, with parameters: building them anew each time would cost
+# more than running them.
 
 
 @cache
 def _probe_statement(count: int):
-    """Select, for each of count terms, whether more than COMMON_POSTS posts hold it."""
+    """Select, for each of count terms, whether more than COMMON_POSTS, then half, hold it."""
+    half = func.min(
+        bindparam("common"), select(func.count()).select_from(POSTS).scalar_subquery() // 2
+    )
     return select(
         *(
             select(_FTS_ROWID)
@@ -128,16 +138,17 @@ def _probe_statement(count: int):
             .where(_matches(bindparam(f"term_{n}")))
             .order_by(_FTS_ROWID.desc())
             .limit(1)
-            .offset(bindparam("common"))
+            .offset(offset)
             .scalar_subquery()
             for n in range(count)
+            for offset in (bindparam("common"), half)
         )
     )
 
 
 @cache
-def _ranking_statement(scored: bool):
-    """Select one page of the newest matches, ranked, with the number of matches."""
+def _sqlite_statement(scored: bool):
+    """Select one page of the newest matches, ranked: cards, marked titles and snippets."""
     # The index holds published posts only: those is_public() still hides are the scheduled
     # ones, a short list found through the status and date index.
     not_yet_public = union_all(
@@ -152,7 +163,6 @@ def _ranking_statement(scored: bool):
         .limit(bindparam("window"))
         .cte("window")
     )
-    stmt = select(window.c.id, select(func.count()).select_from(window).scalar_subquery())
     if scored:
         # The window's posts (and some the common words would leave out), scored for the
         # rare words only, within the window's range of ids.
@@ -169,111 +179,128 @@ def _ranking_statement(scored: bool):
             .subquery()
         )
         # bm25 is negative, lower for a better match.
-        stmt = stmt.outerjoin(scores, scores.c.id == window.c.id).order_by(
-            func.coalesce(scores.c.score, 0.0)
+        score = func.coalesce(scores.c.score, 0.0)
+        ranked = select(window.c.id, score.label("score")).outerjoin(
+            scores, scores.c.id == window.c.id
         )
-    return stmt.order_by(window.c.id.desc()).limit(bindparam("limit")).offset(bindparam("offset"))
-
-
-@cache
-def _highlight_statement():
-    """Select the title and a snippet of some posts, their matches marked."""
-    return (
+    else:
+        score = literal(0.0)
+        ranked = select(window.c.id, score.label("score"))
+    shown = (
+        ranked.order_by(score, window.c.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .cte("shown")
+    )
+    # The shown posts are marked in one pass over their range of ids (the window's matches
+    # only): looked up one by one, a prefix's words would be gathered again for each post.
+    # The unary + keeps "IN" a filter, not a lookup per id.
+    marked = (
         select(
-            _FTS_ROWID,
-            func.highlight(_FTS, 0, OPEN, CLOSE),
-            func.snippet(_FTS, 1, OPEN, CLOSE, "…", SNIPPET_WORDS),
+            _FTS_ROWID.label("id"),
+            func.highlight(_FTS, 0, OPEN, CLOSE).label("title"),
+            func.snippet(_FTS, 1, OPEN, CLOSE, "…", SNIPPET_WORDS).label("snippet"),
         )
         .select_from(_FTS_TABLE)
-        .where(_matches(bindparam("match")), _FTS_ROWID.in_(bindparam("ids", expanding=True)))
+        .where(
+            _matches(bindparam("match")),
+            _FTS_ROWID.between(
+                select(func.min(shown.c.id)).scalar_subquery(),
+                select(func.max(shown.c.id)).scalar_subquery(),
+            ),
+            literal_column("+posts_search.rowid").in_(select(shown.c.id)),
+        )
+        .cte("marked")
+    )
+    return (
+        select(
+            *CARD_COLUMNS,
+            marked.c.title,
+            marked.c.snippet,
+            select(func.count()).select_from(window).scalar_subquery(),
+        )
+        .select_from(shown)
+        .join(POSTS, POSTS.c.id == shown.c.id)
+        .outerjoin(marked, marked.c.id == shown.c.id)
+        .order_by(shown.c.score, shown.c.id.desc())
     )
 
 
-# Whether a term is common changes slowly: each process remembers the answer for a while.
+@cache
+def _postgresql_statement():
+    """Select one page of the newest matches, ranked: cards, marked titles and snippets."""
+    tsquery = func.to_tsquery(_CONFIG, bindparam("tsquery"))
+    # Ids first, scores after: a score reads the post's whole vector, so only the window's.
+    window = (
+        select(POSTS.c.id)
+        .where(_VECTOR.op("@@")(tsquery), posts.PUBLIC)
+        .order_by(POSTS.c.id.desc())
+        .limit(bindparam("window"))
+        .cte("window")
+    )
+    score = func.ts_rank_cd(_PG_WEIGHTS, _VECTOR, tsquery, 1)
+    shown = (
+        select(window.c.id, score.label("score"))
+        .join(POSTS, POSTS.c.id == window.c.id)
+        .order_by(score.desc(), window.c.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .subquery("shown")
+    )
+    return (
+        select(
+            *CARD_COLUMNS,
+            _pg_headline(POSTS.c.title, tsquery, _PG_TITLE),
+            _pg_headline(POSTS.c.search_text, tsquery, _PG_SNIPPET),
+            select(func.count()).select_from(window).scalar_subquery(),
+        )
+        .join(shown, shown.c.id == POSTS.c.id)
+        .order_by(shown.c.score.desc(), shown.c.id.desc())
+    )
+
+
+# How common a term is changes slowly: each process remembers it for a while.
 COMMON_MEMORY_SECONDS = 600
-_common_memory: dict[tuple[str, int, str], tuple[float, bool]] = {}
+_common_memory: dict[tuple[str, int, str], tuple[float, bool, bool]] = {}
 
 
 def _rare_clauses(query: SearchQuery) -> list[list[Term]]:
-    """Return the query's clauses none of whose terms is in more than COMMON_POSTS posts."""
+    """Return the query's clauses worth scoring with bm25 (see the module's docstring)."""
     now, database = time.monotonic(), str(db.engine.url)
     keys = {term: (database, COMMON_POSTS, fts5_term(term)) for term in query.terms}
-    common, unknown = set(), []
-    for term, key in keys.items():
-        remembered = _common_memory.get(key)
-        if remembered is None or remembered[0] < now:
-            unknown.append(term)
-        elif remembered[1]:
-            common.add(term)
+    known = {term: _common_memory.get(key) for term, key in keys.items()}
+    unknown = [term for term, memory in known.items() if memory is None or memory[0] < now]
     if unknown:
         params = {f"term_{n}": keys[term][2] for n, term in enumerate(unknown)}
         params["common"] = COMMON_POSTS
         beyond = db.session.execute(_probe_statement(len(unknown)), params).one()
         if len(_common_memory) > 10_000:
             _common_memory.clear()
-        for term, row in zip(unknown, beyond, strict=True):
-            _common_memory[keys[term]] = (now + COMMON_MEMORY_SECONDS, row is not None)
-            if row is not None:
-                common.add(term)
-    return [clause for clause in query.clauses if not common.intersection(clause)]
+        for n, term in enumerate(unknown):
+            memory = (
+                now + COMMON_MEMORY_SECONDS,
+                beyond[2 * n] is not None,
+                beyond[2 * n + 1] is not None,
+            )
+            known[term] = _common_memory[keys[term]] = memory
+    common = {term for term, memory in known.items() if memory[1]}
+    # In more than half the posts: bm25 floors the term's weight, leaving it next to nothing.
+    half = {term for term, memory in known.items() if memory[2]}
+    weighty = [clause for clause in query.clauses if not half.intersection(clause)]
+    return weighty or [clause for clause in query.clauses if not common.intersection(clause)]
 
 
-def _sqlite_ranked(query: SearchQuery, offset: int, limit: int) -> tuple[list[int], int]:
+def _page_rows(query: SearchQuery, offset: int, limit: int):
+    """Return the rows of one page of matches: CARD_COLUMNS, title, snippet, match count."""
+    params = {"window": CANDIDATES + 1, "limit": limit, "offset": offset, "now": posts.utcnow()}
+    if _is_postgresql():
+        params["tsquery"] = tsquery_text(query)
+        return db.session.execute(_postgresql_statement(), params).all()
     rare = _rare_clauses(query)
-    params = {
-        "match": fts5_expression(query),
-        "now": posts.utcnow(),
-        "window": CANDIDATES + 1,
-        "limit": limit,
-        "offset": offset,
-    }
+    params["match"] = fts5_expression(query)
     if rare:
         params["rare"] = fts5_expression(query, rare)
-    rows = db.session.execute(_ranking_statement(bool(rare)), params).all()
-    return _ids_and_count(rows)
-
-
-def _postgresql_ranked(query: SearchQuery, offset: int, limit: int) -> tuple[list[int], int]:
-    tsquery = func.to_tsquery(_CONFIG, tsquery_text(query))
-    # Ids first, scores after: a score reads the post's whole vector, so only the window's.
-    window = (
-        select(Post.id.label("id"))
-        .where(_VECTOR.op("@@")(tsquery), posts.is_public())
-        .order_by(Post.id.desc())
-        .limit(CANDIDATES + 1)
-        .cte("window")
-    )
-    score = func.ts_rank_cd(_PG_WEIGHTS, _VECTOR, tsquery, 1)
-    rows = db.session.execute(
-        select(window.c.id, select(func.count()).select_from(window).scalar_subquery())
-        .join(Post, Post.id == window.c.id)
-        .order_by(score.desc(), window.c.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return _ids_and_count(rows.all())
-
-
-def _ids_and_count(rows) -> tuple[list[int], int]:
-    return [row[0] for row in rows], (rows[0][1] if rows else 0)
-
-
-def _highlights(query: SearchQuery, ids: list[int]) -> dict[int, tuple[str, str]]:
-    """Return id -> (title, snippet) with the matches marked, for these posts."""
-    if _is_postgresql():
-        tsquery = func.to_tsquery(_CONFIG, tsquery_text(query))
-        stmt = select(
-            Post.id,
-            func.ts_headline(_CONFIG, _pg_plain(Post.title), tsquery, _PG_TITLE),
-            func.ts_headline(_CONFIG, _pg_plain(Post.search_text), tsquery, _PG_SNIPPET),
-        ).where(Post.id.in_(ids))
-        return {
-            post_id: (title.translate(_PG_UNPLAIN), snippet.translate(_PG_UNPLAIN))
-            for post_id, title, snippet in db.session.execute(stmt)
-        }
-    params = {"match": fts5_expression(query), "ids": ids}
-    rows = db.session.execute(_highlight_statement(), params)
-    return {post_id: (title, snippet) for post_id, title, snippet in rows}
+    return db.session.execute(_sqlite_statement(bool(rare)), params).all()
 
 
 def search_posts(query: str, page: int = 1, per_page: int = 10) -> SearchResults | None:
@@ -289,16 +316,13 @@ def search_posts(query: str, page: int = 1, per_page: int = 10) -> SearchResults
     offset = (page - 1) * per_page
     if offset >= CANDIDATES:
         return None
-    ranked = _postgresql_ranked if _is_postgresql() else _sqlite_ranked
-    ids, matched = ranked(parsed, offset, min(per_page, CANDIDATES - offset))
-    if not ids and page > 1:
+    rows = _page_rows(parsed, offset, min(per_page, CANDIDATES - offset))
+    if not rows and page > 1:
         return None
-    items = []
-    if ids:
-        marked = _highlights(parsed, ids)
-        # A post deleted since the ranking is left out rather than failing the page.
-        for post in posts.cards_by_id(ids):
-            title, snippet = marked.get(post.id, (post.title, ""))
-            items.append(SearchHit(post, highlighted(title), highlighted(snippet)))
+    items = [
+        SearchHit(card, highlighted(row[-3] or card.title), highlighted(row[-2]))
+        for card, row in zip(posts.cards(rows), rows, strict=True)
+    ]
+    matched = rows[0][-1] if rows else 0
     total = min(matched, CANDIDATES)
     return SearchResults(items, page, per_page, total, query=parsed, capped=matched > total)

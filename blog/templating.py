@@ -4,6 +4,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 from flask import Flask, current_app, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
@@ -38,16 +39,20 @@ LAYOUT_LINKS = {
     "search": ("public.search", {}),
     "archives": ("public.archives", {}),
 }
-_layout_links: dict[str, dict[str, str]] = {}
+_layout_links: dict[str, SimpleNamespace] = {}
 
 
-def layout_links() -> dict[str, str]:
+def layout_links() -> SimpleNamespace:
     """Return the layout's links, built once per script root (while templates stay put)."""
+    # Attributes, not dict keys: Jinja tries getattr first, and a miss raises.
     links = _layout_links.get(request.script_root)
     if links is None:
-        links = {
-            name: path_for(endpoint, **values) for name, (endpoint, values) in LAYOUT_LINKS.items()
-        }
+        links = SimpleNamespace(
+            **{
+                name: path_for(endpoint, **values)
+                for name, (endpoint, values) in LAYOUT_LINKS.items()
+            }
+        )
         if not current_app.config["TEMPLATES_AUTO_RELOAD"]:  # static fingerprints may change
             _layout_links[request.script_root] = links
     return links
