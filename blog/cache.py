@@ -225,6 +225,8 @@ class PageCacheMiddleware:
             return [body]
         skip = ("content-length", "date", "etag", "vary")
         kept = [(n, v) for n, v in headers if n.lower() not in skip]
+        # The app's ETag is a hash of this very body: no need to hash it again.
+        etags = [v for n, v in headers if n.lower() == "etag"]
         vary = [v for n, v in headers if n.lower() == "vary"] + ["Accept-Encoding"]
         kept.append(("Vary", ", ".join(vary)))
         entry = Entry(
@@ -234,7 +236,9 @@ class PageCacheMiddleware:
             headers=kept,
             body=body,
             gzipped=gzip.compress(body, 6) if len(body) > 1024 else None,
-            etag='"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
+            etag=etags[0]
+            if etags
+            else '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
         )
         with self.lock:
             self.entries[key] = entry

@@ -11,9 +11,22 @@ from functools import cache
 from sqlalchemy import and_, bindparam, case, func, literal, select, tuple_, union_all
 
 from blog import posts
+from blog.dates import local_dates
 from blog.extensions import db
-from blog.models import Media, post_tags, reading_minutes
-from blog.posts import POSTS, PUBLIC, TAGS, Byline, CategoryLink, PostLink, byline, category_link
+from blog.models import Media, Post, post_tags, reading_minutes
+from blog.paths import path_for
+from blog.posts import (
+    POSTS,
+    PUBLIC,
+    TAGS,
+    Byline,
+    CategoryLink,
+    PostLink,
+    byline,
+    category_link,
+    post_link,
+)
+from blog.settings import load_settings
 
 MEDIA = Media.__table__
 
@@ -53,6 +66,7 @@ class PostPage:
     author: Byline
     image: Image | None
     tags: list[TagLink]
+    published: tuple[str, str]  # as on a card
 
     @property
     def reading_minutes(self) -> int:
@@ -103,6 +117,43 @@ def public_post(slug: str) -> PostPage | None:
         author=byline(row.author_id),
         image=image,
         tags=[TagLink(*tag) for tag in tags],
+        published=local_dates(row.published_at, load_settings().zone),
+    )
+
+
+def preview_page(post: Post) -> PostPage:
+    """Return an unsaved or unpublished post (the editor's preview) as its page would show it.
+
+    Nothing is read but what the post holds; a draft without a date shows today's.
+    """
+    published_at = post.published_at or posts.utcnow()
+    image = post.image
+    return PostPage(
+        id=post.id,
+        title=post.title,
+        slug=post.slug,
+        excerpt=post.excerpt,
+        body_html=post.body_html,
+        published_at=published_at,
+        updated_at=post.updated_at or published_at,
+        word_count=post.word_count or 0,
+        category_id=post.category_id,
+        image_alt=post.image_alt or "",
+        seo_title=post.seo_title or "",
+        seo_description=post.seo_description or "",
+        category=CategoryLink(
+            post.category.name,
+            post.category.slug,
+            path_for("public.category", slug=post.category.slug),
+        ),
+        author=Byline(
+            post.author.username,
+            post.author.display_name,
+            path_for("public.author", username=post.author.username),
+        ),
+        image=Image(image.filename, image.width, image.height, image.variants) if image else None,
+        tags=[TagLink(tag.id, tag.name, tag.slug) for tag in post.tags],
+        published=local_dates(published_at, load_settings().zone),
     )
 
 
@@ -134,7 +185,8 @@ def adjacent_posts(post: PostPage) -> tuple[PostLink | None, PostLink | None]:
     """
     params = {"published_at": post.published_at, "id": post.id, "now": posts.utcnow()}
     found = {
-        side: PostLink(title, slug) for side, title, slug in db.session.execute(_NEIGHBOURS, params)
+        side: post_link(title, slug)
+        for side, title, slug in db.session.execute(_NEIGHBOURS, params)
     }
     return found.get("older"), found.get("newer")
 
@@ -198,4 +250,4 @@ def related_posts(post: PostPage, limit: int = 3) -> list[PostLink]:
         "limit": limit,
     }
     rows = db.session.execute(_related_statement(len(tag_ids)), params)
-    return [PostLink(title, slug, at, byline(author)) for title, slug, at, author in rows]
+    return [post_link(title, slug, at, byline(author)) for title, slug, at, author in rows]

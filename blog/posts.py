@@ -72,13 +72,14 @@ class PostLink:
     """What a link to another post shows."""
 
     title: str
-    slug: str
-    published_at: datetime | None = None
+    url: str
+    published: tuple[str, str] | None = None  # as on a card
     author: Byline | None = None
 
-    @property
-    def url(self) -> str:
-        return path_for("public.post", slug=self.slug)
+
+def post_link(title: str, slug: str, published_at=None, author: Byline | None = None) -> PostLink:
+    published = local_dates(published_at, load_settings().zone) if published_at else None
+    return PostLink(title, path_for("public.post", slug=slug), published, author)
 
 
 # Links start with the script root, so each map is kept per root as well as per change.

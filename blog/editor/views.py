@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
-from blog import editing, media
+from blog import editing, media, post_page
 from blog.auth.views import attempt_sign_in, start_session, throttled_message
 from blog.dates import to_local
 from blog.editor.forms import EmptyForm, PostForm
@@ -278,12 +278,13 @@ def csrf_error(error):
 
 
 def _preview_response(post: Post):
-    if post.published_at is None:
-        # A draft has no date yet; show today's, without touching the stored post.
-        db.session.expunge(post)
-        post.published_at = utcnow()
     return render_template(
-        "public/post.html", post=post, older=None, newer=None, related=[], preview=True
+        "public/post.html",
+        post=post_page.preview_page(post),
+        older=None,
+        newer=None,
+        related=[],
+        preview=True,
     )
 
 
