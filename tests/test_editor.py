@@ -163,6 +163,9 @@ def test_preview_shows_unsaved_text_without_saving(app, signed_in, write, catego
     assert "<h1>Preview me</h1>" in response.text and "<strong>Bold</strong>" in response.text
     assert "<script>alert" not in response.text
     assert "Preview: only you can see this page" in response.text
+    # The byline and the category link where the published post's would.
+    assert re.search(r'<span class="byline">By <a href="/author/[^"]+">', response.text)
+    assert re.search(r'<p class="kicker"><a href="/category/[^"]+">', response.text)
     assert response.headers["Cache-Control"] == "no-store"
     assert post_count(app) == 0
     with app.app_context():
