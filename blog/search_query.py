@@ -119,15 +119,32 @@ def fts5_expression(query: SearchQuery, clauses: list[list[Term]] | None = None)
     return expression
 
 
-def _ts_term(term: Term) -> str:
+def fts5_title_expression(query: SearchQuery, in_title: list[list[Term]]) -> str:
+    """Return an FTS5 expression for the posts whose titles hold these of the query's clauses
+    and that hold none of its excluded terms."""
+    # The column filter is ours, never the reader's: their words are quoted strings.
+    expression = "{title} : (" + " AND ".join(map(_fts5_either, in_title)) + ")"
+    if query.excluded:
+        expression = f"{expression} NOT {_fts5_either(query.excluded)}"
+    return expression
+
+
+def _ts_term(term: Term, weights: str = "") -> str:
     # Words hold only letters and digits; quoting them anyway keeps any word a plain lexeme.
     lexemes = ["'" + word.replace("\\", "\\\\").replace("'", "''") + "'" for word in term.words]
+    labels = [f":{weights}" if weights else ""] * len(lexemes)
     if term.prefix:
-        lexemes[-1] += ":*"
-    return "(" + " <-> ".join(lexemes) + ")"
+        labels[-1] = f":*{weights}"
+    return "(" + " <-> ".join(x + label for x, label in zip(lexemes, labels, strict=True)) + ")"
 
 
-def tsquery_text(query: SearchQuery) -> str:
-    """Return PostgreSQL to_tsquery() text for the query."""
-    expression = " & ".join("(" + " | ".join(map(_ts_term, c)) + ")" for c in query.clauses)
+def tsquery_text(query: SearchQuery, weights: str = "") -> str:
+    """Return PostgreSQL to_tsquery() text for the query; its words only of these weights.
+
+    The excluded words are excluded whatever their weight.
+    """
+    expression = " & ".join(
+        "(" + " | ".join(_ts_term(term, weights) for term in clause) + ")"
+        for clause in query.clauses
+    )
     return expression + "".join(f" & !{_ts_term(term)}" for term in query.excluded)

@@ -13,7 +13,7 @@ from blog.accounts import ensure_editor_account
 from blog.editing import PostInput, move_to_trash, restore_from_trash, restore_revision, save_post
 from blog.extensions import db
 from blog.models import Category, Post, Revision, utcnow
-from blog.search_query import fts5_expression, parse_query, tsquery_text
+from blog.search_query import fts5_expression, fts5_title_expression, parse_query, tsquery_text
 
 UTC = ZoneInfo("UTC")
 
@@ -69,6 +69,16 @@ def test_postgresql_query_text_quotes_every_word():
     assert tsquery_text(query) == (
         "(('clean' <-> 'energy')) & (('elect':*)) & (('tennis') | ('cycling'))"
         " & (('it' <-> 's')) & !('coal')"
+    )
+
+
+def test_title_matches_hold_the_words_in_the_title_and_no_excluded_word_anywhere():
+    query = parse_query('"clean energy" elect* tennis OR cycling -coal')
+    assert fts5_title_expression(query, query.clauses[:2]) == (
+        '{title} : ("clean energy" AND "elect"*) NOT "coal"'
+    )
+    assert tsquery_text(query, weights="A") == (
+        "(('clean':A <-> 'energy':A)) & (('elect':*A)) & (('tennis':A) | ('cycling':A)) & !('coal')"
     )
 
 

@@ -66,12 +66,12 @@ def test_words_in_most_posts_rank_only_when_nothing_else_does(app, content, monk
     usual, zebra = Term(("usual",)), Term(("zebra",))
     with app.test_request_context("/search"):
         # In more than half the posts, "usual" weighs nothing next to "zebra".
-        assert search._rare_clauses(parse_query("usual zebra")) == [[zebra]]
+        assert search._ranked_clauses(parse_query("usual zebra"))[0] == [[zebra]]
         # Alone, it still ranks: its title match comes first, older as it is.
-        assert search._rare_clauses(parse_query("usual")) == [[usual]]
+        assert search._ranked_clauses(parse_query("usual"))[0] == [[usual]]
         assert search.search_posts("usual").items[0].post.title == "Usual suspects"
         # In more than COMMON_POSTS, it is too dear to count: the last written come first.
         monkeypatch.setattr(search, "COMMON_POSTS", 3)
         search._common_memory.clear()
-        assert search._rare_clauses(parse_query("usual")) == []
+        assert search._ranked_clauses(parse_query("usual"))[0] == []
         assert search.search_posts("usual").items[0].post.title == "A zebra"
