@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from blog.dates import MONTHS, local_dates, to_local
 from blog.extensions import db
 from blog.media import srcset
-from blog.paths import path_for
+from blog.paths import path_for, script_root
 from blog.posts import nav_categories
 from blog.seo import canonical_url, post_json_ld, utc_iso
 from blog.settings import fallback_settings, load_settings
@@ -45,7 +45,8 @@ _layout_links: dict[str, SimpleNamespace] = {}
 def layout_links() -> SimpleNamespace:
     """Return the layout's links, built once per script root (while templates stay put)."""
     # Attributes, not dict keys: Jinja tries getattr first, and a miss raises.
-    links = _layout_links.get(request.script_root)
+    root = script_root()
+    links = _layout_links.get(root)
     if links is None:
         links = SimpleNamespace(
             **{
@@ -54,7 +55,7 @@ def layout_links() -> SimpleNamespace:
             }
         )
         if not current_app.config["TEMPLATES_AUTO_RELOAD"]:  # static fingerprints may change
-            _layout_links[request.script_root] = links
+            _layout_links[root] = links
     return links
 
 
