@@ -14,7 +14,6 @@ from blog import posts
 from blog.dates import local_dates
 from blog.extensions import db
 from blog.models import Media, Post, post_tags, reading_minutes
-from blog.paths import path_for
 from blog.posts import (
     POSTS,
     PUBLIC,
@@ -141,16 +140,8 @@ def preview_page(post: Post) -> PostPage:
         image_alt=post.image_alt or "",
         seo_title=post.seo_title or "",
         seo_description=post.seo_description or "",
-        category=CategoryLink(
-            post.category.name,
-            post.category.slug,
-            path_for("public.category", slug=post.category.slug),
-        ),
-        author=Byline(
-            post.author.username,
-            post.author.display_name,
-            path_for("public.author", username=post.author.username),
-        ),
+        category=CategoryLink.of(post.category.name, post.category.slug),
+        author=Byline.of(post.author.username, post.author.display_name),
         image=Image(image.filename, image.width, image.height, image.variants) if image else None,
         tags=[TagLink(tag.id, tag.name, tag.slug) for tag in post.tags],
         published=local_dates(published_at, load_settings().zone),

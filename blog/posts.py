@@ -37,12 +37,20 @@ class Byline:
     display_name: str
     url: str
 
+    @classmethod
+    def of(cls, username: str, display_name: str) -> "Byline":
+        return cls(username, display_name, path_for("public.author", username=username))
+
 
 @dataclass(frozen=True, slots=True)
 class CategoryLink:
     name: str
     slug: str
     url: str
+
+    @classmethod
+    def of(cls, name: str, slug: str) -> "CategoryLink":
+        return cls(name, slug, path_for("public.category", slug=slug))
 
 
 # Not frozen: a frozen dataclass sets each field through object.__setattr__, five times the
@@ -85,18 +93,12 @@ def post_link(title: str, slug: str, published_at=None, author: Byline | None = 
 # Links start with the script root, so each map is kept per root as well as per change.
 def _categories() -> dict[int, CategoryLink]:
     rows = db.session.execute(select(Category.id, Category.name, Category.slug))
-    return {
-        id_: CategoryLink(name, slug, path_for("public.category", slug=slug))
-        for id_, name, slug in rows
-    }
+    return {id_: CategoryLink.of(name, slug) for id_, name, slug in rows}
 
 
 def _bylines() -> dict[int, Byline]:
     rows = db.session.execute(select(User.id, User.username, User.display_name))
-    return {
-        id_: Byline(username, name, path_for("public.author", username=username))
-        for id_, username, name in rows
-    }
+    return {id_: Byline.of(username, name) for id_, username, name in rows}
 
 
 def category_link(category_id: int) -> CategoryLink:
@@ -127,9 +129,7 @@ def nav_categories() -> list[CategoryLink]:
 
     def load():
         rows = db.session.execute(select(Category.name, Category.slug).order_by(*CATEGORY_ORDER))
-        return [
-            CategoryLink(name, slug, path_for("public.category", slug=slug)) for name, slug in rows
-        ]
+        return [CategoryLink.of(name, slug) for name, slug in rows]
 
     return _memo("nav_categories", load)
 

@@ -141,7 +141,6 @@ def register(app: Flask) -> None:
 
     app.jinja_env.globals["url_for"] = path_for
     app.jinja_env.globals["month_names"] = MONTHS
-    app.add_template_global(page_url)
     app.add_template_global(page_links)
     app.add_template_global(editor_nav)
     app.add_template_global(media_srcset)
