@@ -30,7 +30,10 @@ PRIVATE_TABLES = frozenset({"sign_in_attempts", "sign_in_tokens"})
 # Search results are one page per query: caching them would let odd queries evict the pages
 # every reader wants.
 SKIP_PREFIXES = ("/editor", "/auth", "/static", "/media", "/search")
+# The app marks a page the cache may keep with this header (its value: until when), only
+# when the cache asked (FILLING in the environ); the cache takes it off before sending.
 CACHEABLE_HEADER = "X-Blog-Page-Cache"
+FILLING = "blog.page_cache.filling"
 # The request headers that can turn a 200 into a 304 or a 412. Range and If-Range count only
 # where ranges are accepted, and no page accepts them.
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH")
@@ -205,6 +208,7 @@ class PageCacheMiddleware:
             captured["status"], captured["headers"] = status, headers
             return lambda data: None  # the app below never uses write()
 
+        environ[FILLING] = True
         chunks = self.wsgi_app(environ, capture)
         try:
             body = b"".join(chunks)

@@ -52,6 +52,18 @@ def test_gzip_when_accepted(client, content):
     assert "Accept-Encoding" in zipped.headers["Vary"]
 
 
+def test_the_page_caches_own_mark_never_reaches_a_client(app, client, content, tmp_path):
+    """The app marks pages for the cache; what passes the cache by must not carry it."""
+    content.post("Marked")
+    cached, searched = client.get("/"), client.get("/search?q=marked")
+    client.set_cookie("session", "anything")  # a reader with a session skips the cache
+    with_session = client.get("/")
+    uncached = make_app(tmp_path, PAGE_CACHE=False).test_client().get("/")
+    for response in (cached, searched, with_session, uncached):
+        assert response.status_code == 200
+        assert "X-Blog-Page-Cache" not in response.headers
+
+
 def test_editor_pages_are_never_cached(signed_in):
     response = signed_in.get("/editor/")
     assert response.headers["Cache-Control"] == "no-store"

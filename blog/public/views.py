@@ -15,7 +15,7 @@ from flask import (
 from flask_login import current_user
 
 from blog import post_page, posts
-from blog.cache import CACHEABLE_HEADER, content_stamp, make_conditional, stamp_date
+from blog.cache import CACHEABLE_HEADER, FILLING, content_stamp, make_conditional, stamp_date
 from blog.dates import month_range, utc_offset_minutes
 from blog.media import served_type
 from blog.public import discovery
@@ -47,8 +47,10 @@ def http_caching(response):
     stamp = content_stamp()
     if stamp and "last-modified" not in present:
         added.append(("Last-Modified", stamp_date(stamp)))
-    due = posts.next_scheduled_time()
-    added.append((CACHEABLE_HEADER, str(due.replace(tzinfo=UTC).timestamp()) if due else "inf"))
+    if FILLING in request.environ:
+        due = posts.next_scheduled_time()
+        expires = str(due.replace(tzinfo=UTC).timestamp()) if due else "inf"
+        added.append((CACHEABLE_HEADER, expires))
     response.headers.extend(added)
     if "etag" not in present:
         response.add_etag(overwrite=True)  # there is none: spare add_etag its own look
