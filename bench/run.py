@@ -783,15 +783,18 @@ def evaluate(report: Report, args, hello_rps: dict[int, float]) -> None:
             if r.posts == MISS_CPU_AT and r.cpu_us and r.cache in ("-", "miss")
             if r.page in ("hello world", "robots.txt")
         }
-        _goal(
+        # The 0.6 ms is half its straightforward page on its author's machine: the
+        # goal is that ratio, taken below in this run; the absolute figures are for reading.
+        _info(
             report,
-            f"cache miss <= {MISS_CPU_GOAL_US / 1000} ms CPU, home and post, {MISS_CPU_AT:,} posts",
-            ", ".join(f"{r.page} {r.cpu_us:,.0f} µs" for r in misses.values()),
-            (worst.cpu_us or 0) <= MISS_CPU_GOAL_US,
+            f"cache miss CPU, home and post, {MISS_CPU_AT:,} posts (the issue's machine: "
+            f"{MISS_CPU_GOAL_US / 1000} ms, half its straightforward page)",
+            ", ".join(f"{r.page} {r.cpu_us:,.0f} µs" for r in misses.values())
+            + (" (over 0.6 ms here)" if (worst.cpu_us or 0) > MISS_CPU_GOAL_US else ""),
             "floor: " + ", ".join(f"{page} {cpu:,.0f} µs" for page, cpu in floor.items()),
         )
     else:
-        _goal(report, f"cache miss CPU at {MISS_CPU_AT:,} posts", "not measured", None)
+        _info(report, f"cache miss CPU at {MISS_CPU_AT:,} posts", "not measured")
 
     reference = runs(MISS_CPU_AT, "-", ("straightforward home", "straightforward post"))
     compared = {

@@ -21,6 +21,16 @@ def test_settings_come_from_the_environment(tmp_path, monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("env.sqlite")
 
 
+def test_pooled_connections_are_pinged_only_for_a_database_server(tmp_path, monkeypatch):
+    """A server may drop a pooled connection while it idles; a SQLite file cannot."""
+    monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path))
+    server = create_app({"DATABASE_URL": "postgresql+psycopg://blog@db.invalid/blog"})
+    with server.app_context():
+        assert db.engine.pool._pre_ping
+    with create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'blog.sqlite'}"}).app_context():
+        assert not db.engine.pool._pre_ping
+
+
 def test_settings_come_from_instance_config(tmp_path, monkeypatch):
     monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path))
     (tmp_path / "config.py").write_text('SITE_TAGLINE = "From the file"\n')
