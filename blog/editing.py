@@ -13,6 +13,15 @@ from blog.models import Post, Revision, Tag, User, utcnow
 from blog.render import derive_excerpt, render_body, search_text, word_count
 from blog.slugs import slugify, unique_slug
 
+# The years a post may be dated: every date in them has a month page in the archive (which
+# answers 1970 to 9998) and converts between time zones (year 1 or 9999 may not). Earlier or
+# later is a slip of the keyboard (0001, 2206), not a news date; a century ahead is plenty.
+EARLIEST_YEAR = 1970
+
+
+def latest_year() -> int:
+    return utcnow().year + 100
+
 
 @dataclass
 class PostInput:
@@ -38,27 +47,33 @@ def parse_tag_names(text: str) -> list[str]:
     names, seen = [], set()
     for raw in text.split(","):
         name = " ".join(raw.split())[:120]
-        if name and slugify(name) not in seen:
-            seen.add(slugify(name))
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
             names.append(name)
     return names
 
 
 def tags_named(names: list[str]) -> list[Tag]:
-    """Return the tags with these names, creating the ones that do not exist yet."""
-    slugs = {slugify(name): name for name in names}
-    lowered = [name.lower() for name in names]
+    """Return the tags with these names (ignoring case), creating the ones that do not exist.
+
+    By name only, as the Tags screen tells tags apart: "C#" is not "C++", though both would
+    be "c" as a slug; a new tag whose slug is taken gets a number (c-2).
+    """
+    # SQLite's lower() folds ASCII only: rows whose slug comes from a name like these are
+    # fetched too, and the names compared here.
     found = db.session.scalars(
-        select(Tag).where(Tag.slug.in_(slugs) | func.lower(Tag.name).in_(lowered))
+        select(Tag).where(
+            func.lower(Tag.name).in_([name.lower() for name in names])
+            | Tag.slug.in_([slugify(name) for name in names])
+        )
     ).all()
-    # A tag is found by its name first (its slug may have been set by hand), then its slug.
-    by_name = {t.name.lower(): t for t in found}
-    by_slug = {t.slug: t for t in found}
-    tags = []
-    for slug, name in slugs.items():
-        tag = by_name.get(name.lower()) or by_slug.get(slug)
+    by_name = {tag.name.casefold(): tag for tag in found}
+    tags, new_slugs = [], set()
+    for name in names:
+        tag = by_name.get(name.casefold())
         if tag is None:
-            tag = Tag(name=name, slug=slug)
+            tag = Tag(name=name, slug=unique_slug(Tag, slugify(name), also_taken=new_slugs))
+            new_slugs.add(tag.slug)
             db.session.add(tag)
         tags.append(tag)
     return tags
@@ -96,7 +111,10 @@ def fill_post(post: Post, data: PostInput, zone: ZoneInfo, tags: list[Tag]) -> N
     post.seo_title = data.seo_title.strip()
     post.seo_description = data.seo_description.strip()
     now = utcnow()
-    if data.status == "draft":
+    if post.status == "trash":
+        # A save edits a trashed post where it is: only restore_from_trash brings it back.
+        pass
+    elif data.status == "draft":
         post.status = "draft"
     elif data.status == "schedule" and data.publish_at is not None:
         post.status = "published"
@@ -106,6 +124,16 @@ def fill_post(post: Post, data: PostInput, zone: ZoneInfo, tags: list[Tag]) -> N
         if post.status != "published" or post.published_at is None or post.published_at > now:
             post.published_at = now
         post.status = "published"
+
+
+def post_with_slug(typed: str, post: Post | None) -> Post | None:
+    """Return the other post that already has the slug typed for this one, if any."""
+    if not typed.strip():
+        return None
+    stmt = select(Post).where(Post.slug == slugify(typed))
+    if post is not None:
+        stmt = stmt.where(Post.id != post.id)
+    return db.session.scalar(stmt.limit(1))
 
 
 def choose_slug(post: Post, data: PostInput) -> str:

@@ -17,9 +17,12 @@ def slugify(text: str, max_length: int = 80) -> str:
     return slug[:max_length].rstrip("-") or "post"
 
 
-def unique_slug(model, base: str, exclude_id: int | None = None) -> str:
-    """Return base, or base-2, base-3 ..., whichever no other row of model uses."""
-    taken = set(
+def unique_slug(model, base: str, exclude_id: int | None = None, also_taken=()) -> str:
+    """Return base, or base-2, base-3 ..., whichever no other row of model uses.
+
+    also_taken: slugs of rows not yet in the database (new tags of the same save).
+    """
+    taken = set(also_taken) | set(
         db.session.scalars(
             select(model.slug).where(
                 (model.slug == base) | model.slug.startswith(base + "-", autoescape=True),

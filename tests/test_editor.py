@@ -128,7 +128,7 @@ def test_rejected_form_keeps_every_field(app, write):
     response = write(
         title="", body="My precious paragraph.", tags="one, two", excerpt="Kept excerpt", expect=422
     )
-    assert "This field is required." in response.text
+    assert "Give the post a title." in response.text
     assert "My precious paragraph." in response.text
     assert 'value="one, two"' in response.text and "Kept excerpt" in response.text
     assert post_count(app) == 0

@@ -404,7 +404,9 @@ def plant(desk: Desk, app, entry: dict) -> dict:
     html_fields = post_fields(
         payload,
         placed["category_id"],
-        slug=payload,
+        # Typed slugs must be free: the entry's id keeps this one apart from the markdown
+        # post's (made from the same title) and from other entries' (slugs keep 80 characters).
+        slug=f"html {eid} {payload}",
         body_format="html",
         excerpt="",  # derived from the body
         tags=f"new {payload}",

@@ -13,9 +13,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from blog.render import FORMATS
+from blog.editing import EARLIEST_YEAR, latest_year
 
 MAX_BODY = 2 * 1024 * 1024  # characters; the issue asks for at least 1 MB
+
+
+def longest(limit: int, what: str) -> Length:
+    """Length(max=limit), saying so the way the rest of the editor does."""
+    return Length(max=limit, message=f"{what} is longer than {limit} characters.")
 
 
 class EmptyForm(FlaskForm):
@@ -23,10 +28,12 @@ class EmptyForm(FlaskForm):
 
 
 class PostForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    title = StringField(
+        "Title", validators=[DataRequired("Give the post a title."), longest(300, "The title")]
+    )
     slug = StringField(
         "Slug",
-        validators=[Length(max=200)],
+        validators=[longest(200, "The slug")],
         description=(
             "The post's address. Left blank, it is made from the title. Once published, "
             "an old address redirects to the new one."
@@ -36,27 +43,40 @@ class PostForm(FlaskForm):
         "Format",
         choices=[SelectChoice("markdown", "Markdown"), SelectChoice("html", "HTML")],
         default="markdown",
-        validators=[DataRequired()],
+        validators=[DataRequired("Choose Markdown or HTML.")],
+        invalid_choice_message="Choose Markdown or HTML.",
     )
     body = TextAreaField(
         "Body", validators=[Length(max=MAX_BODY, message="The body is longer than 2 MB.")]
     )
     excerpt = TextAreaField(
         "Excerpt",
-        validators=[Length(max=1000)],
+        validators=[longest(1000, "The excerpt")],
         description="Shown on the home page and archives. Left blank, it is taken from the body.",
     )
-    category = SelectField("Category", coerce=int, validators=[DataRequired()])
+    category = SelectField(
+        "Category",
+        coerce=int,
+        validators=[DataRequired("Choose a category.")],
+        invalid_choice_message="That category no longer exists; choose another.",
+        invalid_value_message="Choose a category.",
+    )
     tags = StringField(
         "Tags",
-        validators=[Length(max=1000)],
+        validators=[longest(1000, "The list of tags")],
         description="Separated by commas. New tags are created.",
     )
     image = FileField("Featured image", description="JPEG, PNG, WebP or GIF.")
-    image_id = SelectField("Or choose an uploaded image", coerce=int, default=0)
+    image_id = SelectField(
+        "Or choose an uploaded image",
+        coerce=int,
+        default=0,
+        invalid_choice_message="That image is no longer in the library; choose another.",
+        invalid_value_message="Choose an image from the list.",
+    )
     image_alt = StringField(
         "Image description (alt text)",
-        validators=[Length(max=300)],
+        validators=[longest(300, "The description")],
         description="What the image shows, for readers who cannot see it.",
     )
     status = RadioField(
@@ -67,29 +87,37 @@ class PostForm(FlaskForm):
             SelectChoice("schedule", "Schedule"),
         ],
         default="draft",
+        invalid_choice_message="Choose Draft, Publish now or Schedule.",
     )
     publish_at = DateTimeLocalField(
-        "Publish at", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], validators=[Optional()]
+        "Publish at",
+        # The first is what browsers send; the space is for a browser without a date picker.
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        validators=[Optional()],
+        invalid_value_message="Give the date and time as year-month-day hour:minute, "
+        "e.g. 2030-05-01 09:30.",
     )
     seo_title = StringField(
         "Title for search engines",
-        validators=[Length(max=300)],
+        validators=[longest(300, "The title for search engines")],
         description="Shown in search results and link previews. Left blank: the title.",
     )
     seo_description = TextAreaField(
         "Description for search engines",
-        validators=[Length(max=500)],
+        validators=[longest(500, "The description for search engines")],
         description="Left blank: the excerpt.",
     )
     version = HiddenField(default="0")
 
-    def validate_body_format(self, field):
-        if field.data not in FORMATS:
-            raise ValidationError("Choose Markdown or HTML.")
+    def validate_publish_at(self, field):
+        # An empty date stopped at Optional(); one that could not be read has its error.
+        last = latest_year()
+        if field.data is not None and not EARLIEST_YEAR <= field.data.year <= last:
+            raise ValidationError(f"Choose a date from {EARLIEST_YEAR} to {last}.")
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        # Not a validate_publish_at method: Optional() ends the field's chain when it is empty.
+        # Not in validate_publish_at: Optional() ends the field's chain when it is empty.
         if self.status.data == "schedule" and self.publish_at.data is None:
             if not self.publish_at.errors:
                 self.publish_at.errors = ["Give the date and time to publish at."]

@@ -171,16 +171,48 @@ def _reauthenticate() -> tuple[bool, str]:
     return True, ""
 
 
+def _upload_name(form: PostForm) -> str:
+    """Return the name of the file chosen under "Featured image", or "" if there is none."""
+    return getattr(form.image.data, "filename", "") or ""
+
+
 def _chosen_image(form: PostForm) -> int | None:
     """Return the featured image's id: a new upload, or one chosen from the library."""
-    upload = form.image.data
-    if upload and getattr(upload, "filename", ""):
+    if _upload_name(form):
         try:
-            return media.save_upload(upload).id
+            return media.save_upload(form.image.data).id
         except media.UploadError as error:
             form.image.errors = [str(error)]
             return None
     return form.image_id.data or None
+
+
+def _keep_upload(form: PostForm, post: Post | None) -> None:
+    """Store the image of a form refused for other reasons and choose it in the library list.
+
+    Committed on its own, as the media page would, so that the editor need not pick the
+    file again; a refused file is not stored and its reason is shown at the field.
+    """
+    name = _upload_name(form)
+    image_id = _chosen_image(form) if name else None
+    if image_id is None:
+        return
+    db.session.commit()
+    _fill_choices(form, post)
+    form.image_id.data = image_id
+    form.image_id.errors = []
+    form.image_id.description = (
+        f"“{media.clean_original_name(name)}” was kept: it is now in Media and chosen here, "
+        "so there is no need to choose the file again."
+    )
+
+
+def _file_not_kept(form: PostForm) -> None:
+    """Say at the field that a file sent without a valid session was dropped."""
+    if name := _upload_name(form):
+        form.image.errors = [
+            f"“{media.clean_original_name(name)}” was not kept: choose the file again."
+        ]
 
 
 def _post_form(post: Post | None):
@@ -197,33 +229,51 @@ def _post_form(post: Post | None):
             signed_in, refusal = _reauthenticate()
             message = refusal or "That username and password do not match. Your text is kept below."
         if not signed_in:
+            # Nothing is stored for someone not signed in, not even an image.
+            _file_not_kept(form)
             return _render_form(form, post, message, 401)
     valid = form.validate()
-    uploading = bool(getattr(form.image.data, "filename", ""))
-    if (uploading or form.image_id.data) and not (form.image_alt.data or "").strip():
-        # Checked before the upload is stored, so that a missing description costs nothing.
+    if (_upload_name(form) or form.image_id.data) and not (form.image_alt.data or "").strip():
         form.image_alt.errors = ["Describe the image for readers who cannot see it."]
         valid = False
+    if other := editing.post_with_slug(form.slug.data or "", post):
+        # Only a slug typed here: one made from the title takes a number silently.
+        form.slug.errors.append(
+            f"“{other.title}”{' (in the trash)' if other.status == 'trash' else ''} "
+            f"already has the address “{other.slug}”. Choose another slug."
+        )
+        valid = False
     if not valid:
+        _keep_upload(form, post)
         return _render_form(form, post, "Please correct the fields marked below.", 422)
     image_id = _chosen_image(form)
     if form.image.errors:
         return _render_form(form, post, "The image was not saved; see below.", 422)
     if post is not None and int(form.version.data) != post.version:
+        # The conflict page carries the image by its id: an upload is kept for "Save my version".
+        db.session.commit()
+        form.image_id.data = image_id or 0
         return _conflict(form, post)
+    was_public = post is not None and _is_public(post)
     user = db.session.get(User, current_user.id)
     saved = editing.save_post(post, _input(form, image_id), user, load_settings().zone)
     db.session.commit()
-    flash(_saved_message(saved))
+    flash(_saved_message(saved, was_public))
     return redirect(url_for(".edit", post_id=saved.id))
 
 
-def _saved_message(post: Post) -> str:
+def _is_public(post: Post) -> bool:
+    return post.status == "published" and not post.is_scheduled()
+
+
+def _saved_message(post: Post, was_public: bool) -> str:
+    if post.status == "trash":
+        return "Saved. The post is still in the trash: restore it to make it a draft again."
     if post.status == "draft":
         return "Draft saved."
     if post.is_scheduled():
         return "Post scheduled."
-    return "Post published."
+    return "Post updated." if was_public else "Post published."
 
 
 def _conflict(form: PostForm, post: Post):
@@ -273,6 +323,8 @@ def csrf_error(error):
                 "You were signed out, so nothing was saved. Your text is kept below: "
                 "sign in here and press Save again."
             )
+        # A request that failed its CSRF check stores nothing, not even an image.
+        _file_not_kept(form)
         return _render_form(form, post, message, 400)
     return render_template("errors/error.html", error=error), 400
 

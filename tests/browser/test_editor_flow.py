@@ -181,4 +181,4 @@ def test_saving_a_published_post_unchanged_keeps_it_as_it_was(page, editor_site)
     }
     assert form == {"tags": "Browser, Testing", "category": "Science", "publish now": True}
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_role("status").inner_text() == "Post published."
+    assert page.get_by_role("status").inner_text() == "Post updated."
