@@ -31,38 +31,47 @@ def _clean(text: str) -> str:
 
 
 def _check_name_free(model, name: str, exclude_id: int | None, kind: str) -> None:
-    """Refuse a name that reads as another row's, ignoring case and punctuation.
-
-    The post form finds a tag by the slug of the typed name, so for tags a name whose slug
-    another tag has is taken too: the post form would file posts under that other tag.
-    """
+    """Refuse a name another row has, ignoring case: only slugs made from names may repeat."""
     wanted = slugify(name)
+    # SQLite's lower() folds ASCII only: rows whose slug comes from a name like this one are
+    # fetched too, and the names compared here.
     others = db.session.scalars(
-        select(model).where(
-            or_(model.name == name, model.slug == wanted), model.id != (exclude_id or -1)
+        select(model.name).where(
+            or_(
+                func.lower(model.name) == name.lower(),
+                model.slug == wanted,
+                model.slug.startswith(wanted + "-", autoescape=True),
+            ),
+            model.id != (exclude_id or -1),
         )
     )
     for other in others:
-        if slugify(other.name) == wanted:
-            raise TaxonomyError(f"There is already a {kind} called “{other.name}”.", "name")
-        if model is Tag:
-            raise TaxonomyError(
-                f"The tag “{other.name}” has the slug “{wanted}”, so the post form would "
-                "read this name as that tag. Choose another name or change that tag's slug.",
-                "name",
-            )
+        if other.casefold() == name.casefold():
+            raise TaxonomyError(f"There is already a {kind} called “{other}”.", "name")
 
 
-def _choose_slug(model, row, name: str, slug: str) -> str:
-    """Return the row's slug: as typed if changed, else following the name when it changes."""
+def _choose_slug(model, row, name: str, slug: str, kind: str) -> str:
+    """Return the row's slug: as typed if changed, else following the name when it changes.
+
+    A slug made from the name gets a number when another row has it (C++ and C# are both
+    "c"); a typed one is what the editor asked for, so a taken one is refused instead.
+    """
     typed = slug.strip()
     if typed and slugify(typed) != row.slug:
         wanted = slugify(typed)
-    elif not typed or name != row.name:
-        wanted = slugify(name)
-    else:
-        return row.slug
-    return unique_slug(model, wanted, exclude_id=row.id)
+        owner = db.session.scalar(
+            select(model.name).where(model.slug == wanted, model.id != (row.id or -1))
+        )
+        if owner is not None:
+            raise TaxonomyError(
+                f"The address /{kind}/{wanted} belongs to the {kind} “{owner}”. "
+                "Choose another slug, or leave it blank to have one made from the name.",
+                "slug",
+            )
+        return wanted
+    if not typed or name != row.name:
+        return unique_slug(model, slugify(name), exclude_id=row.id)
+    return row.slug
 
 
 def _save(model, row, name: str, slug: str, kind: str) -> None:
@@ -71,7 +80,7 @@ def _save(model, row, name: str, slug: str, kind: str) -> None:
         raise TaxonomyError("Give a name.", "name")
     _check_name_free(model, name, row.id, kind)
     old = row.slug
-    row.slug = _choose_slug(model, row, name, slug)
+    row.slug = _choose_slug(model, row, name, slug, kind)
     row.name = name
     if row.slug != old:
         # Archives are public from the start: the old address leads to the new one.

@@ -107,11 +107,12 @@ def test_explicit_slug_wins_and_description_alone_keeps_slug(app, client, editor
     assert "All of it." in client.get("/category/news").text
 
 
-def test_slug_taken_by_another_category_gets_a_number(app, client, editor, content):
+def test_slug_typed_that_another_category_has_is_refused(app, client, editor, content):
     content.post(category="Science")
-    submit(client, "/editor/categories/", {"name": "Research", "slug": "science"})
-    assert category_by_slug(app, "science-2").name == "Research"
+    response = submit(client, "/editor/categories/", {"name": "Research", "slug": "science"})
+    assert response.status_code == 422 and 'id="slug-error"' in response.text
     assert category_by_slug(app, "science").name == "Science"
+    assert category_by_slug(app, "science-2") is None
 
 
 def test_rejected_category_comes_back_as_typed(app, client, editor, content):

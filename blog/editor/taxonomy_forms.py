@@ -5,9 +5,9 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 SLUG_HINT = (
-    "The address, as in /{kind}/slug. Left blank, it is made from the name; "
-    "on a rename it follows the new name unless you change it too. The old address "
-    "redirects to the new one."
+    "The address, as in /{kind}/slug. Left blank, it is made from the name, with a number "
+    "added if another {kind} has it; on a rename it follows the new name unless you change "
+    "it too. The old address redirects to the new one."
 )
 CHOOSE_DESTINATION = "Choose the category its posts move to."
 
