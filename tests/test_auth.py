@@ -174,3 +174,19 @@ def test_set_password_refuses_short_passwords_and_a_second_editor(runner):
     assert runner.invoke(args=["set-password", "bob"], input="long enough pw\n").exit_code == 0
     second = runner.invoke(args=["set-password", "carol"], input="long enough pw\n")
     assert second.exit_code == 1 and "editor is 'bob'" in second.output
+
+
+@pytest.mark.parametrize(
+    "next_, location",
+    [("", "/editor/"), ("/editor/posts/new", "/editor/posts/new"), ("//evil.example", "/editor/")],
+)
+def test_sign_in_page_sends_a_signed_in_editor_on(signed_in, next_, location):
+    response = signed_in.get("/auth/sign-in", query_string={"next": next_} if next_ else {})
+    assert response.status_code == 302 and response.location == location
+    assert signed_in.head("/auth/sign-in").status_code == 302
+
+
+def test_sign_in_page_still_asks_once_signed_out(signed_in, auth):
+    auth.sign_out()
+    response = signed_in.get("/auth/sign-in?next=/editor/")
+    assert response.status_code == 200 and 'name="password"' in response.text

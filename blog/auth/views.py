@@ -93,6 +93,9 @@ def throttled_message(wait: int) -> str:
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     """Ask for the editor's username and password."""
+    if current_user.is_authenticated and request.method != "POST":
+        # Nothing to ask: go where signing in would have led. A POST still signs in anew.
+        return redirect(safe_next(request.args.get("next")))
     form = SignInForm(next=request.args.get("next", ""))
     status = 200
     if form.validate_on_submit():
