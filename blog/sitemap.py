@@ -78,11 +78,12 @@ def archive_urls() -> list[Url]:
     urls += _dated("public.category", db.session.execute(categories), "slug")
     urls += _dated("public.tag", db.session.execute(tags), "slug")
     urls += _dated("public.author", db.session.execute(authors), "username")
-    urls += _month_urls()
+    urls += _date_urls()
     return urls
 
 
-def _month_urls() -> list[Url]:
+def _date_urls() -> list[Url]:
+    """Return every year and month archive with a public post, each year before its months."""
     # Months are counted the way the archives page counts them (blog.posts.archive_months):
     # in the site's time zone at its current UTC offset, so both list the same months.
     offset = utc_offset_minutes(load_settings().zone)
@@ -98,10 +99,14 @@ def _month_urls() -> list[Url]:
         .group_by("y", "m")
         .order_by(db.text("y DESC, m DESC"))
     )
-    return [
-        Url(absolute_url("public.month", year=int(y), month=int(m)), newest)
-        for y, m, newest in db.session.execute(stmt)
-    ]
+    urls, seen = [], None
+    for y, m, newest in db.session.execute(stmt):
+        if int(y) != seen:
+            # Its newest month comes first, holding the year's newest post.
+            seen = int(y)
+            urls.append(Url(absolute_url("public.year", year=seen), newest))
+        urls.append(Url(absolute_url("public.month", year=seen, month=int(m)), newest))
+    return urls
 
 
 def _post_rows(offset: int, limit: int) -> Select:

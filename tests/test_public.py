@@ -199,7 +199,8 @@ def test_masthead_and_navigation_come_from_settings_and_categories(app, client, 
 
 def test_pages_are_accessible_html(client, content):
     slug = content.post()
-    for url in ["/", f"/posts/{slug}", "/category/world-news", "/archive/", "/nope"]:
+    year = f"/archive/{utcnow().year}/"
+    for url in ["/", f"/posts/{slug}", "/category/world-news", "/archive/", year, "/nope"]:
         page = client.get(url).text
         assert '<html lang="en">' in page
         assert '<a class="skip-link" href="#main">' in page
@@ -257,6 +258,8 @@ def test_query_count_does_not_grow_with_posts(app, client, content, count_querie
         "/author/amara": 3,
         "/archive/": 1,
         f"/archive/{utcnow().year}/{utcnow().month}/": 2,
+        # The year's count and page, and its months (kept per change, as for /archive/).
+        f"/archive/{utcnow().year}/": 3,
     }
     for url, limit in pages.items():
         response, statements = count_queries(lambda url=url: client.get(url))
@@ -269,3 +272,30 @@ def test_category_menu_is_in_alphabetical_order_whatever_the_case(client, conten
         content.post(category=name)
     menu = re.search(r'<nav class="site-nav".*?</nav>', client.get("/").text, re.S).group(0)
     assert re.findall(r'">([^<]+)</a></li>', menu) == ["Apple", "banana", "cherry", "Date"]
+
+
+@pytest.mark.parametrize("mount", ["http://localhost/", "http://localhost/blog/"])
+def test_month_archive_has_one_address(client, content, mount):
+    content.post("Rover lands", published_at=utcnow().replace(year=2024, month=4, day=15))
+    prefix = mount.removeprefix("http://localhost").rstrip("/")
+    page = client.get("/archive/2024/4/", base_url=mount)
+    assert page.status_code == 200 and "Rover lands" in page.text
+    canonical = f'<link rel="canonical" href="http://localhost{prefix}/archive/2024/4/">'
+    assert canonical in page.text
+    for other in ["/archive/2024/04/", "/archive/02024/4/", "/archive/2024/004/"]:
+        moved = client.get(other, base_url=mount, query_string={"page": "1", "utm": "x"})
+        assert moved.status_code == 301, other
+        assert moved.location == f"{prefix}/archive/2024/4/?page=1&utm=x", other
+    assert client.get("/archive/2024/04/", base_url=mount, follow_redirects=True).text == page.text
+
+
+def test_favicon_ico_leads_to_the_site_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert re.fullmatch(r"/static/favicon\.svg\?v=[0-9a-f]{12}", response.location)
+    assert response.headers["Cache-Control"] == "public, max-age=86400"
+    with client.get(response.location) as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+        assert b"<svg" in icon.data
+    # The same icon every page's head names.
+    assert f'<link rel="icon" href="{response.location}"' in client.get("/").text

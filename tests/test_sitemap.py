@@ -82,6 +82,7 @@ def test_sitemap_lists_home_archives_and_public_posts(client, site):
         "/tag/football",
         "/author/lukas",
         "/author/editor",
+        "/archive/2024/",
         "/archive/2024/5/",
         "/archive/2024/6/",
         f"/posts/{site['rover']}",
@@ -148,7 +149,8 @@ def test_sitemap_becomes_an_index_past_the_limit(app, client, content, monkeypat
             published_at=MAY - timedelta(minutes=n),
         )
     everything = urlset(client.get("/sitemap.xml"))
-    assert len(everything) == 19  # home, archives, 2 categories, tag, author, month, 12 posts
+    # Home, archives, 2 categories, tag, author, year, month and 12 posts.
+    assert len(everything) == 20
     assert client.get("/sitemap-1.xml").status_code == 404
 
     monkeypatch.setattr("blog.sitemap.MAX_URLS", 5)
@@ -182,7 +184,7 @@ def test_sitemap_reads_rows_not_posts(app, client, content, count_queries, posts
             published_at=MAY - timedelta(minutes=n),
         )
     response, statements = count_queries(lambda: client.get("/sitemap.xml"))
-    assert len(urlset(response)) == posts + 8
+    assert len(urlset(response)) == posts + 9
     # Settings, 5 for the listings, the post count and rows; the cache's next scheduled post.
     assert len(statements) <= 9, statements
     assert not any("body_html" in statement for statement in statements)

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, request, ur
 from blog import feeds, posts, sitemap
 from blog.cache import make_conditional
 from blog.models import Post
+from blog.paths import path_for
 from blog.public.moved import moved_or_404
 from blog.settings import load_settings
 from blog.urls import absolute_url, absolutize
@@ -52,16 +53,16 @@ def site_feed(fmt: str):
     return _feed_response(fmt, feed)
 
 
-def _archive_feed(fmt: str, name: str, subtitle: str, archive: str, slug: str, criteria):
-    """Serve the newest posts of one category or tag archive as Atom or RSS."""
+def _archive_feed(fmt: str, name: str, subtitle: str, endpoint: str, values: dict, criteria):
+    """Serve the newest posts of one archive (category, tag, author) as Atom or RSS."""
     site = load_settings()
     feed = feeds.Feed(
         title=f"{name} · {site.title}",
         publisher=site.title,
         subtitle=subtitle or site.tagline,
-        page_url=absolute_url(f"public.{archive}", slug=slug),
+        page_url=absolute_url(f"public.{endpoint}", **values),
         posts=feeds.feed_posts(criteria),
-        **_feed_urls(f"public.discovery.{archive}_feed", slug=slug),
+        **_feed_urls(f"public.discovery.{endpoint}_feed", **values),
     )
     return _feed_response(fmt, feed)
 
@@ -73,7 +74,7 @@ def category_feed(slug: str, fmt: str):
     if found is None:
         return moved_or_404("category", slug, "public.discovery.category_feed", fmt=fmt)
     return _archive_feed(
-        fmt, found.name, found.description, "category", slug, Post.category_id == found.id
+        fmt, found.name, found.description, "category", {"slug": slug}, Post.category_id == found.id
     )
 
 
@@ -83,7 +84,23 @@ def tag_feed(slug: str, fmt: str):
     found = posts.tag_by_slug(slug)
     if found is None:
         return moved_or_404("tag", slug, "public.discovery.tag_feed", fmt=fmt)
-    return _archive_feed(fmt, found.name, "", "tag", slug, posts.tag_criteria(found.id))
+    return _archive_feed(fmt, found.name, "", "tag", {"slug": slug}, posts.tag_criteria(found.id))
+
+
+@bp.get("/author/<username>/feed.<any(atom, rss):fmt>")
+def author_feed(username: str, fmt: str):
+    """Serve the newest posts of one author as Atom or RSS."""
+    found = posts.author_by_username(username)
+    if found is None:
+        abort(404)
+    return _archive_feed(
+        fmt,
+        found.display_name,
+        found.bio,
+        "author",
+        {"username": username},
+        Post.author_id == found.id,
+    )
 
 
 # WordPress puts its feeds at .../feed/: readers and old subscriptions guess those addresses.
@@ -105,6 +122,12 @@ def tag_feed_redirect(slug: str):
     return redirect(url_for(".tag_feed", slug=slug, fmt="rss"), 301)
 
 
+@bp.get("/author/<username>/feed/")
+def author_feed_redirect(username: str):
+    """Send a WordPress-style author feed address to its RSS feed."""
+    return redirect(url_for(".author_feed", username=username, fmt="rss"), 301)
+
+
 def _xml_response(document: str | None) -> Response:
     if document is None:
         abort(404)
@@ -123,6 +146,17 @@ def sitemap_index():
 def sitemap_part(number: int):
     """Serve one part of a sitemap too large for one file."""
     return _xml_response(sitemap.sitemap_document(number))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Send those who ask for /favicon.ico (feed readers, crawlers) to the site's icon."""
+    # To the fingerprinted URL, which is cached for a year: this redirect is kept a day, so
+    # a new icon reaches everyone by then, and only one copy of it is ever stored.
+    response = redirect(path_for("static", filename="favicon.svg"), 302)
+    response.cache_control.public = True
+    response.cache_control.max_age = 24 * 3600
+    return response
 
 
 @bp.get("/robots.txt")

@@ -18,8 +18,9 @@ from blog import post_page, posts
 from blog.cache import CACHEABLE_HEADER, FILLING, content_stamp, make_conditional, stamp_date
 from blog.dates import month_range, utc_offset_minutes
 from blog.media import served_type
+from blog.paths import path_for
 from blog.public import discovery
-from blog.public.moved import moved_or_404
+from blog.public.moved import moved_or_404, permanent_redirect
 from blog.search import search_posts
 from blog.settings import load_settings
 from blog.slugs import slugify
@@ -157,8 +158,45 @@ def author(username: str):
 @bp.get("/archive/")
 def archives():
     """List every month that has posts, with its count."""
-    months = posts.archive_months(utc_offset_minutes(load_settings().zone))
-    return render_template("public/archives.html", months=months)
+    return render_template("public/archives.html", months=_archive_months())
+
+
+def _archive_months() -> list[tuple[int, int, int]]:
+    return posts.archive_months(utc_offset_minutes(load_settings().zone))
+
+
+def _canonical_or_redirect(endpoint: str, **values):
+    """Send another spelling of an archive's numbers to the one address links use, for good.
+
+    /archive/2026/04/ and /archive/02026/4/ are /archive/2026/4/: the form every link, the
+    sitemap and every canonical URL have carried, so no known address moves.
+    """
+    canonical = path_for(endpoint, **values)
+    if request.script_root + request.path != canonical:
+        return permanent_redirect(canonical)
+    return None
+
+
+@bp.get("/archive/<int:year>/")
+def year(year: int):
+    """List the public posts of one calendar year, with links to its months."""
+    if not 1970 <= year <= 9998:
+        abort(404)
+    if moved := _canonical_or_redirect("public.year", year=year):
+        return moved
+    zone = load_settings().zone
+    start, end = month_range(year, 1, zone)[0], month_range(year, 12, zone)[1]
+    # The month listing holds the posts of any [start, end) range: a year's is one too.
+    return _listing(
+        "public/archive.html",
+        "month",
+        start,
+        {"end": end},
+        heading=str(year),
+        kind="Year",
+        year=year,
+        months=[(m, count) for y, m, count in _archive_months() if y == year],
+    )
 
 
 @bp.get("/archive/<int:year>/<int:month>/")
@@ -166,6 +204,8 @@ def month(year: int, month: int):
     """List the public posts of one calendar month."""
     if not (1 <= month <= 12 and 1970 <= year <= 9998):
         abort(404)
+    if moved := _canonical_or_redirect("public.month", year=year, month=month):
+        return moved
     start, end = month_range(year, month, load_settings().zone)
     return _listing(
         "public/archive.html",
@@ -174,6 +214,7 @@ def month(year: int, month: int):
         {"end": end},
         heading=datetime(year, month, 1).strftime("%B %Y"),
         kind="Month",
+        year=year,
     )
 
 
