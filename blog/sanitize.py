@@ -22,6 +22,13 @@ ALLOWED_ATTRIBUTES = {
     "q": ["cite"],
     "blockquote": ["cite"],
 }
+# Elements whose contents a reader never sees as text (code, styles, embeds, and fallbacks
+# for browsers that cannot run or play them): they go whole, not only their tags, or
+# "<script>alert(1)</script>" would leave "alert(1)" on the page.
+DROPPED_WITH_CONTENTS = frozenset(
+    """applet audio canvas embed iframe noembed noframes noscript object script style template
+    title video""".split()
+)
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
 URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
 
@@ -63,19 +70,54 @@ def _allow_attribute(tag: str, name: str, value: str) -> bool:
     return True
 
 
-_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=_allow_attribute,
-    protocols=ALLOWED_SCHEMES,
-    strip=True,
-    strip_comments=True,
+_TAG_TOKENS = frozenset({"StartTag", "EmptyTag", "EndTag"})
+
+
+def _dropping_contents(walker):
+    """Wrap an html5lib tree walker to leave out the dropped elements and all inside them."""
+
+    def walk(dom):
+        depth = 0  # how deep inside a dropped element the walk is
+        for token in walker(dom):
+            kind = token["type"]
+            if depth or (kind in _TAG_TOKENS and token["name"] in DROPPED_WITH_CONTENTS):
+                if kind == "StartTag":
+                    depth += 1
+                elif kind == "EndTag":
+                    depth = max(depth - 1, 0)
+                continue
+            yield token
+
+    return walk
+
+
+def _dropping_hidden_elements(cleaner: bleach.Cleaner) -> bleach.Cleaner:
+    # bleach's tokenizer turns a tag outside the allowlist into text before the tree is built,
+    # so a script's code would become a paragraph's text. Letting these tags into the tree
+    # parses them as a browser does (the code stays inside its script), and the walker then
+    # skips them whole. The sanitizer still applies the allowlist to what is left.
+    cleaner.parser.tags = cleaner.parser.tags | DROPPED_WITH_CONTENTS
+    cleaner.walker = _dropping_contents(cleaner.walker)
+    return cleaner
+
+
+_cleaner = _dropping_hidden_elements(
+    bleach.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=_allow_attribute,
+        protocols=ALLOWED_SCHEMES,
+        strip=True,
+        strip_comments=True,
+    )
 )
 # bleach undoes html5lib's "&" -> "&amp;" only in double-quoted values, yet html5lib picks
 # single quotes for a value holding '"': <img alt='"Tom" &amp; Jerry'> came out as &amp;amp;.
 # Always double quotes (a '"' becomes &quot;) keeps references intact and cleaning idempotent.
 _cleaner.serializer.use_best_quote_char = False
 
-_text_cleaner = bleach.Cleaner(tags=frozenset(), attributes={}, strip=True, strip_comments=True)
+_text_cleaner = _dropping_hidden_elements(
+    bleach.Cleaner(tags=frozenset(), attributes={}, strip=True, strip_comments=True)
+)
 
 
 def clean_html(html: str) -> str:
