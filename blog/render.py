@@ -50,15 +50,20 @@ def search_text(clean: str) -> str:
     return plain_text(_BLOCK_BOUNDARY.sub(" <", clean))
 
 
-_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+# Code read as prose is noise in a summary.
+_CODE_BLOCK = re.compile(r"<pre>.*?</pre>", re.DOTALL)
+# Left off the last word of a cut excerpt, so that it never ends in ".…" or ",…".
+_CUT_PUNCTUATION = ".,;:!?…-–— "
 
 
 def derive_excerpt(clean: str, words: int = 40) -> str:
-    """Return the first words of a body's paragraphs, for a post whose excerpt is blank.
+    """Return the first words of a body's text, for a post whose excerpt is blank.
 
-    Paragraphs only: a heading run into the next sentence reads as nonsense.
+    Headings, list items and paragraphs are kept apart by a space; code blocks are left out
+    unless there is nothing else.
+    Stored with the post: a change here reaches a post when it is next saved.
     """
-    paragraphs = _PARAGRAPH.findall(clean)
-    parts = plain_text(" ".join(paragraphs) if paragraphs else clean).split(" ")
-    text = " ".join(parts[:words])
-    return text + "…" if len(parts) > words else text
+    parts = search_text(_CODE_BLOCK.sub(" ", clean)).split() or search_text(clean).split()
+    if len(parts) <= words:
+        return " ".join(parts)
+    return " ".join(parts[:words]).rstrip(_CUT_PUNCTUATION) + "…"
