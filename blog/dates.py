@@ -3,6 +3,20 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+# The years a post may be dated: every date in them has a month page in the archive (which
+# answers 1970 to 9998) and converts between time zones (year 1 or 9999 may not). Earlier or
+# later is a slip of the keyboard (0001, 2206), not a news date; a century ahead is plenty.
+EARLIEST_YEAR = 1970
+
+
+def latest_year() -> int:
+    return datetime.now(UTC).year + 100
+
+
+def in_post_years(value: datetime) -> bool:
+    """Tell whether a post may be dated value (see EARLIEST_YEAR)."""
+    return EARLIEST_YEAR <= value.year <= latest_year()
+
 
 def to_local(value: datetime, zone: ZoneInfo) -> datetime:
     """Return a stored (naive UTC) time in the given zone."""

@@ -13,15 +13,6 @@ from blog.models import Post, Revision, Tag, User, utcnow
 from blog.render import derive_excerpt, render_body, search_text, word_count
 from blog.slugs import slugify, unique_slug
 
-# The years a post may be dated: every date in them has a month page in the archive (which
-# answers 1970 to 9998) and converts between time zones (year 1 or 9999 may not). Earlier or
-# later is a slip of the keyboard (0001, 2206), not a news date; a century ahead is plenty.
-EARLIEST_YEAR = 1970
-
-
-def latest_year() -> int:
-    return utcnow().year + 100
-
 
 @dataclass
 class PostInput:

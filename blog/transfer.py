@@ -28,6 +28,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import func, select
 
+from blog.dates import EARLIEST_YEAR, in_post_years, latest_year
 from blog.extensions import db
 from blog.media import CONTENT_TYPES, STORED_NAME, variant_files
 from blog.models import Category, Media, OldSlug, Post, Revision, Setting, Tag, User, post_tags
@@ -268,8 +269,16 @@ def _checked(column, value, where: str):
             parsed = datetime.fromisoformat(value)
         except ValueError:
             raise TransferError(f"{where}: {column.name} is not a date ({value!r}).") from None
-        if parsed.tzinfo is not None:
-            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        try:
+            if parsed.tzinfo is not None:
+                parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # year 1 with an offset ahead of UTC
+            parsed = datetime.min
+        if not in_post_years(parsed):
+            raise TransferError(
+                f"{where}: {column.name} is {value!r}; this blog's dates run from "
+                f"{EARLIEST_YEAR} to {latest_year()}."
+            )
         return parsed
     if type(value) is not kind or kind is datetime:
         raise TransferError(f"{where}: {column.name} should be {kind.__name__}, not {value!r}.")

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from blog.dates import EARLIEST_YEAR, in_post_years, latest_year
+
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
 DC = "http://purl.org/dc/elements/1.1/"
 WP_PREFIX = "http://wordpress.org/export/"
@@ -150,6 +152,12 @@ def _date(value: str, where: str) -> datetime | None:
     if not value or value == NO_DATE:
         return None
     try:
-        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+        parsed = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
     except ValueError:
         raise WxrError(f"{where} has a bad date {value!r}.") from None
+    if not in_post_years(parsed):
+        raise WxrError(
+            f"{where} is dated {value!r}: this blog dates posts from {EARLIEST_YEAR} to "
+            f"{latest_year()}. Correct the date in WordPress (or in the file) and import again."
+        )
+    return parsed

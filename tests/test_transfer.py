@@ -299,6 +299,11 @@ def drop_a_post(content):
     content["posts"].pop()
 
 
+def date_a_post_in_year_one(content):
+    # With an offset ahead of UTC, year 1 cannot even be moved to UTC.
+    content["posts"][0]["published_at"] = "0001-01-01T00:00:00+02:00"
+
+
 def point_at_a_missing_category(content):
     # Checked by the database: the import has written rows and files by then.
     content["posts"][-1]["category_id"] = 999
@@ -323,6 +328,7 @@ def misfile_an_old_slug(content):
         (edit_content(set_format), "not an export of this blog"),
         (edit_content(break_a_title), "posts[0]: title should be str, not 42"),
         (edit_content(break_a_date), "posts[0]: published_at is not a date"),
+        (edit_content(date_a_post_in_year_one), "dates run from 1970 to"),
         (edit_content(drop_a_post), "posts do not match its counts"),
         (edit_content(point_at_a_missing_category), "rows contradict each other"),
         (edit_content(duplicate_a_slug), "rows contradict each other"),

@@ -233,6 +233,7 @@ def test_importing_the_same_file_twice_adds_nothing(app, imported, uploads):
         (lambda t: t.replace("<wp:post_id>110</wp:post_id>", ""), "has no <wp:post_id>"),
         (lambda t: t.replace("<wp:post_id>110<", "<wp:post_id>11O<"), "bad <wp:post_id> '11O'"),
         (lambda t: t.replace("2021-03-10 09:30:00", "10/03/2021"), "bad date '10/03/2021'"),
+        (lambda t: t.replace("2021-03-10 09:30:00", "0001-01-01 00:00:00"), "from 1970 to"),
         (
             lambda t: t.replace("<rss", '<!DOCTYPE rss [<!ENTITY lol "lol">]>\n<rss', 1).replace(
                 "<title>Harbour Gazette</title>", "<title>&lol;</title>", 1

@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from blog.editing import EARLIEST_YEAR, latest_year
+from blog.dates import EARLIEST_YEAR, in_post_years, latest_year
 
 MAX_BODY = 2 * 1024 * 1024  # characters; the issue asks for at least 1 MB
 
@@ -111,9 +111,8 @@ class PostForm(FlaskForm):
 
     def validate_publish_at(self, field):
         # An empty date stopped at Optional(); one that could not be read has its error.
-        last = latest_year()
-        if field.data is not None and not EARLIEST_YEAR <= field.data.year <= last:
-            raise ValidationError(f"Choose a date from {EARLIEST_YEAR} to {last}.")
+        if field.data is not None and not in_post_years(field.data):
+            raise ValidationError(f"Choose a date from {EARLIEST_YEAR} to {latest_year()}.")
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
