@@ -1,4 +1,4 @@
-"""Terminal commands: setup | demo | set-password | backup | restore | export | import ..."""
+"""Terminal commands: setup | demo | set-password | rerender | backup | restore | export ..."""
 
 import sys
 from pathlib import Path
@@ -8,7 +8,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from blog import accounts, backup, throttle, transfer, transfer_import
+from blog import accounts, backup, editing, throttle, transfer, transfer_import
 from blog.cache import touch_stamp
 from blog.demo import create_demo_posts
 from blog.extensions import db
@@ -102,6 +102,14 @@ def register(app: Flask) -> None:
         count = rebuild_search_index()
         db.session.commit()
         click.echo(f"Search index rebuilt: {count} published posts.")
+
+    @app.cli.command("rerender")
+    def rerender_command() -> None:
+        """Render every post's body again by today's rules (after an upgrade changed them)."""
+        prepare_database()
+        count = editing.rerender_posts()
+        db.session.commit()
+        click.echo(f"Rendered every post again: {count} changed.")
 
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 
 from blog import redirects
 from blog.dates import to_utc
@@ -210,3 +210,42 @@ def status_counts(now: datetime | None = None) -> dict[str, int]:
     for status, is_scheduled, n in rows:
         counts["scheduled" if is_scheduled else status] += n
     return counts
+
+
+def rerender_posts(batch: int = 200) -> int:
+    """Render every stored body again by today's rules; return how many posts changed.
+
+    Bodies are rendered and sanitized when saved: after the renderer or the sanitizer
+    changes, this brings older posts in line. Nobody edited them, so their version and
+    updated_at stay (a Core UPDATE would otherwise stamp updated_at).
+    """
+    posts, changed, last = Post.__table__, 0, 0
+    columns = ("id", "body_source", "body_format", "body_html", "excerpt", "custom_excerpt")
+    while True:
+        rows = db.session.execute(
+            select(*(posts.c[name] for name in columns), posts.c.updated_at)
+            .where(posts.c.id > last)
+            .order_by(posts.c.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return changed
+        last = rows[-1].id
+        updates = []
+        for row in rows:
+            html = render_body(row.body_source, row.body_format)
+            excerpt = row.excerpt if row.custom_excerpt else derive_excerpt(html)
+            if (html, excerpt) != (row.body_html, row.excerpt):
+                updates.append(
+                    {
+                        "b_id": row.id,
+                        "body_html": html,
+                        "search_text": search_text(html),
+                        "word_count": word_count(html),
+                        "excerpt": excerpt,
+                        "updated_at": row.updated_at,
+                    }
+                )
+        if updates:
+            db.session.execute(update(posts).where(posts.c.id == bindparam("b_id")), updates)
+            changed += len(updates)

@@ -99,3 +99,32 @@ def test_only_the_sanitizer_imports_bleach():
             if any(name.split(".")[0] == "bleach" for name in names):
                 importers.append(path.relative_to(root).as_posix())
     assert importers == ["sanitize.py"]
+
+
+def test_rerender_brings_bodies_saved_under_older_rules_in_line(app, runner, client, content):
+    """A body stored before a sanitizer change is fixed by `flask rerender`, nothing else."""
+    slug = content.post("Old body", body="Before <script>alert('old')</script>after.")
+    kept = content.post("Kept excerpt", body="Plain text.")
+    with app.app_context():
+        post = db.session.scalar(select(Post).where(Post.slug == slug))
+        # As an older sanitizer stored it: the script's code left behind as text.
+        post.body_html = post.excerpt = "<p>Before alert('old')after.</p>"
+        db.session.commit()
+        custom = db.session.scalar(select(Post).where(Post.slug == kept))
+        custom.excerpt, custom.custom_excerpt = "Typed by the editor.", True
+        db.session.commit()
+        before = {p.slug: (p.version, p.updated_at) for p in db.session.scalars(select(Post))}
+    assert "alert" in client.get(f"/posts/{slug}").text
+
+    result = runner.invoke(args=["rerender"])
+
+    assert result.exit_code == 0, result.output
+    assert "Rendered every post again: 1 changed." in result.output
+    assert "alert" not in client.get(f"/posts/{slug}").text  # the page cache followed too
+    with app.app_context():
+        posts = {p.slug: p for p in db.session.scalars(select(Post))}
+        assert {s: (p.version, p.updated_at) for s, p in posts.items()} == before
+        assert posts[slug].body_html == render_body(posts[slug].body_source, "markdown")
+        assert "alert" not in posts[slug].excerpt + posts[slug].search_text
+        assert posts[kept].excerpt == "Typed by the editor."
+    assert ": 0 changed." in runner.invoke(args=["rerender"]).output  # nothing left to do
