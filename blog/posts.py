@@ -14,11 +14,13 @@ from sqlalchemy import ColumnElement, Row, and_, bindparam, exists, func, select
 from blog.cache import memo_by_stamp
 from blog.dates import local_dates
 from blog.extensions import db
-from blog.models import Category, Post, Tag, User, post_tags, reading_minutes, utcnow
+from blog.media import srcset
+from blog.models import Category, Media, Post, Tag, User, post_tags, reading_minutes, utcnow
 from blog.paths import path_for, script_root
 from blog.settings import load_settings
 
 POSTS = Post.__table__
+MEDIA = Media.__table__
 NOW = bindparam("now")
 
 
@@ -53,6 +55,16 @@ class CategoryLink:
         return cls(name, slug, path_for("public.category", slug=slug))
 
 
+@dataclass(frozen=True, slots=True)
+class Thumb:
+    """A card's picture: the post's featured image, with its resized copies for srcset."""
+
+    src: str
+    srcset: str
+    width: int
+    height: int
+
+
 # Not frozen: a frozen dataclass sets each field through object.__setattr__, five times the
 # cost of building a card, and a listing builds one per post.
 @dataclass(slots=True)
@@ -69,6 +81,7 @@ class Card:
     author: Byline
     url: str
     published: tuple[str, str]  # (datetime attribute, text) in the site's zone
+    image: Thumb | None = None
 
     @property
     def reading_minutes(self) -> int:
@@ -215,6 +228,7 @@ CARD_COLUMNS = (
     POSTS.c.word_count,
     POSTS.c.category_id,
     POSTS.c.author_id,
+    POSTS.c.image_id,
 )
 
 
@@ -248,6 +262,8 @@ def cards(rows) -> list[Card]:
     """Turn rows of CARD_COLUMNS into cards."""
     categories, bylines = _memo("categories", _categories), _memo("bylines", _bylines)
     zone = load_settings().zone
+    rows = list(rows)
+    thumbs = _thumbs({row.image_id for row in rows if row.image_id})
     return [
         Card(
             *row[:6],
@@ -255,9 +271,27 @@ def cards(rows) -> list[Card]:
             bylines.get(row.author_id) or byline(row.author_id),
             path_for("public.post", slug=row.slug),
             local_dates(row.published_at, zone),
+            thumbs.get(row.image_id),
         )
         for row in rows
     ]
+
+
+_THUMBS = select(MEDIA.c.id, MEDIA.c.filename, MEDIA.c.width, MEDIA.c.height, MEDIA.c.variants)
+
+
+def _thumbs(ids: set[int]) -> dict[int, Thumb]:
+    """Return the pictures of a page's cards: one query, and none for a page without any."""
+    if not ids:
+        return {}
+    rows = db.session.execute(_THUMBS.where(MEDIA.c.id.in_(ids)))
+
+    def url(name: str) -> str:
+        return path_for("public.media", filename=name)
+
+    return {
+        row.id: Thumb(url(row.filename), srcset(row, url), row.width, row.height) for row in rows
+    }
 
 
 def cards_by_id(ids: list[int]) -> list[Card]:

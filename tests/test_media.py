@@ -336,6 +336,43 @@ def test_upload_from_post_form_becomes_featured_image_with_srcset(app, editor, c
         assert fetch(editor, entry.split()[0]).status_code == 200
 
 
+def test_cards_show_the_featured_image_in_one_more_query(app, editor, category_id, count_queries):
+    post_form(
+        editor,
+        category_id,
+        status=302,
+        title="Flood in the valley",
+        image=(BytesIO(jpeg(2000, 1000)), "river.jpg"),
+        image_alt="Brown water over the bridge",
+    )
+    post_form(editor, category_id, status=302, title="Dry spell")
+    [item] = all_media(app)
+    stem = item.filename.removesuffix(".jpg")
+    reader = app.test_client()
+    for path in ("/", "/category/world-news", "/author/editor"):
+        page = reader.get(path).text
+        # Only the card of the post with an image has one, above its title.
+        [(img, title)] = re.findall(
+            r'<a class="card-image"[^>]*><img ([^>]*)></a>\s*'
+            r'<h2 class="card-title"><a [^>]*>([^<]*)<',
+            page,
+        )
+        assert title == "Flood in the valley" and "Dry spell" in page
+        assert f'src="/media/{item.filename}"' in img
+        assert f"/media/{stem}-480.jpg 480w" in img and 'width="2000" height="1000"' in img
+        # The title's link names the post: the picture is decoration beside it.
+        assert 'alt=""' in img
+    # One query for the page's pictures; a page without any runs none.
+    _, with_image = count_queries(lambda: app.test_client().get("/?page=1&x=1"))
+    assert sum("FROM media" in sql for sql in with_image) == 1
+    with app.app_context():
+        db.session.execute(update(Post).values(image_id=None))
+        db.session.commit()
+    _, without = count_queries(lambda: app.test_client().get("/?page=1&x=2"))
+    assert not any("FROM media" in sql for sql in without)
+    assert "card-image" not in app.test_client().get("/").text
+
+
 def test_post_form_image_without_alt_text_is_refused(app, editor, category_id):
     response = post_form(
         editor,
