@@ -50,8 +50,9 @@ def search_text(clean: str) -> str:
     return plain_text(_BLOCK_BOUNDARY.sub(" <", clean))
 
 
-# Code read as prose is noise in a summary.
-_CODE_BLOCK = re.compile(r"<pre>.*?</pre>", re.DOTALL)
+# What a summary is made of: a heading run into the next sentence reads as nonsense ("Where
+# things are Readers see ..."), and code read as prose is noise.
+_PROSE = re.compile(r"<(p|li|blockquote)\b[^>]*>.*?</\1>", re.DOTALL | re.IGNORECASE)
 # Left off the last word of a cut excerpt, so that it never ends in ".…" or ",…".
 _CUT_PUNCTUATION = ".,;:!?…-–— "
 
@@ -59,11 +60,12 @@ _CUT_PUNCTUATION = ".,;:!?…-–— "
 def derive_excerpt(clean: str, words: int = 40) -> str:
     """Return the first words of a body's text, for a post whose excerpt is blank.
 
-    Headings, list items and paragraphs are kept apart by a space; code blocks are left out
-    unless there is nothing else.
-    Stored with the post: a change here reaches a post when it is next saved.
+    Paragraphs, list items and quotes, kept apart by a space; a body with none of them gives
+    all its text. Stored with the post: a change here reaches a post when it is next saved
+    (or by `flask rerender`).
     """
-    parts = search_text(_CODE_BLOCK.sub(" ", clean)).split() or search_text(clean).split()
+    prose = " ".join(match.group(0) for match in _PROSE.finditer(clean))
+    parts = search_text(prose).split() or search_text(clean).split()
     if len(parts) <= words:
         return " ".join(parts)
     return " ".join(parts[:words]).rstrip(_CUT_PUNCTUATION) + "…"

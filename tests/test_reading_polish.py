@@ -56,17 +56,21 @@ Last words.
 """
 
 
-def test_automatic_excerpt_keeps_blocks_apart_and_leaves_code_out(app, client, publish):
+def test_automatic_excerpt_keeps_blocks_apart_and_leaves_headings_and_code_out(
+    app, client, publish
+):
     post_id = publish(title="Tour", body=MARKDOWN)
     excerpt = stored(app, post_id).excerpt
-    assert excerpt == "Intro with emphasis. The heading first item second item Last words."
+    assert excerpt == "Intro with emphasis. first item second item Last words."
     assert excerpt in client.get("/").text
 
 
 def test_html_blocks_without_whitespace_do_not_run_together(app, publish):
     body = "<h2>Heading</h2><ul><li>one</li><li>two</li></ul><p>a<br>b</p>"
     post_id = publish(title="Tight", body_format="html", body=body)
-    assert stored(app, post_id).excerpt == "Heading one two a b"
+    assert stored(app, post_id).excerpt == "one two a b"
+    only_a_heading = publish(title="Bare", body_format="html", body="<h2>Only this</h2>")
+    assert stored(app, only_a_heading).excerpt == "Only this"
 
 
 def test_cut_excerpt_ends_in_one_ellipsis_not_punctuation_and_ellipsis(app, publish):
@@ -86,7 +90,7 @@ def test_stored_excerpts_change_only_when_the_post_is_saved(app, client, publish
         db.session.commit()
     assert "Old rule.…" in client.get("/").text
     publish(post_id, title="Old one", body="## Headline\n\nOld text.")
-    assert stored(app, post_id).excerpt == "Headline Old text."
+    assert stored(app, post_id).excerpt == "Old text."
 
 
 def test_edit_link_only_for_the_signed_in_editor_and_never_cached(
