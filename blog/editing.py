@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from blog import redirects
 from blog.dates import to_utc
@@ -197,6 +197,36 @@ def restore_from_trash(post: Post) -> None:
     """Bring a post back from the trash as a draft, as WordPress does: nothing goes live."""
     post.status = "draft"
     post.version += 1
+
+
+def delete_for_good(post: Post) -> None:
+    """Delete a trashed post for good, with its revisions, tag links and old slugs."""
+    _delete_trashed(Post.id == post.id)
+
+
+def empty_trash() -> int:
+    """Delete every trashed post for good, exactly as delete_for_good does one; return how many."""
+    return _delete_trashed()
+
+
+def _delete_trashed(*where) -> int:
+    # One statement, whose WHERE is checked again on each row: a post restored meanwhile
+    # stays. The database's cascades take its revisions, tag links and old slugs; its images
+    # are used by whatever posts still show them (blog.media), and the search index only
+    # ever held published posts. A bulk statement marks the content changed (blog.cache).
+    return db.session.execute(delete(Post).where(Post.status == "trash", *where)).rowcount
+
+
+def trashed_titles(limit: int) -> list[str]:
+    """Return the titles of the posts most recently moved to the trash, at most limit."""
+    return list(
+        db.session.scalars(
+            select(Post.title)
+            .where(Post.status == "trash")
+            .order_by(Post.updated_at.desc(), Post.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def status_counts(now: datetime | None = None) -> dict[str, int]:

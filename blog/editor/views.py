@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from blog import editing, media, post_page
-from blog.auth.views import attempt_sign_in, start_session, throttled_message
+from blog.auth.views import attempt_sign_in, safe_next, start_session, throttled_message
 from blog.dates import to_local
 from blog.editor.forms import EmptyForm, PostForm
 from blog.extensions import db
@@ -439,6 +439,12 @@ def trash(post_id: int):
     return render_template("editor/confirm_trash.html", post=post, form=form)
 
 
+def _back_or(fallback: str) -> str:
+    """Return the page a trash-list action came from (its next), else fallback."""
+    back = request.values.get("next")
+    return safe_next(back) if back else fallback
+
+
 @bp.post("/posts/<int:post_id>/untrash")
 def untrash(post_id: int):
     """Bring a post back from the trash as a draft."""
@@ -447,7 +453,7 @@ def untrash(post_id: int):
         editing.restore_from_trash(post)
         db.session.commit()
         flash(f"“{post.title}” restored as a draft.")
-    return redirect(url_for(".edit", post_id=post.id))
+    return redirect(_back_or(url_for(".edit", post_id=post.id)))
 
 
 @bp.route("/posts/<int:post_id>/delete", methods=["GET", "POST"])
@@ -458,8 +464,31 @@ def delete(post_id: int):
         abort(409, description="Only a post in the trash can be deleted for good.")
     form = EmptyForm()
     if form.validate_on_submit():
-        db.session.delete(post)
+        editing.delete_for_good(post)
         db.session.commit()
         flash("Post deleted for good.")
+        return redirect(_back_or(url_for(".dashboard", status="trash")))
+    back = _back_or(url_for(".edit", post_id=post.id))
+    return render_template("editor/confirm_delete.html", post=post, form=form, back=back)
+
+
+@bp.route("/trash/empty", methods=["GET", "POST"])
+def empty_trash():
+    """Ask, then delete every post in the trash for good, all at once."""
+    form = EmptyForm()
+    count = editing.status_counts()["trash"]
+    # The count the editor was shown: a trash that changed since is shown again, not emptied.
+    shown = request.form.get("count", type=int)
+    if form.validate_on_submit() and shown == count:
+        deleted = editing.empty_trash()
+        db.session.commit()
+        flash(f"{deleted} post{'' if deleted == 1 else 's'} deleted for good.")
         return redirect(url_for(".dashboard", status="trash"))
-    return render_template("editor/confirm_delete.html", post=post, form=form)
+    changed = request.method == "POST" and not form.errors and shown != count
+    return render_template(
+        "editor/confirm_empty_trash.html",
+        form=form,
+        count=count,
+        titles=editing.trashed_titles(5),
+        changed=changed,
+    ), (409 if changed else 200)
