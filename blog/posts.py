@@ -18,6 +18,7 @@ from blog.media import srcset
 from blog.models import Category, Media, Post, Tag, User, post_tags, reading_minutes, utcnow
 from blog.paths import path_for, script_root
 from blog.settings import load_settings
+from blog.slugs import slugify
 
 POSTS = Post.__table__
 MEDIA = Media.__table__
@@ -339,6 +340,14 @@ def paginate_posts(
             statements["newest"], params | {"limit": per_page, "offset": offset}
         ).all()
     return Page(items=cards(rows), page=page, per_page=per_page, total=total)
+
+
+def public_slug(slug: str) -> str | None:
+    """Return the slug of the public post an imported WordPress slug names, if any."""
+    # The import turned underscores into hyphens: the slug as given wins, then as imported.
+    stmt = select(Post.slug).where(Post.slug.in_({slug, slugify(slug)}), is_public())
+    found = db.session.scalars(stmt).all()
+    return slug if slug in found else next(iter(found), None)
 
 
 def tag_criteria(tag_id: int) -> ColumnElement[bool]:

@@ -3,7 +3,7 @@
 from datetime import UTC
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, request
 
 from blog import feeds, posts, sitemap
 from blog.cache import make_conditional
@@ -101,31 +101,6 @@ def author_feed(username: str, fmt: str):
         {"username": username},
         Post.author_id == found.id,
     )
-
-
-# WordPress puts its feeds at .../feed/: readers and old subscriptions guess those addresses.
-@bp.get("/feed/")
-def site_feed_redirect():
-    """Send WordPress-style feed addresses to the RSS feed."""
-    return redirect(url_for(".site_feed", fmt="rss"), 301)
-
-
-@bp.get("/category/<slug>/feed/")
-def category_feed_redirect(slug: str):
-    """Send a WordPress-style category feed address to its RSS feed."""
-    return redirect(url_for(".category_feed", slug=slug, fmt="rss"), 301)
-
-
-@bp.get("/tag/<slug>/feed/")
-def tag_feed_redirect(slug: str):
-    """Send a WordPress-style tag feed address to its RSS feed."""
-    return redirect(url_for(".tag_feed", slug=slug, fmt="rss"), 301)
-
-
-@bp.get("/author/<username>/feed/")
-def author_feed_redirect(username: str):
-    """Send a WordPress-style author feed address to its RSS feed."""
-    return redirect(url_for(".author_feed", username=username, fmt="rss"), 301)
 
 
 def _xml_response(document: str | None) -> Response:

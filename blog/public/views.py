@@ -6,11 +6,9 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    redirect,
     render_template,
     request,
     send_from_directory,
-    url_for,
 )
 from flask_login import current_user
 
@@ -19,15 +17,15 @@ from blog.cache import CACHEABLE_HEADER, FILLING, content_stamp, make_conditiona
 from blog.dates import month_range, utc_offset_minutes
 from blog.media import served_type
 from blog.paths import path_for
-from blog.public import discovery
+from blog.public import discovery, wordpress
 from blog.public.moved import moved_or_404, permanent_redirect
 from blog.search import search_posts
 from blog.settings import load_settings
-from blog.slugs import slugify
 from blog.urls import small_int
 
 bp = Blueprint("public", __name__)
 bp.register_blueprint(discovery.bp)
+bp.register_blueprint(wordpress.bp)
 
 
 @bp.after_request
@@ -79,23 +77,9 @@ def _listing(template: str, listing: str, value=None, params=None, **context):
 @bp.get("/")
 def index():
     """Show the newest public posts, a page at a time."""
-    # WordPress's plain links (/?p=ID, /?page_id=ID) of imported posts lead to them for good.
-    wp_id = request.args.get("p", type=small_int) or request.args.get("page_id", type=small_int)
-    if wp_id is not None and (found := posts.post_by_wp_id(wp_id)) is not None:
-        return redirect(url_for("public.post", slug=found.slug), 301)
+    if moved := wordpress.home_redirect():
+        return moved
     return _listing("public/index.html", "home")
-
-
-@bp.get("/<int:year>/<int:month>/<slug>/")
-@bp.get("/<int:year>/<int:month>/<slug>")
-def wordpress_permalink(year: int, month: int, slug: str):
-    """Send an imported post's WordPress permalink (/2024/05/its-slug/) to its address."""
-    # The slug alone decides, as WordPress itself forgives a wrong date; the import turned
-    # underscores into hyphens, so a slug is tried as given and then as the import made it.
-    found = post_page.public_post(slug) or post_page.public_post(slugify(slug))
-    if found is None:
-        abort(404)
-    return redirect(url_for("public.post", slug=found.slug), 301)
 
 
 @bp.get("/posts/<slug>")
