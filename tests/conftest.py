@@ -271,6 +271,16 @@ def count_queries(app):
 
 
 @pytest.fixture
+def category_id(app):
+    """A category for posts written through the editor's form: World News."""
+    with app.app_context():
+        category = Category(name="World News", slug="world-news")
+        db.session.add(category)
+        db.session.commit()
+        return category.id
+
+
+@pytest.fixture
 def editor(app):
     """The editor's account, with a password; returns its username."""
     with app.app_context():

@@ -7,17 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from blog.extensions import db
-from blog.models import Category, Post, Revision, Setting, Tag
+from blog.models import Post, Revision, Setting, Tag
 from tests.helpers import PASSWORD, csrf_token, post_form_data
-
-
-@pytest.fixture
-def category_id(app):
-    with app.app_context():
-        category = Category(name="World News", slug="world-news")
-        db.session.add(category)
-        db.session.commit()
-        return category.id
 
 
 @pytest.fixture

@@ -10,17 +10,8 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from blog.extensions import db
-from blog.models import Category, Media, Post
+from blog.models import Media, Post
 from tests.helpers import PASSWORD, csrf_token, post_form_data
-
-
-@pytest.fixture
-def category_id(app):
-    with app.app_context():
-        category = Category(name="World News", slug="world-news")
-        db.session.add(category)
-        db.session.commit()
-        return category.id
 
 
 @pytest.fixture

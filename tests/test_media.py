@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from blog import accounts, media
 from blog.extensions import db
-from blog.models import Category, Media, Post
+from blog.models import Media, Post
 
 PASSWORD = "a long media test password"
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -42,15 +42,6 @@ def editor(app, client):
     )
     assert response.status_code == 302
     return client
-
-
-@pytest.fixture
-def category_id(app):
-    with app.app_context():
-        category = Category(name="World News", slug="world-news")
-        db.session.add(category)
-        db.session.commit()
-        return category.id
 
 
 # Images made in memory, the way a camera or an editor's tools would write them.

@@ -6,17 +6,8 @@ import pytest
 from sqlalchemy import select, update
 
 from blog.extensions import db
-from blog.models import Category, Post, User
+from blog.models import Post, User
 from tests.helpers import csrf_token, post_form_data
-
-
-@pytest.fixture
-def category_id(app):
-    with app.app_context():
-        category = Category(name="World News", slug="world-news")
-        db.session.add(category)
-        db.session.commit()
-        return category.id
 
 
 @pytest.fixture

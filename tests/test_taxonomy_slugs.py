@@ -84,14 +84,9 @@ def test_a_renamed_tag_takes_a_numbered_slug_when_its_name_s_is_taken(app, signe
     assert signed_in.get("/tag/rust").location == "/tag/c-2"
 
 
-def test_the_post_form_files_under_the_tag_of_that_name(app, signed_in):
+def test_the_post_form_files_under_the_tag_of_that_name(app, signed_in, category_id):
     add(signed_in, "tag", "C++")
     add(signed_in, "tag", "C#")
-    with app.app_context():
-        category = Category(name="Code", slug="code", description="")
-        db.session.add(category)
-        db.session.commit()
-        category_id = category.id
     data = post_form_data(
         signed_in, "/editor/posts/new", category_id, title="Pattern matching", tags="C#"
     )
@@ -103,14 +98,9 @@ def test_the_post_form_files_under_the_tag_of_that_name(app, signed_in):
         assert db.session.scalar(select(func.count()).select_from(Tag)) == 2
 
 
-def test_the_post_form_creates_tags_whose_slugs_clash(app, signed_in):
+def test_the_post_form_creates_tags_whose_slugs_clash(app, signed_in, category_id):
     """New tags typed in one save: distinct names, distinct tags, each its own address."""
     add(signed_in, "tag", "C++")
-    with app.app_context():
-        category = Category(name="Code", slug="code", description="")
-        db.session.add(category)
-        db.session.commit()
-        category_id = category.id
     data = post_form_data(
         signed_in, "/editor/posts/new", category_id, title="Two languages", tags="C#, c++, C--"
     )

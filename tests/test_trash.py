@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from blog.extensions import db
-from blog.models import Category, OldSlug, Post, Revision, post_tags
+from blog.models import OldSlug, Post, Revision, post_tags
 from tests.helpers import csrf_token, post_form_data
 
 TRASH = "/editor/?status=trash"
@@ -53,15 +53,6 @@ def submit(client, url: str, action_start: str):
     """Open the page at url and submit its form, as a browser does when its button is pressed."""
     form = Page(client.get(url).text).form(action_start)
     return client.post(form["action"], data=form["data"])
-
-
-@pytest.fixture
-def category_id(app):
-    with app.app_context():
-        category = Category(name="World News", slug="world-news")
-        db.session.add(category)
-        db.session.commit()
-        return category.id
 
 
 @pytest.fixture
