@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from blog.extensions import db
-from blog.models import Media, Post
+from blog.models import Media
 from tests.helpers import PASSWORD, csrf_token, post_form_data
+from tests.test_editor import post_count, saved
 
 
 @pytest.fixture
@@ -49,18 +50,6 @@ def stored_files(app) -> set[str]:
     return {p.name for p in folder.iterdir()} if folder.exists() else set()
 
 
-def the_post(app, **where) -> Post:
-    with app.app_context():
-        post = db.session.scalar(select(Post).filter_by(**where))
-        db.session.expunge_all()
-        return post
-
-
-def post_count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Post))
-
-
 def field_error(page: str, name: str) -> str:
     """Return the error shown beside a field, or ""."""
     match = re.search(rf'<p class="error" id="{name}-error">([^<]*)</p>', page)
@@ -85,7 +74,7 @@ def test_image_chosen_in_a_refused_form_is_kept_and_preselected(app, write):
     assert 'value="alt kept?"' in page
     # Saving again with the title, the kept image chosen, stores it once and uses it.
     write(title="Now with a title", image_id=item.id, image_alt="alt kept?")
-    assert the_post(app, title="Now with a title").image_id == item.id
+    assert saved(app, title="Now with a title").image_id == item.id
     assert len(media_rows(app)) == 1
 
 
@@ -140,7 +129,7 @@ def test_implausible_dates_are_refused_beside_publish_at(app, write, typed):
 def test_dates_at_the_ends_of_the_range_are_accepted(app, client, write):
     write(title="Old news", status="schedule", publish_at="1970-01-01T12:00")
     write(title="Far ahead", status="schedule", publish_at=f"{date.today().year + 100}-12-31T12:00")
-    assert the_post(app, title="Old news").published_at.year == 1970
+    assert saved(app, title="Old news").published_at.year == 1970
     # Every archive link to such a date leads somewhere.
     links = re.findall(r'href="(/archive/1970/[^"]*)"', client.get("/archive/").text)
     assert links
@@ -158,18 +147,18 @@ def test_a_typed_slug_that_is_taken_is_refused_at_the_field(app, write):
     error = field_error(response.text, "slug")
     assert "“Phone review” already has the address “phone-review-2026”" in error
     assert 'value="Phone Review 2026"' in response.text
-    assert the_post(app, id=2).slug == "python-news"
+    assert saved(app, id=2).slug == "python-news"
     # A slug made from the title still takes a number without a word.
     write(title="Phone review", status="publish")
-    assert the_post(app, id=3).slug == "phone-review"
+    assert saved(app, id=3).slug == "phone-review"
     write(title="Phone review", status="publish")
-    assert the_post(app, id=4).slug == "phone-review-2"
+    assert saved(app, id=4).slug == "phone-review-2"
 
 
 def test_keeping_its_own_slug_is_no_conflict(app, write):
     write(title="Mine", slug="my-slug", status="publish")
     write(post_id=1, title="Mine, edited", slug="my-slug", status="publish")
-    assert the_post(app, id=1).title == "Mine, edited"
+    assert saved(app, id=1).title == "Mine, edited"
 
 
 # 6. A post in the trash
@@ -184,7 +173,7 @@ def test_saving_a_trashed_post_keeps_it_in_the_trash(app, signed_in, client, wri
     assert re.search(r'<form method="post" action="/editor/posts/1/untrash" id="untrash">', form)
     # Even a form that asks to publish (as one opened before the trashing would) edits in place.
     response = write(post_id=1, title="Binned, typo fixed", status="publish")
-    post = the_post(app, id=1)
+    post = saved(app, id=1)
     assert post.status == "trash" and post.title == "Binned, typo fixed"
     assert "still in the trash" in flashed(client, response)
     assert client.get(f"/posts/{post.slug}").status_code == 404
