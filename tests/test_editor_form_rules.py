@@ -137,6 +137,16 @@ def test_dates_at_the_ends_of_the_range_are_accepted(app, client, write):
         assert client.get(link, follow_redirects=True).status_code == 200, link
 
 
+@pytest.mark.parametrize("status", ["draft", "publish"])
+@pytest.mark.parametrize("typed", ["2200-01-01T10:00", "not a date"])
+def test_publish_at_is_read_only_for_schedule(app, write, status, typed):
+    """Its hint says "Used when you choose Schedule": otherwise it refuses nothing."""
+    write(title="Now", status=status, publish_at=typed)
+    post = saved(app, title="Now")
+    assert post.status == ("draft" if status == "draft" else "published")
+    assert post.published_at is None or post.published_at.year < 2200
+
+
 # 4. Slugs typed by the editor
 
 
@@ -224,6 +234,9 @@ def test_unreadable_date_is_shown_back_as_typed(app, write):
     assert re.search(
         r'name="publish_at" type="datetime-local" value="2030-05-01T09:30"', response.text
     )
+    # Left empty, it stays a date field too (with its picker).
+    response = write(title="", status="draft", publish_at="", expect=422)
+    assert re.search(r'name="publish_at" type="datetime-local" value=""', response.text)
 
 
 def test_errors_use_the_editors_own_words(app, write):

@@ -116,8 +116,12 @@ class PostForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
+        if self.status.data != "schedule":
+            # Read only for Schedule (its hint says so): what else it holds refuses nothing.
+            self.publish_at.errors = []
+            return not any(field.errors for field in self)
         # Not in validate_publish_at: Optional() ends the field's chain when it is empty.
-        if self.status.data == "schedule" and self.publish_at.data is None:
+        if self.publish_at.data is None:
             if not self.publish_at.errors:
                 self.publish_at.errors = ["Give the date and time to publish at."]
             return False
