@@ -95,3 +95,15 @@ def test_sitemap_lists_each_year_before_its_months(client, content):
     ]
     assert found["http://localhost/archive/2024/"] == "2024-06-04T09:00:00Z"
     assert found["http://localhost/archive/2023/"] == "2023-02-02T10:00:00Z"
+
+
+def test_a_year_or_month_without_public_posts_is_not_found(client, content):
+    """Else every month since 1970 would be a page for crawlers to find, all of them empty."""
+    content.post("May", published_at=datetime(2024, 5, 3))
+    content.post("Draft in June", published_at=datetime(2024, 6, 3), status="draft")
+    content.post("Next year", published_at=utcnow() + timedelta(days=400))  # scheduled
+    assert client.get("/archive/2024/5/").status_code == 200
+    for empty in ("/archive/2024/6/", "/archive/2023/", "/archive/1970/1/"):
+        assert client.get(empty).status_code == 404, empty
+    year = (utcnow() + timedelta(days=400)).year
+    assert client.get(f"/archive/{year}/").status_code == 404  # its post is not out yet

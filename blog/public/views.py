@@ -69,7 +69,9 @@ def _listing(template: str, listing: str, value=None, params=None, **context):
         per_page=load_settings().posts_per_page,
         key=request.path,
     )
-    if page is None:
+    # A date with no posts is no archive: a 404, or crawlers would find one per month since
+    # 1970. A category or tag with none is still a page of the site.
+    if page is None or (listing == "month" and not page.total):
         abort(404)
     return render_template(template, page=page, **context)
 
