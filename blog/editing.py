@@ -106,13 +106,17 @@ def fill_post(post: Post, data: PostInput, zone: ZoneInfo, tags: list[Tag]) -> N
         # A save edits a trashed post where it is: only restore_from_trash brings it back.
         pass
     elif data.status == "draft":
+        if post.published_at is not None and post.published_at > now:
+            post.published_at = None  # a schedule called off: it was never public
         post.status = "draft"
     elif data.status == "schedule" and data.publish_at is not None:
         post.status = "published"
         post.published_at = to_utc(data.publish_at, zone)
     else:
-        # Publishing keeps the first publication time, unless that was a schedule not yet due.
-        if post.status != "published" or post.published_at is None or post.published_at > now:
+        # Publishing keeps the time the post first went public, as WordPress does: a post
+        # taken back to draft (or restored from the trash) and published again keeps its
+        # place and date instead of coming back as new; a schedule not yet due is replaced.
+        if post.published_at is None or post.published_at > now:
             post.published_at = now
         post.status = "published"
 

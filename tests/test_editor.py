@@ -318,6 +318,27 @@ def test_trash_restore_and_delete(app, client, write):
     assert post_count(app) == 0
 
 
+def test_published_again_a_post_keeps_the_date_it_first_went_public(app, client, write):
+    """As in WordPress: unpublished or trashed, then published again, it is not news again."""
+    write(title="Once out", status="publish")
+    first = saved(app, id=1).published_at
+    write(1, title="Once out", status="draft")
+    assert saved(app, id=1).published_at == first
+    write(1, title="Once out", status="publish")
+    assert saved(app, id=1).published_at == first
+    token = csrf_token(client, "/editor/")
+    client.post("/editor/posts/1/trash", data={"csrf_token": token})
+    client.post("/editor/posts/1/untrash", data={"csrf_token": token})
+    write(1, title="Once out", status="publish")
+    assert saved(app, id=1).published_at == first
+    # A schedule called off was never public: published later, it is dated then.
+    write(title="Called off", status="schedule", publish_at="2099-01-01T00:00")
+    write(2, title="Called off", status="draft")
+    assert saved(app, id=2).published_at is None
+    write(2, title="Called off", status="publish")
+    assert saved(app, id=2).published_at > first
+
+
 def test_dashboard_filters_and_counts(app, client, write, category_id):
     write(title="Draft about cats")
     write(title="Published dogs", status="publish")
