@@ -50,9 +50,9 @@ def search_text(clean: str) -> str:
     return plain_text(_BLOCK_BOUNDARY.sub(" <", clean))
 
 
-# What a summary is made of: a heading run into the next sentence reads as nonsense ("Where
-# things are Readers see ..."), and code read as prose is noise.
-_PROSE = re.compile(r"<(p|li|blockquote)\b[^>]*>.*?</\1>", re.DOTALL | re.IGNORECASE)
+# What a summary is made of: a heading or a list run into the next sentence reads as nonsense
+# ("Where things are Readers see ...", "item one item two Closing ..."), code is noise.
+_PROSE = re.compile(r"<(p|blockquote)\b[^>]*>.*?</\1>", re.DOTALL | re.IGNORECASE)
 # Left off the last word of a cut excerpt, so that it never ends in ".…" or ",…".
 _CUT_PUNCTUATION = ".,;:!?…-–— "
 
@@ -60,8 +60,8 @@ _CUT_PUNCTUATION = ".,;:!?…-–— "
 def derive_excerpt(clean: str, words: int = 40) -> str:
     """Return the first words of a body's text, for a post whose excerpt is blank.
 
-    Paragraphs, list items and quotes, kept apart by a space; a body with none of them gives
-    all its text. Stored with the post: a change here reaches a post when it is next saved
+    Paragraphs and quotes, kept apart by a space; a body with none of them gives all its
+    text. Stored with the post: a change here reaches a post when it is next saved
     (or by `flask rerender`).
     """
     prose = " ".join(match.group(0) for match in _PROSE.finditer(clean))
