@@ -9,6 +9,11 @@ from zoneinfo import ZoneInfo
 EARLIEST_YEAR = 1970
 
 
+def archive_date(year: int, month: int = 1) -> bool:
+    """Tell whether a year (and month) can have an archive page: none before EARLIEST_YEAR."""
+    return EARLIEST_YEAR <= year <= 9998 and 1 <= month <= 12
+
+
 def latest_year() -> int:
     return datetime.now(UTC).year + 100
 

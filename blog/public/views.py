@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from blog import post_page, posts
 from blog.cache import CACHEABLE_HEADER, FILLING, content_stamp, make_conditional, stamp_date
-from blog.dates import month_range, utc_offset_minutes
+from blog.dates import archive_date, month_range, utc_offset_minutes
 from blog.media import served_type
 from blog.paths import path_for
 from blog.public import discovery, wordpress
@@ -166,7 +166,7 @@ def _canonical_or_redirect(endpoint: str, **values):
 @bp.get("/archive/<int:year>/")
 def year(year: int):
     """List the public posts of one calendar year, with links to its months."""
-    if not 1970 <= year <= 9998:
+    if not archive_date(year):
         abort(404)
     if moved := _canonical_or_redirect("public.year", year=year):
         return moved
@@ -188,7 +188,7 @@ def year(year: int):
 @bp.get("/archive/<int:year>/<int:month>/")
 def month(year: int, month: int):
     """List the public posts of one calendar month."""
-    if not (1 <= month <= 12 and 1970 <= year <= 9998):
+    if not archive_date(year, month):
         abort(404)
     if moved := _canonical_or_redirect("public.month", year=year, month=month):
         return moved

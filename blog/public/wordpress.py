@@ -8,6 +8,7 @@ an archive, one indexed look-up (and one more for a renamed archive's old slug).
 from flask import Blueprint, Response, abort, request, url_for
 
 from blog import posts
+from blog.dates import archive_date
 from blog.paths import path_for
 from blog.public.moved import moved_or_404, permanent_redirect
 from blog.urls import small_int
@@ -42,7 +43,7 @@ def _page(endpoint: str, number: int, **values) -> Response:
 
 def _check_date(year: int, month: int = 1) -> None:
     # The range the archive pages serve: anything else is no date they could show.
-    if not (1970 <= year <= 9998 and 1 <= month <= 12):
+    if not archive_date(year, month):
         abort(404)
 
 
