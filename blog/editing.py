@@ -161,11 +161,19 @@ def save_post(post: Post | None, data: PostInput, author: User, zone: ZoneInfo) 
     return post
 
 
+def is_live(post: Post | None) -> bool:
+    """Tell whether readers can see the post now: published, and its time has come."""
+    return (
+        post is not None
+        and post.status == "published"
+        and post.published_at is not None
+        and not post.is_scheduled()
+    )
+
+
 def _public_slug(post: Post | None) -> str | None:
     """Return the post's slug if readers can see it now: only such an address was shared."""
-    if post is None or post.status != "published" or post.published_at is None:
-        return None
-    return None if post.is_scheduled() else post.slug
+    return post.slug if is_live(post) else None
 
 
 def _follow_slug(post: Post, shared: str | None) -> None:
@@ -254,12 +262,20 @@ def rerender_posts(batch: int = 200) -> int:
     updated_at stay (a Core UPDATE would otherwise stamp updated_at).
     """
     posts, changed, last = Post.__table__, 0, 0
-    columns = ("id", "body_source", "body_format", "body_html", "excerpt", "custom_excerpt")
+    c = posts.c
     while True:
         rows = db.session.execute(
-            select(*(posts.c[name] for name in columns), posts.c.updated_at)
-            .where(posts.c.id > last)
-            .order_by(posts.c.id)
+            select(
+                c.id,
+                c.body_source,
+                c.body_format,
+                c.body_html,
+                c.excerpt,
+                c.custom_excerpt,
+                c.updated_at,
+            )
+            .where(c.id > last)
+            .order_by(c.id)
             .limit(batch)
         ).all()
         if not rows:

@@ -254,16 +254,12 @@ def _post_form(post: Post | None):
         db.session.commit()
         form.image_id.data = image_id or 0
         return _conflict(form, post)
-    was_public = post is not None and _is_public(post)
+    was_public = editing.is_live(post)
     user = db.session.get(User, current_user.id)
     saved = editing.save_post(post, _input(form, image_id), user, load_settings().zone)
     db.session.commit()
     flash(_saved_message(saved, was_public))
     return redirect(url_for(".edit", post_id=saved.id))
-
-
-def _is_public(post: Post) -> bool:
-    return post.status == "published" and not post.is_scheduled()
 
 
 def _saved_message(post: Post, was_public: bool) -> str:

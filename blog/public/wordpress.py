@@ -5,7 +5,7 @@ host or scheme the request chose. A date or a page number costs no query; a post
 an archive, one indexed look-up (and one more for a renamed archive's old slug).
 """
 
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Response, abort, request
 
 from blog import posts
 from blog.dates import archive_date
@@ -132,19 +132,21 @@ def site_feed():
 @bp.get("/category/<slug>/feed/", strict_slashes=False)
 def category_feed(slug: str):
     """Send a WordPress category feed address to its RSS feed."""
-    return permanent_redirect(url_for("public.discovery.category_feed", slug=slug, fmt="rss"))
+    return permanent_redirect(path_for("public.discovery.category_feed", slug=slug, fmt="rss"))
 
 
 @bp.get("/tag/<slug>/feed/", strict_slashes=False)
 def tag_feed(slug: str):
     """Send a WordPress tag feed address to its RSS feed."""
-    return permanent_redirect(url_for("public.discovery.tag_feed", slug=slug, fmt="rss"))
+    return permanent_redirect(path_for("public.discovery.tag_feed", slug=slug, fmt="rss"))
 
 
 @bp.get("/author/<username>/feed/", strict_slashes=False)
 def author_feed(username: str):
     """Send a WordPress author feed address to its RSS feed."""
-    return permanent_redirect(url_for("public.discovery.author_feed", username=username, fmt="rss"))
+    return permanent_redirect(
+        path_for("public.discovery.author_feed", username=username, fmt="rss")
+    )
 
 
 # Scanners try WordPress's sign-in and admin pages all day: a bare 404, with no page to
