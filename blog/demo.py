@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select
 from blog.accounts import ensure_editor_account
 from blog.extensions import db
 from blog.models import Category, Post, Tag, User, post_tags, utcnow
-from blog.render import derive_excerpt, render_body, search_text, word_count
+from blog.render import body_fields
 from blog.search_index import optimize_search_index
 from blog.slugs import slugify
 
@@ -159,8 +159,7 @@ def create_demo_posts(
     bodies = []
     for _ in range(min(count, 60)):
         source = _body(rng)
-        html = render_body(source, "markdown")
-        bodies.append((source, html, search_text(html), derive_excerpt(html), word_count(html)))
+        bodies.append((source, body_fields(source, "markdown").as_dict()))
     start = (db.session.scalar(select(func.max(Post.id))) or 0) + 1
     now = utcnow()
     span = timedelta(days=365 * years).total_seconds()
@@ -171,7 +170,7 @@ def create_demo_posts(
         rows, links = [], []
         for n in range(start + offset, start + min(offset + batch_size, total)):
             title = f"{rng.choice(SUBJECTS)} {rng.choice(ACTIONS)} {rng.choice(OBJECTS)}"
-            source, html, text, excerpt, words = rng.choice(bodies)
+            source, fields = rng.choice(bodies)
             published = now - timedelta(seconds=rng.random() * span)
             status = "draft" if n in drafts else "published"
             rows.append(
@@ -181,10 +180,7 @@ def create_demo_posts(
                     slug=f"{slugify(title)}-{n}",
                     body_format="markdown",
                     body_source=source,
-                    body_html=html,
-                    search_text=text,
-                    excerpt=excerpt,
-                    word_count=words,
+                    **fields,
                     status=status,
                     published_at=published,
                     created_at=published,

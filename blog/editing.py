@@ -10,7 +10,7 @@ from blog import redirects
 from blog.dates import to_utc
 from blog.extensions import db
 from blog.models import Post, Revision, Tag, User, utcnow
-from blog.render import derive_excerpt, render_body, search_text, word_count
+from blog.render import body_fields
 from blog.slugs import slugify, unique_slug
 
 
@@ -90,11 +90,7 @@ def fill_post(post: Post, data: PostInput, zone: ZoneInfo, tags: list[Tag]) -> N
     post.title = data.title.strip()
     post.body_format = data.body_format
     post.body_source = data.body
-    post.body_html = render_body(data.body, data.body_format)
-    post.search_text = search_text(post.body_html)
-    post.word_count = word_count(post.body_html)
-    post.custom_excerpt = bool(data.excerpt.strip())
-    post.excerpt = data.excerpt.strip() or derive_excerpt(post.body_html)
+    _set_body_fields(post, body_fields(data.body, data.body_format, data.excerpt))
     post.category_id = data.category_id
     post.tags = tags
     post.image_id = data.image_id
@@ -119,6 +115,11 @@ def fill_post(post: Post, data: PostInput, zone: ZoneInfo, tags: list[Tag]) -> N
         if post.published_at is None or post.published_at > now:
             post.published_at = now
         post.status = "published"
+
+
+def _set_body_fields(post: Post, fields) -> None:
+    for name, value in fields.as_dict().items():
+        setattr(post, name, value)
 
 
 def post_with_slug(typed: str, post: Post | None) -> Post | None:
@@ -191,11 +192,9 @@ def restore_revision(post: Post, revision: Revision) -> None:
     post.title = revision.title
     post.body_format = revision.body_format
     post.body_source = revision.body_source
-    post.body_html = render_body(revision.body_source, revision.body_format)
-    post.search_text = search_text(post.body_html)
-    post.word_count = word_count(post.body_html)
-    post.custom_excerpt = bool(revision.excerpt)
-    post.excerpt = revision.excerpt or derive_excerpt(post.body_html)
+    _set_body_fields(
+        post, body_fields(revision.body_source, revision.body_format, revision.excerpt)
+    )
     post.version += 1
     post.updated_at = utcnow()
 
@@ -283,19 +282,11 @@ def rerender_posts(batch: int = 200) -> int:
         last = rows[-1].id
         updates = []
         for row in rows:
-            html = render_body(row.body_source, row.body_format)
-            excerpt = row.excerpt if row.custom_excerpt else derive_excerpt(html)
-            if (html, excerpt) != (row.body_html, row.excerpt):
-                updates.append(
-                    {
-                        "b_id": row.id,
-                        "body_html": html,
-                        "search_text": search_text(html),
-                        "word_count": word_count(html),
-                        "excerpt": excerpt,
-                        "updated_at": row.updated_at,
-                    }
-                )
+            fields = body_fields(
+                row.body_source, row.body_format, row.excerpt if row.custom_excerpt else ""
+            )
+            if (fields.body_html, fields.excerpt) != (row.body_html, row.excerpt):
+                updates.append({"b_id": row.id, **fields.as_dict(), "updated_at": row.updated_at})
         if updates:
             db.session.execute(update(posts).where(posts.c.id == bindparam("b_id")), updates)
             changed += len(updates)

@@ -5,7 +5,7 @@ from sqlalchemy import exists, select
 from blog.accounts import ensure_editor_account
 from blog.extensions import db
 from blog.models import Category, Post, utcnow
-from blog.render import derive_excerpt, render_body, word_count
+from blog.render import body_fields
 
 WELCOME = """Welcome to your new blog. This is its first post: edit it or delete it, then start
 writing.
@@ -29,16 +29,13 @@ def ensure_welcome_content() -> bool:
         return False
     author = ensure_editor_account()
     category = Category(name="General", slug="general", description="News from the desk.")
-    html = render_body(WELCOME, "markdown")
     db.session.add(
         Post(
             title="Welcome to your blog",
             slug="welcome",
             body_format="markdown",
             body_source=WELCOME,
-            body_html=html,
-            excerpt=derive_excerpt(html),
-            word_count=word_count(html),
+            **body_fields(WELCOME, "markdown").as_dict(),
             status="published",
             published_at=utcnow(),
             author=author,

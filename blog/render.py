@@ -2,6 +2,7 @@
 
 import html
 import re
+from dataclasses import asdict, dataclass
 
 from markdown_it import MarkdownIt
 
@@ -69,3 +70,33 @@ def derive_excerpt(clean: str, words: int = 40) -> str:
     if len(parts) <= words:
         return " ".join(parts)
     return " ".join(parts[:words]).rstrip(_CUT_PUNCTUATION) + "…"
+
+
+@dataclass(frozen=True)
+class BodyFields:
+    """What a post stores of its body besides the source: every writer stores all of these."""
+
+    body_html: str
+    search_text: str
+    word_count: int
+    excerpt: str
+    custom_excerpt: bool
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def body_fields(source: str, body_format: str, excerpt: str = "") -> BodyFields:
+    """Return the stored fields of a body: the one path from what was typed to what is kept.
+
+    A blank excerpt is derived from the body; a given one is kept as typed (stripped).
+    """
+    clean = render_body(source, body_format)
+    given = excerpt.strip()
+    return BodyFields(
+        body_html=clean,
+        search_text=search_text(clean),
+        word_count=word_count(clean),
+        excerpt=given or derive_excerpt(clean),
+        custom_excerpt=bool(given),
+    )

@@ -19,7 +19,7 @@ from blog.extensions import db
 # The media module's lists of the files that follow the transaction (written, doomed).
 from blog.media import _DOOMED, _WRITTEN, FORMATS, variant_files
 from blog.models import Category, Media, OldSlug, Post, Revision, Setting, Tag, User, post_tags
-from blog.render import render_body, search_text, word_count
+from blog.render import body_fields
 from blog.transfer import MEDIA, TABLES, Archive, Progress, SiteHasContent, TransferError
 
 KINDS = {extension: kind for kind, (extension, _) in FORMATS.items()}
@@ -63,9 +63,9 @@ def import_archive(
         _write_media(archive, media_folder, replaced, progress)
         for post in content["posts"]:
             post["author_id"] = users.get(post["author_id"], post["author_id"])
-            post["body_html"] = render_body(post["body_source"], post["body_format"])
-            post["search_text"] = search_text(post["body_html"])
-            post["word_count"] = word_count(post["body_html"])
+            # Never the archive's stored HTML or excerpt: both come from the source again.
+            given = post["excerpt"] if post["custom_excerpt"] else ""
+            post.update(body_fields(post["body_source"], post["body_format"], given).as_dict())
             if progress:
                 progress(1)
         columns = (*TABLES["posts"][1], "search_text")

@@ -31,7 +31,7 @@ from blog.dates import to_utc
 from blog.extensions import db
 from blog.media import UploadError, save_upload
 from blog.models import Category, Media, Post, Tag, utcnow
-from blog.render import derive_excerpt, plain_text, render_body, search_text, word_count
+from blog.render import body_fields, plain_text, render_body
 from blog.slugs import slugify, unique_slug
 from blog.wxr import Item, Progress, Wxr
 from blog.wxr_body import convert_body, upload_key
@@ -244,7 +244,6 @@ class _Images:
 
 def _post(item: Item, author_id: int, terms: _Terms, images: _Images, zone, report) -> Post:
     body, kept_shortcodes = convert_body(item.content, images.urls)
-    html = render_body(body, "html")
     # A trashed post's slug has "__trashed" appended; WordPress keeps the one it had.
     original = item.meta.get("_wp_desired_post_slug") if item.status == "trash" else None
     given = unquote(original or item.slug)
@@ -270,11 +269,7 @@ def _post(item: Item, author_id: int, terms: _Terms, images: _Images, zone, repo
         slug=slug,
         body_format="html",
         body_source=body,
-        body_html=html,
-        search_text=search_text(html),
-        word_count=word_count(html),
-        custom_excerpt=bool(excerpt),
-        excerpt=excerpt or derive_excerpt(html),
+        **body_fields(body, "html", excerpt).as_dict(),
         status=STATUSES.get(item.status, "draft"),
         published_at=published,
         created_at=dated or utcnow(),

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from blog import ROOT
 from blog.extensions import db
 from blog.models import Category, Media, Post, Revision, Tag, User
-from blog.render import derive_excerpt, render_body, word_count
+from blog.render import body_fields
 from blog.search import search_posts
 from tests import test_migrations
 
@@ -71,15 +71,11 @@ def add_posts() -> None:
     ]
     for n, (status, published_at, tags, featured, wp_id, excerpt) in enumerate(kinds, 1):
         source = long_body(n)
-        html = render_body(source, "markdown")
         post = Post(
             title=f"Lighthouse log {n}",
             slug=f"lighthouse-log-{n}",
             body_source=source,
-            body_html=html,
-            excerpt=excerpt or derive_excerpt(html),
-            custom_excerpt=bool(excerpt),
-            word_count=word_count(html),
+            **body_fields(source, "markdown", excerpt).as_dict(),
             status=status,
             version=n,
             published_at=published_at,
@@ -225,14 +221,11 @@ def test_search_index_follows_writes_after_the_upgrade(app, upgraded):
     author_id, category_id = db.session.execute(
         db.select(Post.author_id, Post.category_id).limit(1)
     ).one()
-    html = render_body("The walrus rests on the jetty.", "markdown")
     walrus = Post(
         title="Walrus on the jetty",
         slug="walrus",
         body_source="The walrus rests on the jetty.",
-        body_html=html,
-        excerpt=derive_excerpt(html),
-        word_count=word_count(html),
+        **body_fields("The walrus rests on the jetty.", "markdown").as_dict(),
         status="published",
         published_at=NOW,
         author_id=author_id,

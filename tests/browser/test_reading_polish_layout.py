@@ -11,7 +11,7 @@ from blog import accounts
 from blog.demo import create_demo_posts
 from blog.extensions import db
 from blog.models import Category, Post, Revision, Tag, utcnow
-from blog.render import derive_excerpt, render_body, search_text, word_count
+from blog.render import body_fields
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -29,15 +29,11 @@ Inline `code` too.
 
 
 def _post(title, body, category, tags, author_id, ago):
-    html = render_body(body, "markdown")
     return Post(
         title=title,
         slug=re.sub(r"\W+", "-", title.lower())[:60].strip("-"),
         body_source=body,
-        body_html=html,
-        search_text=search_text(html),
-        excerpt=derive_excerpt(html),
-        word_count=word_count(html),
+        **body_fields(body, "markdown").as_dict(),
         status="published",
         published_at=utcnow() - ago,
         author_id=author_id,
