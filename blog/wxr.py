@@ -51,6 +51,7 @@ class Item:
     meta: dict[str, str]
     attachment_url: str
     parent: int = 0
+    password: str = ""  # set: WordPress shows the post only to readers who know it
 
 
 @dataclass
@@ -137,6 +138,7 @@ def read_wxr(path: Path) -> Wxr:
                 },
                 attachment_url=text(element, f"{wp}attachment_url").strip(),
                 parent=_number(text(element, f"{wp}post_parent")),
+                password=text(element, f"{wp}post_password"),
             )
         )
     return Wxr(version.text.strip(), authors, categories, tags, items)
