@@ -4,6 +4,8 @@ tests/data/theme-preview.xml is WordPress's own Theme Unit Test export (GPL, as 
 copied as it is: https namespaces, items without <wp:post_id>.
 """
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -132,3 +134,35 @@ def test_protected_and_private_posts_are_nowhere_for_readers(app, client, hidden
         assert SECRET not in page, name
         for slug in hidden:
             assert slug not in page, name
+
+
+# 10. export-wxr writes a private file ------------------------------------------------------
+
+
+def test_export_wxr_is_readable_by_its_owner_only(app, runner, tmp_path, hidden_import):
+    target = tmp_path / "out" / "site.xml"
+    target.parent.mkdir()
+    target.write_text("an older export")
+    os.chmod(target, 0o644)
+    old_umask = os.umask(0o022)
+    try:
+        result = runner.invoke(
+            args=["export-wxr", str(target), "--base-url", "https://news.example"]
+        )
+    finally:
+        os.umask(old_umask)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert "Behind a password" in target.read_text(encoding="utf-8")
+    assert [p.name for p in target.parent.iterdir()] == ["site.xml"]
+
+
+def test_json_export_is_still_private(app, runner, tmp_path, hidden_import):
+    target = tmp_path / "site.zip"
+    old_umask = os.umask(0o022)
+    try:
+        result = runner.invoke(args=["export", str(target)])
+    finally:
+        os.umask(old_umask)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
