@@ -16,6 +16,8 @@ The mapping (README, "Moving content in and out"):
   tree is flattened. Categories and tags are found by slug, or created.
 - The body becomes HTML as WordPress shows it (blog.wxr_body), sanitized like any other.
 - A post whose WordPress id the site already has is skipped: importing a file twice is safe.
+  An item without an id (WordPress writes some files so) is skipped when a post without a
+  WordPress id has its title and date, as WordPress's importer does (post_exists).
 """
 
 from collections import Counter
@@ -127,6 +129,9 @@ def import_wxr(
     terms = _Terms(wxr)
     images = _Images()
     known = set(db.session.scalars(select(Post.wp_id).where(Post.wp_id.is_not(None))))
+    if any(item.wp_id is None for item in wxr.items):
+        titled = select(Post.title, Post.created_at).where(Post.wp_id.is_(None))
+        known |= {tuple(row) for row in db.session.execute(titled)}
     if media_dir is not None:
         images.load(wxr, Path(media_dir), known, report, progress)
     else:
@@ -141,10 +146,11 @@ def import_wxr(
             continue
         if progress:
             progress(1)
-        if item.wp_id in known:
+        identity = item.wp_id if item.wp_id is not None else _title_and_date(item, zone)
+        if identity is not None and identity in known:
             report.already_imported += 1
             continue
-        known.add(item.wp_id)
+        known.add(identity)
         db.session.add(_post(item, editor.id, terms, images, zone, report))
         db.session.flush()
         if item.post_type == "page":
@@ -157,6 +163,12 @@ def import_wxr(
 def _dated(item: Item, zone: ZoneInfo) -> datetime | None:
     """Return when WordPress dates the item, in UTC: post_date_gmt, else post_date in zone."""
     return item.date_gmt or (item.date_local and to_utc(item.date_local, zone))
+
+
+def _title_and_date(item: Item, zone: ZoneInfo) -> tuple[str, datetime] | None:
+    """Return what tells an item without a WordPress id from others: its title and date."""
+    dated = _dated(item, zone)
+    return (_title(item), dated) if dated else None
 
 
 def _title(item: Item) -> str:
@@ -241,7 +253,8 @@ class _Images:
         adapter = current_app.url_map.bind("", script_name=current_app.config["APPLICATION_ROOT"])
         users: dict[int, set[int]] = {}
         for item in wxr.items:
-            if (thumbnail := item.meta.get("_thumbnail_id", "").strip()).isdigit():
+            thumbnail = item.meta.get("_thumbnail_id", "").strip()
+            if thumbnail.isdigit() and item.wp_id is not None:
                 users.setdefault(int(thumbnail), set()).add(item.wp_id)
         for item in wxr.items:
             if item.post_type != "attachment":

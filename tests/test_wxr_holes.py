@@ -6,6 +6,7 @@ copied as it is: https namespaces, items without <wp:post_id>.
 
 import os
 import stat
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,58 @@ def test_json_export_is_still_private(app, runner, tmp_path, hidden_import):
         os.umask(old_umask)
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+# 11. Every namespace WordPress has written, items without ids ---------------------------------
+
+
+def test_wordpress_theme_unit_test_data_imports(app, runner):
+    out = import_file(runner, THEME_PREVIEW)
+    assert "Imported 7 posts, 0 pages and 0 images." in out
+    with app.app_context():
+        posts = db.session.scalars(select(Post).order_by(Post.published_at)).all()
+        found = [(p.title, p.slug, p.status, p.wp_id) for p in posts]
+    assert len(found) == 7
+    assert ("Worth A Thousand Words", "worth-a-thousand-words", "published", None) in found
+    assert {status for _, _, status, _ in found} == {"published"}
+    # Without ids, a second import finds the posts by title and date, as WordPress does.
+    again = import_file(runner, THEME_PREVIEW)
+    assert "Skipped 7 posts this site imported before." in again
+    assert len(statuses(app)) == 7
+
+
+@pytest.mark.parametrize(
+    "namespace",
+    [
+        "http://wordpress.org/export/1.0/",
+        "http://wordpress.org/export/1.1/",
+        "http://wordpress.org/export/1.2/",
+        "https://wordpress.org/export/1.0/",
+        "https://wordpress.org/export/1.1/",
+        "https://wordpress.org/export/1.2/",
+    ],
+)
+def test_every_wxr_namespace_reads(app, runner, tmp_path, namespace):
+    version = namespace.rstrip("/").rpartition("/")[2]
+    items = [
+        item("With an id", "with-id", wp_id=7, excerpt="Told briefly."),
+        item("Without an id", "without-id", date="2024-05-15 08:00:00"),
+    ]
+    path = tmp_path / "export.xml"
+    path.write_text(wxr("\n".join(items), namespace, version), encoding="utf-8")
+    assert "Imported 2 posts" in import_file(runner, path)
+    with app.app_context():
+        posts = {p.slug: p for p in db.session.scalars(select(Post))}
+    assert posts["with-id"].wp_id == 7
+    assert posts["with-id"].excerpt == "Told briefly."
+    assert posts["without-id"].wp_id is None
+    assert posts["without-id"].published_at == datetime(2024, 5, 15, 8, 0)
+
+
+def test_an_unknown_namespace_is_named_in_the_refusal(app, runner, tmp_path):
+    path = tmp_path / "export.xml"
+    path.write_text(wxr(item("A", "a", wp_id=1), "http://wordpress.org/export/1.3/"))
+    result = runner.invoke(args=["import-wxr", str(path)])
+    assert result.exit_code == 1
+    assert "its xmlns:wp is 'http://wordpress.org/export/1.3/'" in result.output
+    assert "Nothing was changed." in result.output
