@@ -5,15 +5,17 @@ copied as it is: https namespaces, items without <wp:post_id>.
 """
 
 import os
+import re
 import stat
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
 from blog.extensions import db
 from blog.models import Post
+from tests.helpers import post_form_data
 
 DATA = Path(__file__).parent / "data"
 THEME_PREVIEW = DATA / "theme-preview.xml"
@@ -222,3 +224,97 @@ def test_an_unknown_namespace_is_named_in_the_refusal(app, runner, tmp_path):
     assert result.exit_code == 1
     assert "its xmlns:wp is 'http://wordpress.org/export/1.3/'" in result.output
     assert "Nothing was changed." in result.output
+
+
+# 12. Previous and next on imported posts ------------------------------------------------------
+
+_OLDER = re.compile(r'class="older" rel="prev" href="([^"]+)"')
+_NEWER = re.compile(r'class="newer" rel="next" href="([^"]+)"')
+
+
+@pytest.fixture
+def mixed_site(app, runner, signed_in, category_id, tmp_path):
+    """Posts imported from WordPress (whole seconds) between posts saved in the editor."""
+    import_file(runner, THEME_PREVIEW)
+    # Two imported posts at the same second: the id decides between them.
+    items = [
+        item("Same second one", "same-second-one", wp_id=501, date="2008-06-10 12:00:00"),
+        item("Same second two", "same-second-two", wp_id=502, date="2008-06-10 12:00:00"),
+    ]
+    path = tmp_path / "more.xml"
+    path.write_text(wxr("\n".join(items)), encoding="utf-8")
+    import_file(runner, path)
+    written = {
+        "Scheduled into the past": {"status": "schedule", "publish_at": "2008-06-10T12:00"},
+        "Backdated too": {"status": "schedule", "publish_at": "2008-09-01T08:00"},
+        "Written today": {"status": "publish"},
+        "Written today too": {"status": "publish"},
+    }
+    for title, fields in written.items():
+        url = "/editor/posts/new"
+        data = post_form_data(signed_in, url, category_id, title=title, **fields)
+        assert signed_in.post(url, data=data).status_code == 302
+    with app.app_context():
+        rows = db.session.execute(
+            select(Post.slug, Post.published_at, Post.id).where(Post.status == "published")
+        ).all()
+    # The order readers page through: by date, then by id.
+    return [slug for slug, _, _ in sorted(rows, key=lambda row: (row[1], row[2]))]
+
+
+def test_previous_and_next_follow_the_dates_on_imported_posts(app, mixed_site):
+    client = app.test_client()  # a reader
+    assert len(mixed_site) == 13
+    for number, slug in enumerate(mixed_site):
+        page = client.get(f"/posts/{slug}")
+        assert page.status_code == 200, slug
+        older = _OLDER.search(page.text)
+        newer = _NEWER.search(page.text)
+        expected_older = mixed_site[number - 1] if number else None
+        expected_newer = mixed_site[number + 1] if number + 1 < len(mixed_site) else None
+        assert (older and older.group(1)) == (expected_older and f"/posts/{expected_older}"), slug
+        assert (newer and newer.group(1)) == (expected_newer and f"/posts/{expected_newer}"), slug
+
+
+@pytest.mark.sqlite_only("SQLite keeps dates as text; PostgreSQL has a timestamp type")
+def test_every_stored_date_has_one_text_form(app, mixed_site):
+    with app.app_context():
+        rows = db.session.execute(
+            text("SELECT published_at, created_at, updated_at FROM posts")
+        ).all()
+    values = {value for row in rows for value in row if value is not None}
+    assert values
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", v) for v in values), values
+
+
+@pytest.mark.sqlite_only("SQLite's driver turns an untyped date into its own text")
+def test_public_pages_send_sqlite_no_untyped_dates(app, mixed_site):
+    """A date that reaches the driver as a datetime compares as text unlike the stored one."""
+    client = app.test_client()
+    sent = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        rows = parameters if executemany else [parameters]
+        for row in rows:
+            values = row.values() if isinstance(row, dict) else row
+            sent.extend((statement, v) for v in values if isinstance(v, datetime))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        for path in [
+            *(f"/posts/{slug}" for slug in mixed_site),
+            "/",
+            "/archive/",
+            "/archive/2008/",
+            "/archive/2008/6/",
+            "/category/uncategorized",
+            "/feed.atom",
+            "/sitemap.xml",
+            "/search?q=boat",
+        ]:
+            assert client.get(path).status_code in (200, 404), path
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    assert sent == []
