@@ -149,7 +149,13 @@ def preview_page(post: Post) -> PostPage:
 
 
 _KEY = tuple_(POSTS.c.published_at, POSTS.c.id)
-_HERE = tuple_(bindparam("published_at"), bindparam("id"))
+# Typed like the columns: SQLite keeps dates as text, and an untyped date would reach the
+# driver, whose text for a time without microseconds (every imported post's) is shorter than
+# the stored one, so that the post itself would sort after itself and be its own neighbour.
+_HERE = tuple_(
+    bindparam("published_at", type_=POSTS.c.published_at.type),
+    bindparam("id", type_=POSTS.c.id.type),
+)
 
 
 def _neighbour(side: str, where, order):

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
+from typing import IO
 
 from sqlalchemy import func, select
 
@@ -139,7 +140,10 @@ def export_site(target: Path, media_folder: Path, progress: Progress | None = No
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
     try:
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+        with (
+            open_private(partial) as file,
+            zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive,
+        ):
             for row in content["media"]:
                 row["files"] = [
                     _add_file(archive, media_folder / name, name) for name in _file_names(row)
@@ -149,11 +153,24 @@ def export_site(target: Path, media_folder: Path, progress: Progress | None = No
             archive.writestr(CONTENT, json.dumps(content, indent=1, ensure_ascii=False) + "\n")
             if progress:
                 progress(len(content["posts"]))
-        os.chmod(partial, 0o600)  # drafts are private
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
     return content["counts"]
+
+
+def open_private(path: Path, mode: str = "wb", **options) -> IO:
+    """Open a file for writing that only this account can read: exports hold drafts.
+
+    Made so from the start, not changed after: a reader who opened it before would keep it.
+    """
+
+    def opener(name, flags: int) -> int:
+        descriptor = os.open(name, flags, 0o600)
+        os.fchmod(descriptor, 0o600)  # a file that was there already keeps its mode otherwise
+        return descriptor
+
+    return open(path, mode, opener=opener, **options)
 
 
 def _file_names(media_row: dict) -> list[str]:

@@ -1,7 +1,8 @@
 """WordPress's export format, WXR (WordPress eXtended RSS): its namespaces, and reading a file.
 
-Reading accepts versions 1.0 to 1.2 (the wp namespace names the version) and checks what an
-import needs; blog.wxr_import maps the result into this blog, blog.wxr_export writes one.
+Reading accepts versions 1.0 to 1.2 in every spelling WordPress has written (the wp namespace
+names the version, over http or https) and checks what an import needs; blog.wxr_import maps
+the result into this blog, blog.wxr_export writes one.
 """
 
 import re
@@ -15,7 +16,10 @@ from blog.dates import EARLIEST_YEAR, in_post_years, latest_year
 
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
 DC = "http://purl.org/dc/elements/1.1/"
-WP_PREFIX = "http://wordpress.org/export/"
+# What the wp namespace may be (the excerpt one adds "excerpt/"): WordPress writes http, some
+# of its own files (the Theme Unit Test data) say https, and WordPress's importer reads
+# whatever URI a file binds to the prefix wp.
+WORDPRESS_NAMESPACE = r"https?://wordpress\.org/export/1\.[0-2]/"
 NO_DATE = "0000-00-00 00:00:00"
 WXR_VERSION = "1.2"
 NAMESPACES = {
@@ -36,7 +40,7 @@ class WxrError(Exception):
 class Item:
     """One <item>: a post, page, attachment or anything else WordPress exports."""
 
-    wp_id: int
+    wp_id: int | None  # None when the file gives none (WordPress writes none in some files)
     post_type: str
     title: str
     slug: str
@@ -51,6 +55,7 @@ class Item:
     meta: dict[str, str]
     attachment_url: str
     parent: int = 0
+    password: str = ""  # set: WordPress shows the post only to readers who know it
 
 
 @dataclass
@@ -68,7 +73,16 @@ class Wxr:
         return sum(item.post_type in kinds for item in self.items)
 
 
-class _NoDoctype(ET.TreeBuilder):
+class _Builder(ET.TreeBuilder):
+    """Builds the tree, refuses a DOCTYPE, and keeps the namespaces the file declares."""
+
+    def __init__(self):
+        super().__init__()
+        self.namespaces: dict[str, str] = {}  # prefix -> URI, the first declaration of each
+
+    def start_ns(self, prefix, uri):
+        self.namespaces.setdefault(prefix, uri)
+
     def doctype(self, name, pubid, system):
         # WordPress never writes one; entity declarations are how XML files attack parsers.
         raise WxrError("The file declares a DOCTYPE, which a WordPress export never does.")
@@ -76,8 +90,9 @@ class _NoDoctype(ET.TreeBuilder):
 
 def read_wxr(path: Path) -> Wxr:
     """Parse and check a WXR file; raise WxrError saying what is wrong with a bad one."""
+    builder = _Builder()
     try:
-        root = ET.parse(path, parser=ET.XMLParser(target=_NoDoctype())).getroot()
+        root = ET.parse(path, parser=ET.XMLParser(target=builder)).getroot()
     except ET.ParseError as error:
         raise WxrError(f"{path} is not well-formed XML ({error}); is it complete?") from None
     except OSError as error:
@@ -85,12 +100,18 @@ def read_wxr(path: Path) -> Wxr:
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:
         raise WxrError(f"{path} is not a WordPress export: no <rss><channel>.")
-    versions = [e for e in channel if e.tag.startswith("{" + WP_PREFIX)]
-    version = next((e for e in versions if e.tag.endswith("}wxr_version")), None)
+    wp = _wordpress_namespace(builder.namespaces, channel)
+    if not wp:
+        declared = builder.namespaces.get("wp")
+        found = f"its xmlns:wp is {declared!r}" if declared else "it declares no xmlns:wp"
+        raise WxrError(
+            f"{path} is not a WordPress export 1.0 to 1.2: {found}, "
+            "where WordPress writes http://wordpress.org/export/1.2/."
+        )
+    version = channel.find(f"{wp}wxr_version")
     if version is None or not re.fullmatch(r"1\.[0-2]", (version.text or "").strip()):
         raise WxrError(f"{path} has no WXR version 1.0 to 1.2 (<wp:wxr_version>).")
-    wp = version.tag[: version.tag.index("}") + 1]
-    excerpt = "{" + wp[1:-1] + "excerpt/}"
+    excerpt = _wordpress_namespace(builder.namespaces, channel, "excerpt") or wp[:-1] + "excerpt/}"
 
     def text(element, name: str, required: str = "") -> str:
         found = element.find(name)
@@ -110,8 +131,8 @@ def read_wxr(path: Path) -> Wxr:
     items = []
     for number, element in enumerate(channel.iter("item"), 1):
         where = f"Item {number} ({text(element, 'title')!r})"
-        post_id = text(element, f"{wp}post_id", where).strip()
-        if not post_id.isdigit():
+        post_id = text(element, f"{wp}post_id").strip()
+        if post_id and not post_id.isdigit():
             raise WxrError(f"{where} has a bad <wp:post_id> {post_id!r}.")
         terms = [
             (c.get("domain"), c.get("nicename") or "", c.text or "")
@@ -119,7 +140,7 @@ def read_wxr(path: Path) -> Wxr:
         ]
         items.append(
             Item(
-                wp_id=int(post_id),
+                wp_id=int(post_id) if post_id else None,
                 post_type=text(element, f"{wp}post_type", where).strip(),
                 title=text(element, "title"),
                 slug=text(element, f"{wp}post_name").strip(),
@@ -137,9 +158,23 @@ def read_wxr(path: Path) -> Wxr:
                 },
                 attachment_url=text(element, f"{wp}attachment_url").strip(),
                 parent=_number(text(element, f"{wp}post_parent")),
+                password=text(element, f"{wp}post_password"),
             )
         )
     return Wxr(version.text.strip(), authors, categories, tags, items)
+
+
+def _wordpress_namespace(declared: dict[str, str], channel, kind: str = "") -> str:
+    """Return "{uri}" of the file's wp namespace (or its excerpt namespace), "" if none.
+
+    The prefix's declaration comes first, as in WordPress's importer; else any declared
+    WordPress URI, else the namespace <wxr_version> is in.
+    """
+    pattern = WORDPRESS_NAMESPACE + (f"{kind}/" if kind else "")
+    uris = [declared.get(kind or "wp", ""), *declared.values()]
+    if not kind:
+        uris += [e.tag[1:].partition("}")[0] for e in channel if e.tag.endswith("}wxr_version")]
+    return next(("{" + uri + "}" for uri in uris if re.fullmatch(pattern, uri)), "")
 
 
 def _number(value: str) -> int:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from blog.dates import to_local
 from blog.extensions import db
 from blog.models import Category, Media, Post, Tag, User, utcnow
+from blog.transfer import open_private
 from blog.wxr import NAMESPACES, NO_DATE, WXR_VERSION, Progress
 
 # Characters XML 1.0 forbids even in CDATA: a file holding one would not parse at all.
@@ -66,7 +67,8 @@ def export_wxr(
     """Write every post and image to target; return how many of each kind it holds.
 
     base_url is the site's public root: links point there, and WordPress downloads the images
-    from it. The file appears whole or not at all (written beside target, then renamed).
+    from it. The file appears whole or not at all (written beside target, then renamed), and
+    only this account can read it: it holds the drafts.
     """
     target, base = Path(target), base_url.rstrip("/")
     posts = db.session.execute(select(Post.id, Post.wp_id).order_by(Post.id)).all()
@@ -82,7 +84,7 @@ def export_wxr(
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
     try:
-        with open(partial, "w", encoding="utf-8", newline="\n") as out:
+        with open_private(partial, "w", encoding="utf-8", newline="\n") as out:
             out.write(_channel(base, title, tagline))
             out.writelines(_author(user) for user in users)
             out.writelines(_category(category) for category in categories)

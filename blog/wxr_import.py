@@ -5,8 +5,10 @@ The mapping (README, "Moving content in and out"):
   skipped; attachments become images when their file is found in the media folder given;
   anything else (menu items, revisions, custom types) is counted and skipped.
 - publish -> published, future -> published at its future date (scheduled), draft, pending and
-  private -> draft, trash -> trash. post_date_gmt is the date; when WordPress left it at
-  0000-00-00 (drafts), post_date is read in the site's time zone.
+  private -> draft, trash -> trash. A post behind a password becomes a draft too (this blog has
+  no passwords for posts): private and protected posts are named in the summary.
+  post_date_gmt is the date; when WordPress left it at 0000-00-00 (drafts), post_date is read
+  in the site's time zone.
 - Every post's author is the editor's account: this blog has one editor.
 - Slugs are kept (percent-decoded: this blog's slugs keep any script), so that the WordPress
   permalinks redirect; a slug already taken gets -2, -3 ... and is reported.
@@ -14,10 +16,13 @@ The mapping (README, "Moving content in and out"):
   tree is flattened. Categories and tags are found by slug, or created.
 - The body becomes HTML as WordPress shows it (blog.wxr_body), sanitized like any other.
 - A post whose WordPress id the site already has is skipped: importing a file twice is safe.
+  An item without an id (WordPress writes some files so) is skipped when a post without a
+  WordPress id has its title and date, as WordPress's importer does (post_exists).
 """
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
@@ -58,6 +63,7 @@ class Report:
     images_refused: list[str] = field(default_factory=list)
     already_imported: int = 0
     renamed: list[tuple[str, str]] = field(default_factory=list)
+    hidden: list[tuple[str, str, str]] = field(default_factory=list)  # (title, slug, why)
     shortcodes: list[str] = field(default_factory=list)  # slugs of posts that keep some
     other_items: Counter = field(default_factory=Counter)
     attachments_left: int = 0  # no media folder given
@@ -93,6 +99,11 @@ class Report:
         lines.extend(
             f"The slug {old} was taken: the post is at {new}." for old, new in self.renamed
         )
+        lines.extend(
+            f"{title} ({slug}) was {why} in WordPress: imported as a draft, which readers "
+            "cannot see."
+            for title, slug, why in self.hidden
+        )
         if self.shortcodes:
             lines.append(
                 f"{len(self.shortcodes)} posts keep shortcodes this blog shows as text: "
@@ -118,6 +129,9 @@ def import_wxr(
     terms = _Terms(wxr)
     images = _Images()
     known = set(db.session.scalars(select(Post.wp_id).where(Post.wp_id.is_not(None))))
+    if any(item.wp_id is None for item in wxr.items):
+        titled = select(Post.title, Post.created_at).where(Post.wp_id.is_(None))
+        known |= {tuple(row) for row in db.session.execute(titled)}
     if media_dir is not None:
         images.load(wxr, Path(media_dir), known, report, progress)
     else:
@@ -132,10 +146,11 @@ def import_wxr(
             continue
         if progress:
             progress(1)
-        if item.wp_id in known:
+        identity = item.wp_id if item.wp_id is not None else _title_and_date(item, zone)
+        if identity is not None and identity in known:
             report.already_imported += 1
             continue
-        known.add(item.wp_id)
+        known.add(identity)
         db.session.add(_post(item, editor.id, terms, images, zone, report))
         db.session.flush()
         if item.post_type == "page":
@@ -143,6 +158,33 @@ def import_wxr(
         else:
             report.posts += 1
     return report
+
+
+def _dated(item: Item, zone: ZoneInfo) -> datetime | None:
+    """Return when WordPress dates the item, in UTC: post_date_gmt, else post_date in zone."""
+    return item.date_gmt or (item.date_local and to_utc(item.date_local, zone))
+
+
+def _title_and_date(item: Item, zone: ZoneInfo) -> tuple[str, datetime] | None:
+    """Return what tells an item without a WordPress id from others: its title and date."""
+    dated = _dated(item, zone)
+    return (_title(item), dated) if dated else None
+
+
+def _title(item: Item) -> str:
+    return _text(item.title)[:300] or "(untitled)"
+
+
+def _status(item: Item) -> tuple[str, str]:
+    """Return the post's status here, and why it is a draft when WordPress hid it from readers.
+
+    A private post, or a public one behind a password, must not become readable by anyone.
+    """
+    if item.status == "private":
+        return "draft", "private"
+    if item.password and item.status in ("publish", "future"):
+        return "draft", "password-protected"
+    return STATUSES.get(item.status, "draft"), ""
 
 
 class _Terms:
@@ -211,7 +253,8 @@ class _Images:
         adapter = current_app.url_map.bind("", script_name=current_app.config["APPLICATION_ROOT"])
         users: dict[int, set[int]] = {}
         for item in wxr.items:
-            if (thumbnail := item.meta.get("_thumbnail_id", "").strip()).isdigit():
+            thumbnail = item.meta.get("_thumbnail_id", "").strip()
+            if thumbnail.isdigit() and item.wp_id is not None:
                 users.setdefault(int(thumbnail), set()).add(item.wp_id)
         for item in wxr.items:
             if item.post_type != "attachment":
@@ -253,7 +296,10 @@ def _post(item: Item, author_id: int, terms: _Terms, images: _Images, zone, repo
         report.renamed.append((given, slug))
     if kept_shortcodes:
         report.shortcodes.append(slug)
-    dated = item.date_gmt or (item.date_local and to_utc(item.date_local, zone))
+    dated = _dated(item, zone)
+    status, hidden = _status(item)
+    if hidden:
+        report.hidden.append((_title(item), slug, hidden))
     # A draft keeps a date only when WordPress fixed it (post_date_gmt set).
     published = (dated or utcnow()) if item.status in ("publish", "future") else item.date_gmt
     category, *others = [terms.category(*c) for c in item.categories] or [terms.fallback()]
@@ -265,12 +311,12 @@ def _post(item: Item, author_id: int, terms: _Terms, images: _Images, zone, repo
     seo_title = item.meta.get("_yoast_wpseo_title", "")
     return Post(
         wp_id=item.wp_id,
-        title=_text(item.title)[:300] or "(untitled)",
+        title=_title(item),
         slug=slug,
         body_format="html",
         body_source=body,
         **body_fields(body, "html", excerpt).as_dict(),
-        status=STATUSES.get(item.status, "draft"),
+        status=status,
         published_at=published,
         created_at=dated or utcnow(),
         updated_at=item.modified_gmt or dated or utcnow(),

@@ -230,7 +230,6 @@ def test_importing_the_same_file_twice_adds_nothing(app, imported, uploads):
         (lambda t: t.replace("<wp:wxr_version>1.2</wp:wxr_version>", ""), "no WXR version"),
         (lambda t: t.replace("</rss>", ""), "is not well-formed XML"),
         (lambda t: t.replace("<rss", "<feed", 1).replace("</rss>", "</feed>"), "not a WordPress"),
-        (lambda t: t.replace("<wp:post_id>110</wp:post_id>", ""), "has no <wp:post_id>"),
         (lambda t: t.replace("<wp:post_id>110<", "<wp:post_id>11O<"), "bad <wp:post_id> '11O'"),
         (lambda t: t.replace("2021-03-10 09:30:00", "10/03/2021"), "bad date '10/03/2021'"),
         (lambda t: t.replace("2021-03-10 09:30:00", "0001-01-01 00:00:00"), "from 1970 to"),
