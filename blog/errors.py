@@ -7,6 +7,7 @@ database (503 and Retry-After while it is unreachable), and the log one line per
 """
 
 import contextlib
+import re
 from collections.abc import Callable
 
 from flask import Flask, current_app, g, render_template, request
@@ -21,6 +22,8 @@ from blog.failures import Failure
 # when it cannot be shown after this failure (the plain page is shown instead).
 FormPage = Callable[[Failure], str | None]
 _form_pages: dict[str, FormPage] = {}
+# Fields never shown back: the form's token, passwords and their confirmation.
+SECRET = re.compile(r"password|confirm|token|secret", re.IGNORECASE)
 
 
 def keeps_form(*endpoints: str) -> Callable[[FormPage], FormPage]:
@@ -40,11 +43,7 @@ def typed_fields() -> list[tuple[str, str]]:
         fields = list(request.form.items(multi=True))
     except Exception:  # the body itself could not be read (a full disk under a large upload)
         return []
-    return [
-        (name, value)
-        for name, value in fields
-        if value.strip() and name != "csrf_token" and "password" not in name.lower()
-    ]
+    return [(name, value) for name, value in fields if value.strip() and not SECRET.search(name)]
 
 
 def _is_editor_post() -> bool:
