@@ -70,7 +70,7 @@ def _headers(failure: Failure) -> dict[str, str]:
     return headers
 
 
-def failure_response(failure: Failure, log: failures.BurstLog | None = None):
+def failure_response(failure: Failure, log: failures.BurstLog):
     """Answer a failed request: an editor's form as typed, or a page that needs no database."""
     _settle(failure)
     if _is_editor_post():
@@ -79,9 +79,11 @@ def failure_response(failure: Failure, log: failures.BurstLog | None = None):
         try:
             html = page(failure) if page is not None else None
         except Exception as error:  # the plain page below still gives the text back
-            _settle(failures.classify(error))
-            if log is not None:
-                log.record(f"form page of {request.endpoint}", failures.describe(error), error)
+            page_failure = failures.classify(error)
+            if page_failure is failures.UNEXPECTED and _propagates():
+                raise
+            _settle(page_failure)
+            log.record(f"form page of {request.endpoint}", failures.describe(error), error)
         if html is not None:
             return html, failure.status, _headers(failure)
         typed = typed_fields()
@@ -98,7 +100,11 @@ def failure_response(failure: Failure, log: failures.BurstLog | None = None):
 def register(app: Flask) -> None:
     log = failures.BurstLog(app.logger)
     app.extensions["failure_log"] = log
-    app.teardown_request(lambda error: log.flush())
+
+    @app.teardown_request
+    def summarise_failures(error):
+        # A burst that has gone quiet is summarised by the next request, whatever it is.
+        log.flush()
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -119,9 +125,10 @@ def register(app: Flask) -> None:
         if failure.kind is failures.FailureKind.UNEXPECTED:
             if _propagates():
                 raise error  # tests and the debugger see the bug itself
-            key = f"{type(error).__name__} in {request.endpoint}"
+            key = f"{failure.kind} in {request.endpoint}: {type(error).__name__}"
+            line = f"{failure.kind} (500): {failures.describe(error)}"
             # A bug's first occurrence keeps its traceback: it is needed to fix it.
-            log.record(key, f"{key}: {failures.describe(error)}", error)
+            log.record(key, f"{line} [{request.method} {request.path}]", error)
         else:
             line = f"{failure.kind} ({failure.status}): {failures.describe(error)}"
             log.record(failure.kind, f"{line} [{request.method} {request.path}]")
@@ -131,7 +138,8 @@ def register(app: Flask) -> None:
     def internal_error(error):
         """Roll back whatever was half-done and apologise, without details."""
         cause = getattr(error, "original_exception", None)
-        return failure_response(failures.classify(cause) if cause else failures.UNEXPECTED)
+        failure = failures.classify(cause) if cause else failures.UNEXPECTED
+        return failure_response(failure, log)
 
 
 def _propagates() -> bool:
