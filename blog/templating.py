@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from blog.dates import MONTHS, local_dates, to_local
@@ -21,6 +21,9 @@ from blog.urls import absolute_url
 
 def site_context() -> dict:
     links = layout_links()
+    if g.get("database_down"):
+        # An outage's error page: asking the database again would only wait for it again.
+        return {"site": fallback_settings(), "nav_categories": [], "links": links}
     try:
         return {"site": load_settings(), "nav_categories": nav_categories(), "links": links}
     except SQLAlchemyError:

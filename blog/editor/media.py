@@ -5,7 +5,7 @@ from typing import NamedTuple
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from blog import media
+from blog import errors, failures, media
 from blog.editor.forms import EmptyForm
 from blog.editor.media_forms import ACCEPT, UploadForm
 from blog.extensions import db
@@ -53,8 +53,19 @@ def _store(uploads) -> tuple[list[Media], list[tuple[str, str]]]:
         try:
             saved.append(media.save_upload(upload))
         except media.UploadError as error:
+            if failures.classify(error) is failures.DISK_FULL:
+                raise  # not this file's fault: no upload is kept, and the editor is told why
             refused.append((media.clean_original_name(upload.filename), str(error)))
     return saved, refused
+
+
+@errors.keeps_form("editor.media.index")
+def _library_after_failure(failure: failures.Failure) -> str | None:
+    """Show the library again, saying why none of the files was kept."""
+    if not failure.database_ok:
+        return None  # it cannot be listed: the plain page says why
+    message = f"{failure.reason} Choose the files again once it is fixed."
+    return _render_library(UploadForm(), message)[0]
 
 
 def _count(n: int) -> str:

@@ -2,14 +2,23 @@
 
 import difflib
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
-from blog import editing, media, post_page
+from blog import editing, errors, failures, media, post_page
 from blog.auth.views import attempt_sign_in, safe_next, start_session, throttled_message
 from blog.dates import to_local
 from blog.editor.forms import EmptyForm, PostForm
@@ -146,7 +155,9 @@ def _input(form: PostForm, image_id: int | None) -> editing.PostInput:
     )
 
 
-def _render_form(form: PostForm, post: Post | None, message: str = "", status: int = 200):
+def _render_form(
+    form: PostForm, post: Post | None, message: str = "", status: int = 200, failed=False
+):
     signed_out = not current_user.is_authenticated
     return render_template(
         "editor/post_form.html",
@@ -156,6 +167,7 @@ def _render_form(form: PostForm, post: Post | None, message: str = "", status: i
         post_id=post.id if post else None,
         message=message,
         signed_out=signed_out,
+        failed=failed,
         zone=load_settings().timezone,
     ), status
 
@@ -182,6 +194,8 @@ def _chosen_image(form: PostForm) -> int | None:
         try:
             return media.save_upload(form.image.data).id
         except media.UploadError as error:
+            if failures.classify(error) is failures.DISK_FULL:
+                raise  # not this file's fault: the whole save fails, the text comes back
             form.image.errors = [str(error)]
             return None
     return form.image_id.data or None
@@ -260,6 +274,43 @@ def _post_form(post: Post | None):
     db.session.commit()
     flash(_saved_message(saved, was_public))
     return redirect(url_for(".edit", post_id=saved.id))
+
+
+def _typed_choices(form: PostForm) -> None:
+    """Offer only what was chosen in the lists, when the database cannot list the rest."""
+    unlisted = "(as chosen; the list cannot be shown now)"
+    chosen = form.category.data or 0
+    form.category.choices = [SelectChoice(chosen, unlisted if chosen else "(none chosen)")]
+    form.image_id.choices = [SelectChoice(0, "No image")]
+    if form.image_id.data:
+        form.image_id.choices.append(SelectChoice(form.image_id.data, unlisted))
+
+
+@errors.keeps_form("editor.posts.new", "editor.posts.edit", "editor.posts.preview")
+def _form_after_failure(failure: failures.Failure) -> str:
+    """Show the post form as it was sent, saying why nothing was saved."""
+    form = PostForm()  # as typed, never validated: the editor sees what they sent
+    post_id = (request.view_args or {}).get("post_id") or request.form.get(
+        "post_id", 0, type=small_int
+    )
+    _file_not_kept(form)
+    message = f"{failure.reason} {failures.TEXT_KEPT}"
+    if failure.database_ok:
+        post = db.session.get(Post, post_id) if post_id else None
+        _fill_choices(form, post)
+        return _render_form(form, post, message, failed=True)[0]
+    # Neither the post, the lists nor the editor's account can be read: the text as sent.
+    _typed_choices(form)
+    return render_template(
+        "editor/post_form.html",
+        form=form,
+        post=None,
+        post_id=post_id or None,
+        message=message,
+        signed_out=False,
+        failed=True,
+        zone=current_app.config["TIMEZONE"],
+    )
 
 
 def _saved_message(post: Post, was_public: bool) -> str:
