@@ -70,7 +70,7 @@ def _listing(template: str, listing: str, value=None, params=None, **context):
         key=request.path,
     )
     # A date with no posts is no archive: a 404, or crawlers would find one per month since
-    # 1970. A category or tag with none is still a page of the site.
+    # 1970. (A category, tag or author with none was a 404 already: posts.public_archive.)
     if page is None or (listing == "month" and not page.total):
         abort(404)
     return render_template(template, page=page, **context)
@@ -103,7 +103,7 @@ def post(slug: str):
 @bp.get("/category/<slug>")
 def category(slug: str):
     """List the public posts of one category."""
-    found = posts.category_by_slug(slug)
+    found = posts.public_archive("category", slug)
     if found is None:
         return moved_or_404("category", slug, "public.category")
     return _listing(
@@ -119,7 +119,7 @@ def category(slug: str):
 @bp.get("/tag/<slug>")
 def tag(slug: str):
     """List the public posts with one tag."""
-    found = posts.tag_by_slug(slug)
+    found = posts.public_archive("tag", slug)
     if found is None:
         return moved_or_404("tag", slug, "public.tag")
     return _listing("public/archive.html", "tag", found.id, heading=found.name, kind="Tag")
@@ -128,7 +128,7 @@ def tag(slug: str):
 @bp.get("/author/<username>")
 def author(username: str):
     """List the public posts of one author, with their bio."""
-    found = posts.author_by_username(username)
+    found = posts.public_archive("author", username)
     if found is None:
         abort(404)
     return _listing(

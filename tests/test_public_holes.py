@@ -1,0 +1,110 @@
+"""Holes on the public side: unpublished archives, page numbers, ranges, hosts, static text."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from blog.extensions import db
+from blog.models import Category, OldSlug, Tag, utcnow
+from blog.redirects import remember_slug
+
+# Archives
+
+
+def _draft_only(content) -> None:
+    """A category, a tag and an author whose posts are all unpublished, beside a public post."""
+    content.post("Out now", category="World News", tags=["Weather"], author="editor")
+    content.author("ghost", "Ghost Writer")
+    content.post("Secret", category="Merger", tags=["Acme Deal"], author="ghost", status="draft")
+    later = utcnow() + timedelta(days=3)
+    content.post("Soon", category="Merger", tags=["Acme Deal"], author="ghost", published_at=later)
+    content.post("Gone", category="Merger", tags=["Acme Deal"], author="ghost", status="trash")
+
+
+# Each archive-like address: (its form for the unpublished archive, for an unknown one).
+ARCHIVE_URLS = [
+    ("/category/{c}", "category"),
+    ("/category/{c}/feed.atom", "category"),
+    ("/category/{c}/feed.rss", "category"),
+    ("/category/{c}/page/2/", "category"),
+    ("/tag/{t}", "tag"),
+    ("/tag/{t}/feed.atom", "tag"),
+    ("/tag/{t}/feed.rss", "tag"),
+    ("/tag/{t}/page/2/", "tag"),
+    ("/author/{a}", "author"),
+    ("/author/{a}/feed.atom", "author"),
+    ("/author/{a}/feed.rss", "author"),
+    ("/author/{a}/page/2/", "author"),
+]
+
+
+@pytest.mark.parametrize("pattern, kind", ARCHIVE_URLS)
+def test_an_archive_with_no_public_post_is_the_same_404_as_an_unknown_one(
+    client, content, pattern, kind
+):
+    _draft_only(content)
+    public = client.get(pattern.format(c="world-news", t="weather", a="editor"))
+    assert public.status_code in (200, 301), public.status_code  # /page/2/ redirects
+    unpublished = client.get(pattern.format(c="merger", t="acme-deal", a="ghost"))
+    unknown = client.get(pattern.format(c="no-such", t="no-such", a="no-such"))
+    assert unpublished.status_code == unknown.status_code == 404
+    assert unpublished.data == unknown.data
+    assert unpublished.headers.get("Content-Type") == unknown.headers.get("Content-Type")
+
+
+@pytest.mark.parametrize(
+    "url", ["/category/merger/feed/", "/tag/acme-deal/feed/", "/author/ghost/feed/"]
+)
+def test_wordpress_feed_addresses_end_in_the_same_404(client, content, url):
+    _draft_only(content)
+    unknown = url.replace("merger", "no-such").replace("acme-deal", "no-such")
+    unknown = unknown.replace("ghost", "no-such")
+    for address in (url, unknown):
+        response = client.get(address, follow_redirects=True)
+        assert response.status_code == 404, address
+    assert client.get(url, follow_redirects=True).data == client.get(
+        unknown, follow_redirects=True
+    ).data
+
+
+def test_an_empty_category_is_no_page_either(app, client, content):
+    content.post(category="World News")
+    with app.app_context():
+        db.session.add(Category(name="Coming Soon", slug="coming-soon"))
+        db.session.commit()
+    assert client.get("/category/coming-soon").status_code == 404
+    assert client.get("/category/coming-soon/feed.atom").status_code == 404
+
+
+def test_the_menu_lists_only_categories_with_a_public_post(client, content):
+    _draft_only(content)
+    page = client.get("/").text
+    menu = page.split('aria-label="Categories"')[1].split("</nav>")[0]
+    assert "World News" in menu and "Merger" not in menu and "/category/merger" not in page
+
+
+def test_a_scheduled_post_opens_its_archive_once_due_not_before(app, client, content):
+    content.post(category="World News")
+    content.post("Soon", category="Launch", tags=["Rocket"], published_at=utcnow())
+    later = utcnow() + timedelta(days=1)
+    content.post("Later", category="Later Desk", published_at=later)
+    assert client.get("/category/launch").status_code == 200
+    assert client.get("/tag/rocket/feed.rss").status_code == 200
+    assert client.get("/category/later-desk").status_code == 404
+
+
+def test_an_old_slug_of_an_unpublished_archive_does_not_name_the_new_one(app, client, content):
+    _draft_only(content)
+    with app.app_context():
+        category = db.session.scalar(select(Category).where(Category.slug == "merger"))
+        tag = db.session.scalar(select(Tag).where(Tag.slug == "acme-deal"))
+        remember_slug("category", category.id, "old-merger")
+        remember_slug("tag", tag.id, "old-deal")
+        db.session.commit()
+        assert len(db.session.scalars(select(OldSlug)).all()) == 2
+    unknown = client.get("/category/never-was")
+    for url in ["/category/old-merger", "/tag/old-deal", "/category/old-merger/feed.atom"]:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response.data == unknown.data
