@@ -108,3 +108,34 @@ def test_an_old_slug_of_an_unpublished_archive_does_not_name_the_new_one(app, cl
         response = client.get(url)
         assert response.status_code == 404, url
         assert response.data == unknown.data
+
+
+# Page numbers
+
+PAGED = ["/", "/category/world-news", "/tag/weather", "/author/editor", "/search?q=news"]
+
+
+@pytest.mark.parametrize("listing", PAGED)
+@pytest.mark.parametrize("page", ["abc", "0", "-1", str(10**20), " 2", "02", "+2", "", "2.0", "²"])
+def test_a_page_number_that_names_no_page_is_a_404(client, content, listing, page):
+    content.post("News of the day", category="World News", tags=["Weather"])
+    joiner = "&" if "?" in listing else "?"
+    assert client.get(listing).status_code == 200
+    assert client.get(f"{listing}{joiner}page=1").status_code == 200
+    response = client.get(listing, query_string={"page": page}) if "?" not in listing else None
+    if response is None:
+        response = client.get("/search", query_string={"q": "news", "page": page})
+    assert response.status_code == 404, (listing, page)
+
+
+def test_year_and_month_archives_parse_pages_alike(client, content):
+    content.post(published_at=utcnow().replace(year=2024, month=4, day=15))
+    assert client.get("/archive/2024/?page=1").status_code == 200
+    for page in ["abc", "0", str(10**20), " 2"]:
+        assert client.get("/archive/2024/", query_string={"page": page}).status_code == 404
+        assert client.get("/archive/2024/4/", query_string={"page": page}).status_code == 404
+
+
+def test_search_without_words_refuses_an_odd_page_too(client):
+    assert client.get("/search").status_code == 200
+    assert client.get("/search?page=abc").status_code == 404

@@ -21,7 +21,7 @@ from blog.public import discovery, wordpress
 from blog.public.moved import moved_or_404, permanent_redirect
 from blog.search import search_posts
 from blog.settings import load_settings
-from blog.urls import small_int
+from blog.urls import page_number
 
 bp = Blueprint("public", __name__)
 bp.register_blueprint(discovery.bp)
@@ -57,7 +57,11 @@ def http_caching(response):
 
 
 def _page_number() -> int:
-    return request.args.get("page", 1, type=small_int)
+    """Return the listing's ?page= number: one parser for every paginated page, else a 404."""
+    number = page_number(request.args.get("page"))
+    if number is None:
+        abort(404)
+    return number
 
 
 def _listing(template: str, listing: str, value=None, params=None, **context):
@@ -208,9 +212,10 @@ def month(year: int, month: int):
 def search():
     """Search the public posts: the best matches first, a page at a time."""
     query = request.args.get("q", "")
+    number = _page_number()
     if not query.strip():
         return render_template("public/search.html", query="", results=None)
-    results = search_posts(query, page=_page_number(), per_page=load_settings().posts_per_page)
+    results = search_posts(query, page=number, per_page=load_settings().posts_per_page)
     if results is None:
         abort(404)
     return render_template("public/search.html", query=query, results=results)
