@@ -18,6 +18,7 @@ from blog.auth.views import bp as auth_bp
 from blog.auth.views import register_session_rules
 from blog.editor import bp as editor_bp
 from blog.extensions import csrf, db, login_manager, migrate
+from blog.public import files
 from blog.public.views import bp as public_bp
 from blog.urls import SmallIntConverter
 
@@ -232,6 +233,8 @@ def register_blueprints(app: Flask) -> None:
     # Before any rule is added: every <int:...> in the app is bounded.
     app.url_map.converters["int"] = SmallIntConverter
     app.register_blueprint(public_bp)
+    # Static text goes out gzipped, compressed once per file version (blog/public/files.py).
+    app.view_functions["static"] = files.static_file
     app.register_blueprint(auth_bp)
     app.register_blueprint(editor_bp)
     register_session_rules(app)

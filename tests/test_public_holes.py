@@ -1,6 +1,8 @@
 """Holes on the public side: unpublished archives, page numbers, ranges, hosts, static text."""
 
+import gzip
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -63,9 +65,10 @@ def test_wordpress_feed_addresses_end_in_the_same_404(client, content, url):
     for address in (url, unknown):
         response = client.get(address, follow_redirects=True)
         assert response.status_code == 404, address
-    assert client.get(url, follow_redirects=True).data == client.get(
-        unknown, follow_redirects=True
-    ).data
+    assert (
+        client.get(url, follow_redirects=True).data
+        == client.get(unknown, follow_redirects=True).data
+    )
 
 
 def test_an_empty_category_is_no_page_either(app, client, content):
@@ -139,3 +142,109 @@ def test_year_and_month_archives_parse_pages_alike(client, content):
 def test_search_without_words_refuses_an_odd_page_too(client):
     assert client.get("/search").status_code == 200
     assert client.get("/search?page=abc").status_code == 404
+
+
+# Ranges on /media/
+
+MEDIA_NAME = "a" * 24 + ".jpg"
+
+
+def fetch(client, url: str, method: str = "GET", **headers):
+    """Send a request for a file and close the response, as a server does once it is sent."""
+    response = client.open(url, method=method, headers=headers)
+    response.get_data()  # read, and kept for the test
+    response.close()
+    return response
+
+
+@pytest.fixture
+def stored(app):
+    """An uploaded file of 1000 bytes under a name save_upload could have made."""
+    folder = Path(app.config["MEDIA_FOLDER"])
+    folder.mkdir(parents=True)
+    data = bytes(range(250)) * 4
+    (folder / MEDIA_NAME).write_bytes(data)
+    return data
+
+
+@pytest.mark.parametrize(
+    "header", ["bytes=abc", "bytes=5-2", "items=0-1", "bytes=0-1,3-4", "bytes", "bytes=1-x"]
+)
+def test_an_invalid_range_is_ignored(client, stored, header):
+    response = fetch(client, f"/media/{MEDIA_NAME}", Range=header)
+    assert response.status_code == 200
+    assert response.data == stored and "Content-Range" not in response.headers
+
+
+@pytest.mark.parametrize("header", ["bytes=1000-", "bytes=5000-6000", "bytes=-0"])
+def test_an_unsatisfiable_range_is_a_416_that_gives_the_length(client, stored, header):
+    response = fetch(client, f"/media/{MEDIA_NAME}", Range=header)
+    assert response.status_code == 416
+    assert response.headers["Content-Range"] == "bytes */1000"
+    assert "immutable" not in response.headers.get("Cache-Control", "")
+
+
+def test_a_valid_range_still_gets_its_bytes(client, stored):
+    response = fetch(client, f"/media/{MEDIA_NAME}", Range="bytes=10-19")
+    assert response.status_code == 206 and response.data == stored[10:20]
+    assert response.headers["Content-Range"] == "bytes 10-19/1000"
+    tail = fetch(client, f"/media/{MEDIA_NAME}", Range="bytes=-5")
+    assert tail.status_code == 206 and tail.data == stored[-5:]
+    etag = response.headers["ETag"]
+    assert fetch(client, f"/media/{MEDIA_NAME}", **{"If-None-Match": etag}).status_code == 304
+
+
+# Static text, compressed
+
+CSS = "/static/css/site.css"
+
+
+def test_static_text_is_sent_gzipped_to_who_accepts_it(app, client):
+    source = (Path(app.static_folder) / "css" / "site.css").read_bytes()
+    plain = fetch(client, CSS)
+    zipped = fetch(client, CSS, **{"Accept-Encoding": "gzip, deflate, br"})
+    assert plain.status_code == zipped.status_code == 200
+    assert "Content-Encoding" not in plain.headers and plain.data == source
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.data) == source
+    assert int(zipped.headers["Content-Length"]) == len(zipped.data) < len(source) / 3
+    for response in (plain, zipped):
+        assert "Accept-Encoding" in response.headers["Vary"]
+        assert response.headers["Content-Type"] == "text/css; charset=utf-8"
+        assert "max-age=31536000" in response.headers["Cache-Control"]
+    assert plain.headers["ETag"] != zipped.headers["ETag"]
+    refused = fetch(client, CSS, **{"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused.headers
+
+
+def test_compressed_static_text_answers_conditions_and_ranges(client):
+    zipped = fetch(client, CSS, **{"Accept-Encoding": "gzip"})
+    etag = zipped.headers["ETag"]
+    again = fetch(client, CSS, **{"Accept-Encoding": "gzip", "If-None-Match": etag})
+    assert again.status_code == 304
+    # The gzip form's validator never matches the plain form.
+    assert fetch(client, CSS, **{"If-None-Match": etag}).status_code == 200
+    part = fetch(client, CSS, **{"Accept-Encoding": "gzip", "Range": "bytes=0-99"})
+    assert part.status_code == 206 and part.data == zipped.data[:100]
+    assert part.headers["Content-Range"] == f"bytes 0-99/{len(zipped.data)}"
+    head = fetch(client, CSS, "HEAD", **{"Accept-Encoding": "gzip"})
+    assert head.headers["Content-Length"] == str(len(zipped.data)) and head.data == b""
+
+
+def test_static_text_is_compressed_once_per_version(app, client, monkeypatch):
+    from blog.public import files
+
+    calls = []
+    real = gzip.compress
+    monkeypatch.setattr(gzip, "compress", lambda *a, **k: calls.append(1) or real(*a, **k))
+    files._gzipped.clear()
+    for _ in range(3):
+        fetch(client, CSS, **{"Accept-Encoding": "gzip"})
+    assert len(calls) == 1
+
+
+def test_missing_static_files_are_still_a_404(client):
+    assert (
+        client.get("/static/css/none.css", headers={"Accept-Encoding": "gzip"}).status_code == 404
+    )
+    assert client.get("/static/../blog/__init__.py").status_code == 404

@@ -8,7 +8,6 @@ from flask import (
     current_app,
     render_template,
     request,
-    send_from_directory,
 )
 from flask_login import current_user
 
@@ -17,7 +16,7 @@ from blog.cache import CACHEABLE_HEADER, FILLING, content_stamp, make_conditiona
 from blog.dates import archive_date, month_range, utc_offset_minutes
 from blog.media import served_type
 from blog.paths import path_for
-from blog.public import discovery, wordpress
+from blog.public import discovery, files, wordpress
 from blog.public.moved import moved_or_404, permanent_redirect
 from blog.search import search_posts
 from blog.settings import load_settings
@@ -229,9 +228,11 @@ def media(filename: str):
     content_type = served_type(filename)
     if content_type is None:
         abort(404)
-    response = send_from_directory(
+    response = files.send_file_from(
         current_app.config["MEDIA_FOLDER"], filename, mimetype=content_type, max_age=31536000
     )
+    if response.status_code == 416:
+        return response  # the range asked for is past the end: nothing here to keep
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     # The name is random and its content never changes: browsers need not even revalidate.
