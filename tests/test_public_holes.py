@@ -1,15 +1,20 @@
 """Holes on the public side: unpublished archives, page numbers, ranges, hosts, static text."""
 
 import gzip
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from blog.cache import PageCacheMiddleware
 from blog.extensions import db
 from blog.models import Category, OldSlug, Tag, utcnow
 from blog.redirects import remember_slug
+from tests.conftest import make_app, postgres
+from tests.test_serve import fetch as serve_fetch
+from tests.test_serve import make_serve
 
 # Archives
 
@@ -248,3 +253,123 @@ def test_missing_static_files_are_still_a_404(client):
         client.get("/static/css/none.css", headers={"Accept-Encoding": "gzip"}).status_code == 404
     )
     assert client.get("/static/../blog/__init__.py").status_code == 404
+
+
+# Hosts
+
+
+@pytest.fixture
+def site(tmp_path, migrated_database):
+    """Build an app over a copy of the migrated database, with these settings."""
+    shutil.copyfile(migrated_database, tmp_path / "blog.sqlite")
+    made = []
+
+    def build(**config):
+        made.append(make_app(tmp_path, **config))
+        return made[-1]
+
+    yield build
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
+    if postgres is not None:
+        postgres.drop_folder(tmp_path)
+
+
+def page_cache(app) -> PageCacheMiddleware:
+    cache = app.wsgi_app
+    while not isinstance(cache, PageCacheMiddleware):
+        cache = getattr(cache, "wsgi_app", None) or cache.app  # ProxyFix: .app
+    return cache
+
+
+def test_make_serve_without_settings_answers_only_its_own_address(site):
+    app = site(SERVE_ADDRESS="127.0.0.1:8000")
+    client = app.test_client()
+    for forged in ["http://evil.example", "http://evil.example:8000", "http://127.0.0.2:8000"]:
+        response = client.get("/", base_url=forged)
+        assert response.status_code == 400, forged
+        assert response.text == "Bad request: this site does not answer to that host name.\n"
+        assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert client.get("/robots.txt", base_url="http://evil.example").status_code == 400
+    assert client.get("/feed.atom", headers={"Host": "evil.example"}).status_code == 400
+    assert page_cache(app).entries == {}
+    page = client.get("/", base_url="http://127.0.0.1:8000")
+    assert page.status_code == 200
+    assert '<link rel="canonical" href="http://127.0.0.1:8000/">' in page.text
+    assert list(page_cache(app).entries) == ["http://127.0.0.1:8000/?"]
+    assert client.get("/", base_url="http://localhost:8000").status_code == 200
+
+
+def test_base_url_names_the_one_host_in_production(site):
+    app = site(SERVE_ADDRESS="127.0.0.1:8000", BASE_URL="https://news.example")
+    client = app.test_client()
+    for forged in ["http://evil.example", "http://127.0.0.1:8000", "https://news.example.evil"]:
+        assert client.get("/sitemap.xml", base_url=forged).status_code == 400, forged
+    assert page_cache(app).entries == {}
+    robots = client.get("/robots.txt", base_url="https://news.example")
+    assert robots.status_code == 200
+    assert "Sitemap: https://news.example/sitemap.xml" in robots.text
+
+
+def test_behind_a_proxy_the_forwarded_host_is_checked(site):
+    app = site(SERVE_ADDRESS="127.0.0.1:8000", BASE_URL="https://news.example", TRUSTED_PROXIES=1)
+    client = app.test_client()
+    forged = client.get("/", headers={"X-Forwarded-Host": "evil.example"})
+    assert forged.status_code == 400 and page_cache(app).entries == {}
+    real = client.get("/", headers={"X-Forwarded-Host": "news.example"})
+    assert real.status_code == 200
+
+
+def test_trusted_hosts_and_base_url_add_up(site):
+    app = site(
+        SERVE_ADDRESS="127.0.0.1:8000",
+        BASE_URL="https://news.example",
+        TRUSTED_HOSTS=["www.news.example"],
+    )
+    client = app.test_client()
+    assert client.get("/", base_url="https://news.example").status_code == 200
+    assert client.get("/", base_url="https://www.news.example").status_code == 200
+    assert client.get("/", base_url="https://evil.example").status_code == 400
+
+
+def test_make_run_stays_permissive(site):
+    app = site(BASE_URL="")
+    client = app.test_client()
+    for host in ["http://127.0.0.1:5000", "http://laptop.local:5000", "http://localhost"]:
+        assert client.get("/", base_url=host).status_code == 200
+    assert isinstance(app.wsgi_app, PageCacheMiddleware)  # nothing in front of the cache
+
+
+@pytest.mark.parametrize(
+    "config, line",
+    [
+        (
+            {"SERVE_ADDRESS": "127.0.0.1:8000"},
+            "Answering requests for 127.0.0.1, localhost only: set "
+            "BLOG_BASE_URL=https://your.site (or BLOG_TRUSTED_HOSTS='[\"your.site\"]') "
+            "to serve the public address.",
+        ),
+        (
+            {"SERVE_ADDRESS": "127.0.0.1:8000", "BASE_URL": "https://news.example/blog"},
+            "Answering requests for news.example only (BLOG_BASE_URL, BLOG_TRUSTED_HOSTS).",
+        ),
+        ({}, None),
+    ],
+)
+def test_setup_under_make_serve_says_which_hosts_it_answers(site, config, line):
+    result = site(**config).test_cli_runner().invoke(args=["setup"])
+    assert result.exit_code == 0, result.output
+    if line is None:
+        assert "Answering requests" not in result.output
+    else:
+        assert line in result.output.splitlines()
+
+
+def test_make_serve_refuses_a_forged_host_and_says_whom_it_answers(tmp_path):
+    with make_serve(tmp_path / "instance") as (url, output):
+        status, _, body = serve_fetch(url + "/", headers={"Host": "evil.example"})
+        assert status == 400 and "does not answer to that host" in body
+        status, _, home = serve_fetch(url + "/")
+        assert status == 200 and f'<link rel="canonical" href="{url}/">' in home
+    assert "Answering requests for 127.0.0.1, localhost only" in output["stdout"]
