@@ -364,8 +364,13 @@ def test_setup_under_make_serve_says_which_hosts_it_answers(site, config, line):
         assert "Answering requests" not in result.output
     else:
         assert line in result.output.splitlines()
+    # The one-time link is on the one address that answers.
+    link_root = config.get("BASE_URL") or "http://127.0.0.1:5000"
+    assert f"    {link_root}/auth/welcome/" in result.output
 
 
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+@pytest.mark.sqlite_only("make serve runs on its own SQLite instance")
 def test_make_serve_refuses_a_forged_host_and_says_whom_it_answers(tmp_path):
     with make_serve(tmp_path / "instance") as (url, output):
         status, _, body = serve_fetch(url + "/", headers={"Host": "evil.example"})
