@@ -29,9 +29,13 @@ run: $(VENV)/.installed
 ## Install, apply pending migrations and serve the site for real: gunicorn on 127.0.0.1,
 ## debug off, every log line on standard output. Put nginx in front of it (README).
 ## No control socket: gunicorn's default is one per user, which a second instance takes over.
+## BLOG_SERVE_ADDRESS tells the site it is in production: it answers only the Host names of
+## BLOG_BASE_URL / BLOG_TRUSTED_HOSTS, or without them this address (setup prints which).
+SERVE_ADDRESS = 127.0.0.1:$(PORT)
 serve: $(VENV)/.installed
-	$(FLASK) setup --url http://127.0.0.1:$(PORT) 2>&1
-	FLASK_DEBUG=0 $(VENV)/bin/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) \
+	BLOG_SERVE_ADDRESS=$(SERVE_ADDRESS) $(FLASK) setup --url http://$(SERVE_ADDRESS) 2>&1
+	BLOG_SERVE_ADDRESS=$(SERVE_ADDRESS) FLASK_DEBUG=0 $(VENV)/bin/gunicorn \
+		--workers $(WORKERS) --bind $(SERVE_ADDRESS) \
 		--access-logfile - --error-logfile - --no-control-socket app:app 2>&1
 
 ## Install the test dependencies and run the whole suite, browser tests included.

@@ -13,11 +13,12 @@ from sqlalchemy.engine import Engine
 from werkzeug.sansio.utils import get_current_url
 from werkzeug.utils import cached_property
 
-from blog import accounts, cache, cli, errors, posts, security, templating
+from blog import accounts, cache, cli, errors, hosts, posts, security, templating
 from blog.auth.views import bp as auth_bp
 from blog.auth.views import register_session_rules
 from blog.editor import bp as editor_bp
 from blog.extensions import csrf, db, login_manager, migrate
+from blog.public import files
 from blog.public.views import bp as public_bp
 from blog.urls import SmallIntConverter
 
@@ -130,8 +131,11 @@ def configure(app: Flask, test_config: dict | None) -> None:
         # BLOG_TRUSTED_PROXIES=1 behind one reverse proxy (nginx) that sets X-Forwarded-*.
         SESSION_COOKIE_SECURE=False,
         TRUSTED_PROXIES=0,
-        # BLOG_TRUSTED_HOSTS='["news.example"]' refuses requests for any other Host.
+        # BLOG_TRUSTED_HOSTS='["news.example"]' refuses requests for any other Host; so does
+        # BASE_URL's host under make serve, which sets SERVE_ADDRESS (the address it binds,
+        # the one host it answers when neither is set). See blog/hosts.py.
         TRUSTED_HOSTS=None,
+        SERVE_ADDRESS="",
         # A form token lives as long as the longest session, so a long writing spell keeps it.
         WTF_CSRF_TIME_LIMIT=12 * 3600,
         # Bodies up to 2 MB are checked by the form (the text comes back with the error);
@@ -216,6 +220,8 @@ def register_extensions(app: Flask) -> None:
         app.config,
         clock=lambda: posts.utcnow().replace(tzinfo=UTC).timestamp(),
     )
+    # Outside the cache, so that a forged Host is refused before it can fill it.
+    hosts.guard(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.user_loader(accounts.load_session_user)
@@ -232,6 +238,8 @@ def register_blueprints(app: Flask) -> None:
     # Before any rule is added: every <int:...> in the app is bounded.
     app.url_map.converters["int"] = SmallIntConverter
     app.register_blueprint(public_bp)
+    # Static text goes out gzipped, compressed once per file version (blog/public/files.py).
+    app.view_functions["static"] = files.static_file
     app.register_blueprint(auth_bp)
     app.register_blueprint(editor_bp)
     register_session_rules(app)

@@ -8,7 +8,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from blog import accounts, backup, editing, throttle, transfer, transfer_import
+from blog import accounts, backup, editing, hosts, throttle, transfer, transfer_import
 from blog.cache import touch_stamp
 from blog.demo import create_demo_posts
 from blog.extensions import db
@@ -43,8 +43,12 @@ def register(app: Flask) -> None:
         editor = accounts.ensure_editor_account()
         link = None
         if editor.password_hash is None:
+            # Under make serve a BASE_URL is the one address that answers: the link is there.
+            url = hosts.link_root(app.config) or url
             link = f"{url.rstrip('/')}/auth/welcome/{accounts.issue_sign_in_token(editor)}"
         db.session.commit()
+        if trust := hosts.describe(app.config):
+            click.echo(trust)
         if link:
             click.secho(
                 "\nThis site has no editor password yet. Open this one-time link", bold=True

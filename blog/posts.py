@@ -139,13 +139,16 @@ CATEGORY_ORDER = (func.lower(Category.name), Category.name, Category.id)
 
 
 def nav_categories() -> list[CategoryLink]:
-    """Return the categories for the masthead, read once per content change per process."""
+    """Return the masthead's categories: those public_archive shows, read once per change."""
 
     def load():
-        rows = db.session.execute(select(Category.name, Category.slug).order_by(*CATEGORY_ORDER))
+        listed = lists_public_post("category", Category.id)
+        stmt = select(Category.name, Category.slug).where(listed).order_by(*CATEGORY_ORDER)
+        rows = db.session.execute(stmt, {"now": utcnow()})
         return [CategoryLink.of(name, slug) for name, slug in rows]
 
-    return _memo("nav_categories", load)
+    # A scheduled post that falls due may bring its category in: kept until then too.
+    return _memo(f"nav_categories:{next_scheduled_time()}", load)
 
 
 @dataclass
@@ -180,15 +183,24 @@ class Page:
         return sorted(numbers)
 
 
+def archive_posts(kind: str, archive_id) -> ColumnElement[bool]:
+    """Which posts a category, tag or author archive holds, given its id (a value or column).
+
+    The archive's pages, its feeds and whether it is public at all (public_archive) all
+    come from this one definition.
+    """
+    if kind == "category":
+        return POSTS.c.category_id == archive_id
+    if kind == "author":
+        return POSTS.c.author_id == archive_id
+    # Walks the date index, checking each post against the list of the tag's posts.
+    return POSTS.c.id.in_(select(post_tags.c.post_id).where(post_tags.c.tag_id == archive_id))
+
+
 # Each public listing: which posts it holds, with its value as the bound parameter "value".
 LISTINGS: dict[str, ColumnElement[bool]] = {
     "home": true(),
-    "category": POSTS.c.category_id == bindparam("value"),
-    "author": POSTS.c.author_id == bindparam("value"),
-    # Walks the date index, checking each post against the list of the tag's posts.
-    "tag": POSTS.c.id.in_(
-        select(post_tags.c.post_id).where(post_tags.c.tag_id == bindparam("value"))
-    ),
+    **{kind: archive_posts(kind, bindparam("value")) for kind in ("category", "author", "tag")},
     # The same walk, probing each post for the tag instead of building that list first:
     # cheaper for a page near either end of a tag on many posts, dearer deep inside it.
     "tag near an end": exists().where(
@@ -350,11 +362,6 @@ def public_slug(slug: str) -> str | None:
     return slug if slug in found else next(iter(found), None)
 
 
-def tag_criteria(tag_id: int) -> ColumnElement[bool]:
-    """The ORM criterion for a tag's posts (feeds)."""
-    return Post.id.in_(select(post_tags.c.post_id).where(post_tags.c.tag_id == tag_id))
-
-
 def post_by_wp_id(wp_id: int) -> Post | None:
     """Return the public post imported from WordPress with this id (its old /?p=ID link)."""
     return db.session.scalar(select(Post).where(Post.wp_id == wp_id, is_public()))
@@ -382,30 +389,40 @@ def next_scheduled_time() -> datetime | None:
 
 
 # What an archive's page shows of its category, tag or author: a row, not an ORM object
-# (which costs four times the query).
+# (which costs four times the query). Each is found by its slug (an author by username).
 CATEGORIES, TAGS, USERS = Category.__table__, Tag.__table__, User.__table__
-_CATEGORY = select(CATEGORIES.c.id, CATEGORIES.c.name, CATEGORIES.c.description).where(
-    CATEGORIES.c.slug == bindparam("key")
-)
-_TAG = select(TAGS.c.id, TAGS.c.name).where(TAGS.c.slug == bindparam("key"))
-_AUTHOR = select(USERS.c.id, USERS.c.display_name, USERS.c.bio).where(
-    USERS.c.username == bindparam("key")
-)
+ARCHIVES = {
+    "category": (CATEGORIES.c.slug, CATEGORIES.c.id, CATEGORIES.c.name, CATEGORIES.c.description),
+    "tag": (TAGS.c.slug, TAGS.c.id, TAGS.c.name),
+    "author": (USERS.c.username, USERS.c.id, USERS.c.display_name, USERS.c.bio),
+}
 
 
-def category_by_slug(slug: str) -> Row | None:
-    """Return a category's id, name and description."""
-    return db.session.execute(_CATEGORY, {"key": slug}).first()
+def lists_public_post(kind: str, archive_id: ColumnElement) -> ColumnElement[bool]:
+    """SQL that is true when the archive whose id is in archive_id lists a public post."""
+    if kind == "tag":
+        # The posts of archive_posts("tag"), found from the tag's side: its index gives the
+        # tag's few posts to check, where the date walk would cross every public post.
+        public_post = exists().where(POSTS.c.id == post_tags.c.post_id, PUBLIC)
+        return exists().where(post_tags.c.tag_id == archive_id, public_post)
+    # One probe of the archive's (id, status, published_at) index.
+    return exists().where(PUBLIC, archive_posts(kind, archive_id))
 
 
-def tag_by_slug(slug: str) -> Row | None:
-    """Return a tag's id and name."""
-    return db.session.execute(_TAG, {"key": slug}).first()
+@cache
+def _archive_statement(kind: str):
+    key, id_, *shown = ARCHIVES[kind]
+    return select(id_, *shown).where(key == bindparam("key"), lists_public_post(kind, id_))
 
 
-def author_by_username(username: str) -> Row | None:
-    """Return an author's id, display name and bio."""
-    return db.session.execute(_AUTHOR, {"key": username}).first()
+def public_archive(kind: str, key: str) -> Row | None:
+    """Return a category's, tag's or author's row (id, name ...) if it lists a public post.
+
+    One with none (no posts, or only drafts, scheduled or trashed ones) is no page of the
+    site, exactly as one that does not exist: else guessing its name would confirm a story
+    before it is out. Its pages, feeds and old addresses all ask here.
+    """
+    return db.session.execute(_archive_statement(kind), {"key": key, "now": utcnow()}).first()
 
 
 def archive_months(offset_minutes: int) -> list[tuple[int, int, int]]:

@@ -26,6 +26,20 @@ def small_int(value: str) -> int:
     return number
 
 
+def page_number(value: str | None) -> int | None:
+    """Return the page a ?page= value names, or None when it names none (a 404).
+
+    Absent is page 1; otherwise only the digits a link of ours carries: "abc", "0", "-1",
+    " 2", "02", "+2" or a number past INT_LIMIT name no page, whatever int() would make of them.
+    """
+    if value is None:
+        return 1
+    if not (value.isascii() and value.isdigit()) or value[0] == "0" or len(value) > 10:
+        return None
+    number = int(value)
+    return number if number <= INT_LIMIT else None
+
+
 def base_url() -> str:
     """Return the site's public root without a trailing slash, e.g. https://news.example/blog.
 

@@ -448,6 +448,9 @@ def plant(desk: Desk, app, entry: dict) -> dict:
             "html_id": html_id,
             "posts": {post.slug: (post.title,) for post in posts},
             "tag_slugs": sorted(set(tag_slugs) - {placed["tag_slug"]}),
+            # A payload with commas names other tags on the posts: this one then lists no
+            # public post, and has no public page (tests/test_public_holes.py).
+            "tag_listed": placed["tag_slug"] in tag_slugs,
             "revision_id": revision_id,
             "month": (posts[0].published_at.year, posts[0].published_at.month),
             "bio": editor.bio,
@@ -461,13 +464,14 @@ def entry_pages(entry: dict, placed: dict) -> list[tuple[str, tuple[str, ...]]]:
     md = placed["markdown_id"]
     category, category_id, tag_id = placed["category_slug"], placed["category_id"], placed["tag_id"]
     q = urlencode({"q": entry["input"][:500]})
+    tag = placed["tag_slug"]
+    tag_pages = [(f"/tag/{tag}/feed.rss", ()), (f"/tag/{tag}", placed["tag_shows"])]
     return [
         *((f"/posts/{slug}", shows) for slug, shows in placed["posts"].items()),
         (f"/category/{category}", placed["category_shows"]),
         # The category's feed holds both posts; the tag's says the site's tagline.
         (f"/category/{category}/feed.atom", ()),
-        (f"/tag/{placed['tag_slug']}/feed.rss", ()),
-        (f"/tag/{placed['tag_slug']}", placed["tag_shows"]),
+        *(tag_pages if placed["tag_listed"] else []),
         ("/author/editor", (placed["bio"],)),
         (f"/search?{q}", ()),
         (f"/editor/?{q}", ()),

@@ -7,7 +7,6 @@ from flask import Blueprint, Response, abort, current_app, redirect, request
 
 from blog import feeds, posts, sitemap
 from blog.cache import make_conditional
-from blog.models import Post
 from blog.paths import path_for
 from blog.public.moved import moved_or_404
 from blog.settings import load_settings
@@ -53,16 +52,16 @@ def site_feed(fmt: str):
     return _feed_response(fmt, feed)
 
 
-def _archive_feed(fmt: str, name: str, subtitle: str, endpoint: str, values: dict, criteria):
-    """Serve the newest posts of one archive (category, tag, author) as Atom or RSS."""
+def _archive_feed(fmt: str, found, name: str, subtitle: str, kind: str, values: dict):
+    """Serve the newest posts of one public archive (category, tag, author) as Atom or RSS."""
     site = load_settings()
     feed = feeds.Feed(
         title=f"{name} · {site.title}",
         publisher=site.title,
         subtitle=subtitle or site.tagline,
-        page_url=absolute_url(f"public.{endpoint}", **values),
-        posts=feeds.feed_posts(criteria),
-        **_feed_urls(f"public.discovery.{endpoint}_feed", **values),
+        page_url=absolute_url(f"public.{kind}", **values),
+        posts=feeds.feed_posts(posts.archive_posts(kind, found.id)),
+        **_feed_urls(f"public.discovery.{kind}_feed", **values),
     )
     return _feed_response(fmt, feed)
 
@@ -70,36 +69,29 @@ def _archive_feed(fmt: str, name: str, subtitle: str, endpoint: str, values: dic
 @bp.get("/category/<slug>/feed.<any(atom, rss):fmt>")
 def category_feed(slug: str, fmt: str):
     """Serve the newest posts of one category as Atom or RSS."""
-    found = posts.category_by_slug(slug)
+    found = posts.public_archive("category", slug)
     if found is None:
         return moved_or_404("category", slug, "public.discovery.category_feed", fmt=fmt)
-    return _archive_feed(
-        fmt, found.name, found.description, "category", {"slug": slug}, Post.category_id == found.id
-    )
+    return _archive_feed(fmt, found, found.name, found.description, "category", {"slug": slug})
 
 
 @bp.get("/tag/<slug>/feed.<any(atom, rss):fmt>")
 def tag_feed(slug: str, fmt: str):
     """Serve the newest posts with one tag as Atom or RSS."""
-    found = posts.tag_by_slug(slug)
+    found = posts.public_archive("tag", slug)
     if found is None:
         return moved_or_404("tag", slug, "public.discovery.tag_feed", fmt=fmt)
-    return _archive_feed(fmt, found.name, "", "tag", {"slug": slug}, posts.tag_criteria(found.id))
+    return _archive_feed(fmt, found, found.name, "", "tag", {"slug": slug})
 
 
 @bp.get("/author/<username>/feed.<any(atom, rss):fmt>")
 def author_feed(username: str, fmt: str):
     """Serve the newest posts of one author as Atom or RSS."""
-    found = posts.author_by_username(username)
+    found = posts.public_archive("author", username)
     if found is None:
         abort(404)
     return _archive_feed(
-        fmt,
-        found.display_name,
-        found.bio,
-        "author",
-        {"username": username},
-        Post.author_id == found.id,
+        fmt, found, found.display_name, found.bio, "author", {"username": username}
     )
 
 

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from flask import abort, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from blog.posts import public_archive
 from blog.redirects import old_slug_target
 
 
@@ -23,7 +24,9 @@ def permanent_redirect(location: str, **query: str | int | None) -> Response:
 def moved_or_404(kind: str, slug: str, endpoint: str, query: dict | None = None, **values):
     """Send a request for an old slug to the row's address for good, query kept; else 404."""
     current = old_slug_target(kind, slug)
-    if current is None:
+    # A category or tag with no public post is a 404 at its new slug: its old one must not
+    # name the new one either.
+    if current is None or (kind != "post" and public_archive(kind, current) is None):
         abort(404)
     response = permanent_redirect(url_for(endpoint, slug=current, **values), **(query or {}))
     # Browsers would keep a 301 with no lifetime for good, and a new post may take the old

@@ -8,7 +8,6 @@ from flask import (
     current_app,
     render_template,
     request,
-    send_from_directory,
 )
 from flask_login import current_user
 
@@ -17,11 +16,11 @@ from blog.cache import CACHEABLE_HEADER, FILLING, content_stamp, make_conditiona
 from blog.dates import archive_date, month_range, utc_offset_minutes
 from blog.media import served_type
 from blog.paths import path_for
-from blog.public import discovery, wordpress
+from blog.public import discovery, files, wordpress
 from blog.public.moved import moved_or_404, permanent_redirect
 from blog.search import search_posts
 from blog.settings import load_settings
-from blog.urls import small_int
+from blog.urls import page_number
 
 bp = Blueprint("public", __name__)
 bp.register_blueprint(discovery.bp)
@@ -57,7 +56,11 @@ def http_caching(response):
 
 
 def _page_number() -> int:
-    return request.args.get("page", 1, type=small_int)
+    """Return the listing's ?page= number: one parser for every paginated page, else a 404."""
+    number = page_number(request.args.get("page"))
+    if number is None:
+        abort(404)
+    return number
 
 
 def _listing(template: str, listing: str, value=None, params=None, **context):
@@ -70,7 +73,7 @@ def _listing(template: str, listing: str, value=None, params=None, **context):
         key=request.path,
     )
     # A date with no posts is no archive: a 404, or crawlers would find one per month since
-    # 1970. A category or tag with none is still a page of the site.
+    # 1970. (A category, tag or author with none was a 404 already: posts.public_archive.)
     if page is None or (listing == "month" and not page.total):
         abort(404)
     return render_template(template, page=page, **context)
@@ -103,7 +106,7 @@ def post(slug: str):
 @bp.get("/category/<slug>")
 def category(slug: str):
     """List the public posts of one category."""
-    found = posts.category_by_slug(slug)
+    found = posts.public_archive("category", slug)
     if found is None:
         return moved_or_404("category", slug, "public.category")
     return _listing(
@@ -119,7 +122,7 @@ def category(slug: str):
 @bp.get("/tag/<slug>")
 def tag(slug: str):
     """List the public posts with one tag."""
-    found = posts.tag_by_slug(slug)
+    found = posts.public_archive("tag", slug)
     if found is None:
         return moved_or_404("tag", slug, "public.tag")
     return _listing("public/archive.html", "tag", found.id, heading=found.name, kind="Tag")
@@ -128,7 +131,7 @@ def tag(slug: str):
 @bp.get("/author/<username>")
 def author(username: str):
     """List the public posts of one author, with their bio."""
-    found = posts.author_by_username(username)
+    found = posts.public_archive("author", username)
     if found is None:
         abort(404)
     return _listing(
@@ -208,9 +211,10 @@ def month(year: int, month: int):
 def search():
     """Search the public posts: the best matches first, a page at a time."""
     query = request.args.get("q", "")
+    number = _page_number()
     if not query.strip():
         return render_template("public/search.html", query="", results=None)
-    results = search_posts(query, page=_page_number(), per_page=load_settings().posts_per_page)
+    results = search_posts(query, page=number, per_page=load_settings().posts_per_page)
     if results is None:
         abort(404)
     return render_template("public/search.html", query=query, results=results)
@@ -224,9 +228,11 @@ def media(filename: str):
     content_type = served_type(filename)
     if content_type is None:
         abort(404)
-    response = send_from_directory(
+    response = files.send_file_from(
         current_app.config["MEDIA_FOLDER"], filename, mimetype=content_type, max_age=31536000
     )
+    if response.status_code == 416:
+        return response  # the range asked for is past the end: nothing here to keep
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     # The name is random and its content never changes: browsers need not even revalidate.

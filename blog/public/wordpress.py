@@ -100,7 +100,7 @@ def month_page(year: int, month: int, number: int):
 @bp.get("/category/<slug>/page/<int(min=1):number>/", strict_slashes=False)
 def category_page(slug: str, number: int):
     """Send WordPress's /category/<slug>/page/2/ to the category's page 2."""
-    if posts.category_by_slug(slug) is None:
+    if posts.public_archive("category", slug) is None:
         return moved_or_404("category", slug, "public.category", {"page": _page_arg(number)})
     return _page("public.category", number, slug=slug)
 
@@ -108,7 +108,7 @@ def category_page(slug: str, number: int):
 @bp.get("/tag/<slug>/page/<int(min=1):number>/", strict_slashes=False)
 def tag_page(slug: str, number: int):
     """Send WordPress's /tag/<slug>/page/2/ to the tag's page 2."""
-    if posts.tag_by_slug(slug) is None:
+    if posts.public_archive("tag", slug) is None:
         return moved_or_404("tag", slug, "public.tag", {"page": _page_arg(number)})
     return _page("public.tag", number, slug=slug)
 
@@ -116,7 +116,7 @@ def tag_page(slug: str, number: int):
 @bp.get("/author/<username>/page/<int(min=1):number>/", strict_slashes=False)
 def author_page(username: str, number: int):
     """Send WordPress's /author/<username>/page/2/ to the author's page 2."""
-    if posts.author_by_username(username) is None:
+    if posts.public_archive("author", username) is None:
         abort(404)
     return _page("public.author", number, username=username)
 
