@@ -14,17 +14,21 @@ appeared or changed since): an upload's files are complete before its row is com
 Media row in the copy has its files in the archive, unless that row is deleted in the moment
 between the snapshot and the second pass. The archive may hold a few files no row uses.
 
-Restore checks the whole archive before it touches anything (entry names, manifest, the size and
-SHA-256 of every file, PRAGMA integrity_check and row counts of the database, a schema revision
-this code knows). Then it swaps the media folder by renames (staged beside it, on the same file
-system) and writes the database through the backup API in the other direction, so that the
-site's open connections stay valid. The caller then runs the migrations.
+Restore (blog.restore) checks the whole archive with unpack_backup before it touches anything
+(entry names, manifest, the size and SHA-256 of every file, PRAGMA integrity_check and row
+counts of the database, a schema revision this code knows), then switches the site to it.
+
+The working folders (.backup-XXXX beside the archive, .restore-XXXX beside the media folder)
+hold a copy of the database, password hashes included: they are readable by their owner only,
+removed when the run ends however it ends, and locked while it lives (flock), so that the next
+run can tell a killed run's folder from a running one's and remove it (remove_leftovers).
 
 SQLite only: `engine` in the manifest leaves room for a PostgreSQL dump beside database.sqlite,
 and a JSON export and import would be a separate, engine-neutral module. These functions take
 paths (see sqlite_file) and know nothing of Flask, requests or the terminal.
 """
 
+import fcntl
 import gzip
 import hashlib
 import json
@@ -32,12 +36,12 @@ import os
 import shutil
 import sqlite3
 import tarfile
+import tempfile
 import zlib
-from collections.abc import Collection
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from tempfile import TemporaryDirectory
 
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
@@ -49,6 +53,7 @@ DATABASE = "database.sqlite"
 MEDIA = "media"
 BUSY_SECONDS = 10
 CHUNK = 1024 * 1024
+BACKUP_PREFIX = ".backup-"
 
 
 class BackupError(Exception):
@@ -94,8 +99,7 @@ def create_backup(target: Path, live: Path, media: Path) -> dict:
     if target.resolve().is_relative_to(media.resolve()):
         raise BackupError("Write the backup outside the media folder.")
     target.parent.mkdir(parents=True, exist_ok=True)
-    with TemporaryDirectory(dir=target.parent, prefix=".backup-") as tmp:
-        staging = Path(tmp)
+    with private_folder(target.parent, BACKUP_PREFIX) as staging:
         copied: dict[str, tuple[int, int]] = {}
         _copy_media(media, staging / MEDIA, copied)
         _snapshot(live, staging / DATABASE)
@@ -111,50 +115,60 @@ def create_backup(target: Path, live: Path, media: Path) -> dict:
     return manifest
 
 
-def restore_backup(
-    source: Path,
-    live: Path,
-    media: Path,
-    *,
-    force: bool = False,
-    known_revisions: Collection[str] | None = None,
-) -> dict:
-    """Replace the SQLite database live and the media folder with the archive source.
+@contextmanager
+def private_folder(parent: Path, prefix: str) -> Iterator[Path]:
+    """Yield a new folder in parent, readable by its owner only and locked while this run lives.
 
-    Return the manifest. Refuses (SiteHasContent) to replace a site that has any row or upload
-    unless force is set, and (BackupError) an archive that fails any check or whose schema
-    revision is not among known_revisions; in both cases the site is left as it was.
+    The folder is removed when the block ends, however it ends; a killed run's folder stays
+    unlocked, for remove_leftovers (or blog.restore.recover) of the next run.
     """
-    live, media = Path(live), Path(media)
-    if not force:
-        rows, files = site_content(live, media)
-        if rows or files:
-            raise SiteHasContent(
-                f"This site already has content ({rows} rows, {files} media files); "
-                "restoring replaces all of it."
-            )
-    media.parent.mkdir(parents=True, exist_ok=True)
-    # Staged beside the media folder: the same file system, so the swap is a rename.
-    with TemporaryDirectory(dir=media.parent, prefix=".restore-") as tmp:
-        staging = Path(tmp)
-        manifest = unpack_backup(Path(source), staging)
-        revision = manifest["schema_revision"]
-        if known_revisions is not None and revision not in known_revisions:
-            raise BackupError(
-                f"The backup's schema ({revision}) is unknown to this version of the blog: "
-                "it was made by a newer version. Upgrade the code first."
-            )
-        # Media first: if the database cannot be written, the old folder goes back.
-        previous = staging / "previous-media"
-        _swap_media(staging / MEDIA, media, previous)
+    parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        path = Path(tempfile.mkdtemp(dir=parent, prefix=prefix))  # mode 0700
+        lock = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        # Between mkdtemp and flock another run may have taken it for a dead run's folder.
+        if path.is_dir():
+            break
+        os.close(lock)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        os.close(lock)
+
+
+@contextmanager
+def claimed(folder: Path) -> Iterator[bool]:
+    """Lock a working folder for the block; yield False if a running run holds it."""
+    try:
+        lock = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except (FileNotFoundError, NotADirectoryError):
+        yield False
+        return
+    try:
         try:
-            _write_database(staging / DATABASE, live)
-        except BaseException:
-            os.replace(media, staging / MEDIA)
-            if previous.exists():
-                os.replace(previous, media)
-            raise
-    return manifest
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+        else:
+            yield True
+    finally:
+        os.close(lock)
+
+
+def remove_leftovers(parent: Path, prefix: str = BACKUP_PREFIX) -> list[str]:
+    """Remove the working folders killed runs left in parent; return what was removed, in words."""
+    notes = []
+    for folder in sorted(Path(parent).glob(f"{prefix}*")):
+        with claimed(folder) as ours:
+            if ours:
+                shutil.rmtree(folder, ignore_errors=True)
+                notes.append(
+                    f"Removed {folder}, left by a {prefix.strip('.-')} that was stopped "
+                    "(it held a copy of the database)."
+                )
+    return notes
 
 
 def summary(manifest: dict) -> str:
@@ -253,34 +267,6 @@ def _snapshot(live: Path, copy: Path) -> None:
             destination.execute("PRAGMA journal_mode=DELETE")
     except sqlite3.Error as error:
         raise BackupError(f"Could not copy the database {live} ({error}).") from None
-
-
-def _write_database(copy: Path, live: Path) -> None:
-    """Write the copy over the live database in one transaction the site's connections see."""
-    live.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with (
-            closing(sqlite3.connect(copy)) as source,
-            closing(sqlite3.connect(live, timeout=BUSY_SECONDS)) as destination,
-        ):
-            source.backup(destination)
-    except sqlite3.Error as error:
-        raise BackupError(f"Could not write the database {live} ({error}).") from None
-
-
-def _swap_media(staged: Path, media: Path, previous: Path) -> None:
-    """Put the staged folder in the media folder's place, moving the old one to previous."""
-    try:
-        if media.exists():
-            os.replace(media, previous)
-        try:
-            os.replace(staged, media)
-        except OSError:
-            if previous.exists():
-                os.replace(previous, media)
-            raise
-    except OSError as error:
-        raise BackupError(f"Could not replace the media folder {media} ({error}).") from None
 
 
 def _describe(staging: Path, media_files: list[str]) -> dict:

@@ -5,6 +5,11 @@ through one stamp file in instance/: any commit that changes what readers can se
 it, and each entry remembers the stamp it was rendered under. An entry also expires when
 the next scheduled post falls due, so a post goes live at its time with no job to run.
 
+A restore holds the stamp (hold_stamp: a new mtime, and the file not empty) while it switches
+the database under the site, and releases it after (another new mtime): while it is held no
+page is served from memory or kept, so a page rendered from the old database just before the
+switch cannot outlive it, even if the restore is killed between switch and release.
+
 The lookup runs as WSGI middleware in front of Flask, so a hit costs about what a
 hello-world costs: a stat() of the stamp, a dict lookup, and the stored bytes.
 """
@@ -37,6 +42,8 @@ FILLING = "blog.page_cache.filling"
 # The request headers that can turn a 200 into a 304 or a 412. Range and If-Range count only
 # where ranges are accepted, and no page accepts them.
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH")
+# read_stamp's answer while a restore holds the stamp: nothing may be kept under it.
+HELD = -1
 
 
 def touch_stamp(path: str | os.PathLike) -> None:
@@ -50,11 +57,33 @@ def touch_stamp(path: str | os.PathLike) -> None:
         stamp.touch()
 
 
+def hold_stamp(path: str | os.PathLike) -> None:
+    """Tell every worker that content is changing under it: keep no page until release_stamp."""
+    _replace_stamp(Path(path), b"held by flask restore\n")
+
+
+def release_stamp(path: str | os.PathLike) -> None:
+    """End a hold_stamp; the stamp is new, so that no page kept before the hold is served."""
+    _replace_stamp(Path(path), b"")
+
+
+def _replace_stamp(stamp: Path, content: bytes) -> None:
+    # One rename: the new mtime and the hold (a stamp that is not empty) come together.
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    partial = stamp.with_name(f"{stamp.name}.next")
+    partial.write_bytes(content)
+    now = time.time_ns()
+    os.utime(partial, ns=(now, now))
+    os.replace(partial, stamp)
+
+
 def read_stamp(path: str) -> int:
+    """Return the stamp (its mtime in nanoseconds), 0 if there is none, HELD while held."""
     try:
-        return os.stat(path).st_mtime_ns
+        found = os.stat(path)
     except FileNotFoundError:
         return 0
+    return HELD if found.st_size else found.st_mtime_ns
 
 
 _watching = False
@@ -180,6 +209,8 @@ class PageCacheMiddleware:
             environ.get("QUERY_STRING", ""),
         )
         stamp = read_stamp(self.config["PAGE_CACHE_STAMP"])
+        if stamp == HELD:
+            return self.wsgi_app(environ, start_response)
         entry = self.entries.get(key)
         if entry is not None and entry.stamp == stamp and self.clock() < entry.expires:
             self.hits += 1
@@ -259,11 +290,12 @@ def content_stamp() -> int:
     """Return the content stamp, which changes whenever public content does.
 
     Read once per request (a page asks for it a dozen times) and again after this request's
-    own commits: a change another process makes meanwhile is seen by the next request.
+    own commits: a change another process makes meanwhile is seen by the next request. 0
+    while a restore holds it: nothing is kept under 0 (memo_by_stamp).
     """
     stamp = g.get("content_stamp")
     if stamp is None:
-        stamp = g.content_stamp = read_stamp(current_app.config["PAGE_CACHE_STAMP"])
+        stamp = g.content_stamp = max(read_stamp(current_app.config["PAGE_CACHE_STAMP"]), 0)
     return stamp
 
 

@@ -8,8 +8,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from blog import accounts, backup, editing, hosts, throttle, transfer, transfer_import
-from blog.cache import touch_stamp
+from blog import accounts, backup, editing, hosts, restore, throttle, transfer, transfer_import
 from blog.demo import create_demo_posts
 from blog.extensions import db
 from blog.firstrun import ensure_welcome_content
@@ -115,13 +114,23 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Rendered every post again: {count} changed.")
 
+    def site_files() -> tuple[Path, Path, Path]:
+        """Return the site's SQLite file, media folder and page cache stamp."""
+        database = backup.sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path)
+        return database, Path(app.config["MEDIA_FOLDER"]), Path(app.config["PAGE_CACHE_STAMP"])
+
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
     def backup_command(path: Path) -> None:
         """Write the database and every upload to PATH (a .tar.gz), safely while the site runs."""
         try:
-            database = backup.sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path)
-            manifest = backup.create_backup(path, database, app.config["MEDIA_FOLDER"])
+            database, media, stamp = site_files()
+            # A killed restore is finished or undone first; a killed backup's copy removed.
+            for note in restore.recover(database, media, stamp) + backup.remove_leftovers(
+                path.parent
+            ):
+                click.echo(note)
+            manifest = backup.create_backup(path, database, media)
         except backup.BackupError as error:
             raise click.ClickException(str(error)) from None
         click.echo(
@@ -133,24 +142,28 @@ def register(app: Flask) -> None:
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--force", is_flag=True, help="Replace a site that already has content.")
     def restore_command(path: Path, force: bool) -> None:
-        """Replace the database and uploads with the backup at PATH, checked whole first."""
+        """Replace the database and uploads with the backup at PATH, checked whole first.
+
+        All or nothing, even if the command is killed: the next restore or backup finishes or
+        undoes a run that was stopped. Every body is rendered again from its source.
+        """
         click.echo(f"Checking {path} ...")
         try:
-            manifest = backup.restore_backup(
+            database, media, stamp = site_files()
+            for note in restore.recover(database, media, stamp):
+                click.echo(note)
+            manifest = restore.restore_backup(
                 path,
-                backup.sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path),
-                app.config["MEDIA_FOLDER"],
+                database,
+                media,
+                stamp,
+                migrations=app.extensions["migrate"].directory,
                 force=force,
-                known_revisions=backup.schema_revisions(app.extensions["migrate"].directory),
             )
         except backup.SiteHasContent as error:
             raise click.ClickException(f"{error} Run again with --force to do so.") from None
         except backup.BackupError as error:
             raise click.ClickException(f"{error} Nothing was changed.") from None
-        # An older backup comes up to the current schema.
-        prepare_database()
-        # Written past the session: tell every worker's page cache by hand.
-        touch_stamp(app.config["PAGE_CACHE_STAMP"])
         click.echo(
             f"Restored {backup.summary(manifest)} from the backup made {manifest['created_at']}."
         )

@@ -1,0 +1,340 @@
+"""Restore a backup (blog.backup) all or nothing, even when the process is killed at any instant.
+
+The site is the database and the uploads it names. A restore prepares everything beside them,
+in .restore-XXXX next to the media folder, and then switches in one step:
+
+1. unpack and check the archive (blog.backup.unpack_backup);
+2. prepare the copy: the migrations bring it to the current schema, every post's body is
+   rendered again from its source through the sanitizer (an archive's stored HTML is never
+   trusted: its checksums prove nothing against whoever wrote them), the search index is built
+   again; the copy gets a random id in SQLite's user_version;
+3. write the plan (plan.json: the uploads the restore adds, replaces and removes), then put
+   the new uploads in the media folder: names no row of the live database uses yet;
+4. hold the page cache's stamp (blog.cache.hold_stamp): no worker keeps or serves a page
+   from memory until it is released;
+5. the switch: write the copy over the live database in one transaction (SQLite's backup API,
+   which the site's open connections see); the live user_version then is the plan's id;
+6. finish: put in the uploads whose bytes differ under the same name (never, for names
+   save_upload chose), remove the old site's uploads, release the stamp (a new one).
+
+At every instant readers see the old site or the new one. The next restore or backup (recover)
+completes a run killed after the switch, and undoes one killed before it: the uploads it added
+go, the stamp is released. Each run locks its folder (blog.backup.private_folder), so that a
+running restore's folder is never taken for a dead one's. Linux and other Unix systems only.
+"""
+
+import filecmp
+import json
+import os
+import secrets
+import shutil
+import signal
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from blog import editing
+from blog.backup import (
+    BUSY_SECONDS,
+    DATABASE,
+    MEDIA,
+    BackupError,
+    SiteHasContent,
+    claimed,
+    private_folder,
+    schema_revisions,
+    site_content,
+    unpack_backup,
+)
+from blog.cache import HELD, hold_stamp, read_stamp, release_stamp
+from blog.extensions import db, migrate
+from blog.search_index import rebuild_search_index
+
+PREFIX = ".restore-"
+PLAN = "plan.json"
+DONE = "done.json"
+
+
+def restore_backup(
+    source: Path,
+    live: Path,
+    media: Path,
+    stamp: Path,
+    *,
+    migrations: str | os.PathLike,
+    force: bool = False,
+) -> dict:
+    """Replace the SQLite database live and the media folder with the archive source.
+
+    Return the manifest. Refuses (SiteHasContent) to replace a site that has any row or upload
+    unless force is set, and (BackupError) an archive that fails any check or whose schema
+    revision the migrations do not know; in both cases the site is left as it was. Call
+    recover first: a killed run's folder would make this one refuse.
+    """
+    live, media, stamp = Path(live), Path(media), Path(stamp)
+    if not force:
+        rows, files = site_content(live, media)
+        if rows or files:
+            raise SiteHasContent(
+                f"This site already has content ({rows} rows, {files} media files); "
+                "restoring replaces all of it."
+            )
+    # Beside the media folder: the same file system, so that uploads go in by a link.
+    with private_folder(media.parent, PREFIX) as folder:
+        if others := [path.name for path in media.parent.glob(f"{PREFIX}*") if path != folder]:
+            raise BackupError(f"Another restore is running or was stopped ({others[0]}).")
+        _step("started")
+        manifest = unpack_backup(Path(source), folder)
+        revision = manifest["schema_revision"]
+        if revision not in schema_revisions(migrations):
+            raise BackupError(
+                f"The backup's schema ({revision}) is unknown to this version of the blog: "
+                "it was made by a newer version. Upgrade the code first."
+            )
+        _step("unpacked")
+        restore_id = prepare_copy(folder / DATABASE, migrations)
+        _step("prepared")
+        plan = _plan(folder, media, restore_id, str(source))
+        _step("planned")
+        try:
+            _add_uploads(folder, media, plan)
+            hold_stamp(stamp)
+            _step("held")
+            _write_database(folder / DATABASE, live)
+            _step("switched")
+            _finish(folder, media, stamp, plan)
+        except BaseException:
+            # Not killed, but stopped all the same (an error, Ctrl-C): end it here.
+            if _switched(live, plan):
+                _finish(folder, media, stamp, plan)
+            else:
+                _undo(folder, media, stamp, plan)
+            raise
+    return manifest
+
+
+def recover(live: Path, media: Path, stamp: Path) -> list[str]:
+    """Finish or undo the restores whose run was killed; return what was done, in words.
+
+    Raises BackupError while another restore is running.
+    """
+    live, media, stamp = Path(live), Path(media), Path(stamp)
+    notes = []
+    for folder in sorted(media.parent.glob(f"{PREFIX}*")):
+        with claimed(folder) as ours:
+            if not ours:
+                if folder.exists():
+                    raise BackupError(f"Another restore is running ({folder}); wait for its end.")
+                continue
+            plan = _read_plan(folder / PLAN)
+            if (folder / DONE).exists():
+                note = "left by a restore that had finished"
+            elif plan is None:
+                note = "left by a restore that was stopped before it changed anything"
+            elif _switched(live, plan):
+                _finish(folder, media, stamp, plan)
+                note = (
+                    f"left by a restore of {plan['source']} that was stopped after its switch: "
+                    "finished it"
+                )
+            else:
+                _undo(folder, media, stamp, plan)
+                note = (
+                    f"left by a restore of {plan['source']} that was stopped before its switch: "
+                    "undone, the site is as it was before it"
+                )
+            shutil.rmtree(folder, ignore_errors=True)
+            notes.append(f"Removed {folder}, {note}.")
+    if read_stamp(stamp) == HELD:  # no restore runs: whatever held it is gone
+        release_stamp(stamp)
+        notes.append(f"Released the page cache's stamp {stamp}, held by a stopped restore.")
+    return notes
+
+
+def prepare_copy(database: Path, migrations: str | os.PathLike) -> int:
+    """Make the restored database ready to be switched in; return the id it now carries.
+
+    The migrations bring it to the current schema, which must then hold no trigger or view
+    the migrations do not make (a forged one could write the archive's HTML back, or worse);
+    every post's body is rendered again from its source and the search index built again:
+    nothing of the archive's HTML is kept.
+    """
+    reference = database.with_name("reference.sqlite")
+    with _app_for(reference, migrations):
+        upgrade()
+        made = _code_in_schema()
+    reference.unlink()
+    try:
+        with _app_for(database, migrations):
+            upgrade()
+            if foreign := sorted(_code_in_schema() - made):
+                kind, name, _ = foreign[0]
+                raise BackupError(
+                    f"The database in the archive holds a {kind} this blog does not make "
+                    f"({name}): it was not made by flask backup."
+                )
+            editing.rerender_posts()
+            rebuild_search_index()
+            db.session.commit()
+    except BackupError:
+        raise
+    except Exception as error:
+        raise BackupError(f"Could not prepare the database in the archive ({error}).") from None
+    restore_id = secrets.randbelow(2**31 - 2) + 1
+    with closing(sqlite3.connect(database)) as connection:
+        connection.execute(f"PRAGMA user_version = {restore_id}")
+    return restore_id
+
+
+@contextmanager
+def _app_for(database: Path, migrations: str | os.PathLike) -> Iterator[None]:
+    """Give the block an app context whose database is this SQLite file."""
+    staged = Flask(__name__)
+    staged.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+    db.init_app(staged)
+    migrate.init_app(staged, db, directory=str(migrations), render_as_batch=True)
+    with staged.app_context():
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _code_in_schema() -> set[tuple[str, str, str]]:
+    """Return the triggers and views of the database: what runs when a row is written or read."""
+    rows = db.session.execute(
+        text("SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'view')")
+    )
+    return {(kind, name, " ".join((sql or "").split())) for kind, name, sql in rows}
+
+
+def _plan(folder: Path, media: Path, restore_id: int, source: str) -> dict:
+    """Write down (atomically) which uploads the restore adds, replaces and removes."""
+    new, old = _files(folder / MEDIA), _files(media)
+    both = sorted(new & old)
+    plan = {
+        "id": restore_id,
+        "source": source,
+        "add": sorted(new - old),
+        "replace": [
+            name
+            for name in both
+            if not filecmp.cmp(folder / MEDIA / name, media / name, shallow=False)
+        ],
+        "remove": sorted(old - new),
+    }
+    partial = folder / f"{PLAN}.partial"
+    partial.write_text(json.dumps(plan, indent=1) + "\n")
+    os.replace(partial, folder / PLAN)
+    return plan
+
+
+def _files(folder: Path) -> set[str]:
+    if not folder.is_dir():
+        return set()
+    return {
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file() and not path.is_symlink()
+    }
+
+
+def _read_plan(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+
+
+def _add_uploads(folder: Path, media: Path, plan: dict) -> None:
+    """Put the archive's uploads the site lacks into the media folder; no live row names them."""
+    media.mkdir(parents=True, exist_ok=True)
+    for name in plan["add"]:
+        _step("adding")
+        staged, path = folder / MEDIA / name, media / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(staged, path)
+        except FileExistsError:
+            raise BackupError(f"An upload named {name} appeared during the restore.") from None
+        except OSError:
+            shutil.copyfile(staged, path)
+
+
+def _switched(live: Path, plan: dict) -> bool:
+    """Tell whether the live database is the plan's copy (the switch happened)."""
+    if not live.is_file():
+        return False
+    try:
+        with closing(sqlite3.connect(live, timeout=BUSY_SECONDS)) as connection:
+            return connection.execute("PRAGMA user_version").fetchone()[0] == plan["id"]
+    except sqlite3.Error as error:
+        raise BackupError(f"Could not read the site's database {live} ({error}).") from None
+
+
+def _write_database(copy: Path, live: Path) -> None:
+    """Write the copy over the live database in one transaction the site's connections see."""
+    live.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with (
+            closing(sqlite3.connect(copy)) as source,
+            closing(sqlite3.connect(live, timeout=BUSY_SECONDS)) as destination,
+        ):
+            source.backup(destination)  # pages=-1: one step, one transaction
+    except sqlite3.Error as error:
+        raise BackupError(f"Could not write the database {live} ({error}).") from None
+
+
+def _finish(folder: Path, media: Path, stamp: Path, plan: dict) -> None:
+    """After the switch: the last uploads in, the old site's out, the stamp released.
+
+    Safe to run again after a run of it was stopped anywhere.
+    """
+    try:
+        for name in plan["replace"]:
+            _step("replacing")
+            staged = folder / MEDIA / name
+            if staged.exists():  # not moved yet
+                os.replace(staged, media / name)
+        for name in plan["remove"]:
+            _step("removing")
+            (media / name).unlink(missing_ok=True)
+    finally:
+        release_stamp(stamp)
+    _step("released")
+    _mark_done(folder)
+
+
+def _undo(folder: Path, media: Path, stamp: Path, plan: dict) -> None:
+    """Before the switch: take the uploads the restore added out again, release the stamp."""
+    try:
+        for name in plan["add"]:
+            (media / name).unlink(missing_ok=True)
+    finally:
+        release_stamp(stamp)
+    _mark_done(folder)
+
+
+def _mark_done(folder: Path) -> None:
+    if (folder / PLAN).exists():
+        os.replace(folder / PLAN, folder / DONE)
+
+
+def _step(name: str) -> None:
+    """A test hook (tests/test_restore_holes.py), inert unless its variables are set.
+
+    BLOG_TEST_RESTORE_KILL_AT=<step> kills the process there (SIGKILL); and
+    BLOG_TEST_RESTORE_STEP_SECONDS=<s> makes each step last that long, so that kills at
+    random instants land in the switch as often as in the start-up.
+    """
+    if seconds := os.environ.get("BLOG_TEST_RESTORE_STEP_SECONDS"):
+        time.sleep(float(seconds))
+    if os.environ.get("BLOG_TEST_RESTORE_KILL_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
