@@ -421,3 +421,24 @@ def test_import_renders_every_body_again_from_its_source(tmp_path, app, content)
     assert_clean_post_page(app, slug, "<em>words</em>")
     # Revisions keep a body's source only, never HTML: nothing of theirs is shown as markup.
     assert not {"body_html", "search_text"} & set(Revision.__table__.columns.keys())
+
+
+@sqlite_only
+def test_setup_finishes_a_killed_restore_before_the_site_serves(two_sites, tmp_path):
+    old, archive, sides = two_sites
+    folder = tmp_path / "site"
+    site = old_site_copy(old, folder)
+    run = flask(folder, "restore", str(archive), "--force", BLOG_TEST_RESTORE_KILL_AT="switched")
+    run.communicate(timeout=120)
+    assert read_stamp(folder / "content.stamp") == HELD  # no page cache until someone acts
+
+    # make run and make serve both start with setup.
+    result = site.test_cli_runner().invoke(args=["setup"])
+
+    assert result.exit_code == 0, result.output
+    assert "stopped after its switch: finished it" in result.output
+    assert not list(folder.glob(".restore-*"))
+    assert read_stamp(folder / "content.stamp") != HELD
+    assert which_side(folder, sides) == "new"
+    check_pages(site, "new", sides)
+    dispose(site)
