@@ -77,7 +77,7 @@ def set_password(user: User, password: str) -> None:
     """Set the password (scrypt, Werkzeug's default) and sign out every other session."""
     check_password_rules(password)
     user.password_hash = generate_password_hash(password)
-    user.session_token = secrets.token_hex(16)
+    end_every_session(user)
 
 
 def authenticate(username: str, password: str) -> User | None:
@@ -87,6 +87,15 @@ def authenticate(username: str, password: str) -> User | None:
         check_password_hash(_DUMMY_HASH, password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
+
+
+def end_every_session(user: User) -> None:
+    """Sign the account out of every browser, even where a session cookie was copied.
+
+    Every session's user id carries the token, and the cookie alone cannot be taken back:
+    a new token is what makes every earlier cookie (and remember cookie) name no one.
+    """
+    user.session_token = secrets.token_hex(16)
 
 
 def ensure_session_token(user: User) -> str:

@@ -90,6 +90,15 @@ def throttled_message(wait: int) -> str:
     return f"Too many failed sign-ins. Try again in about {minutes} minute{'s' * (minutes > 1)}."
 
 
+def end_sessions() -> None:
+    """End every session of the signed-in account, copies of this one too, then this one."""
+    if current_user.is_authenticated:
+        accounts.end_every_session(db.session.get(User, current_user.id))
+        db.session.commit()
+    logout_user()
+    session.clear()
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     """Ask for the editor's username and password."""
@@ -120,9 +129,10 @@ def sign_in():
 
 @bp.post("/sign-out")
 def sign_out():
-    """Sign out (a POST, so that no link or image can do it)."""
-    logout_user()
-    session.clear()
+    """Sign out (a POST, so that no link or image can do it), in every browser at once."""
+    # Clearing this cookie is not enough: a copy of it would still sign in. The account has
+    # one session token, so the new one ends its sessions elsewhere too, not just this one.
+    end_sessions()
     flash("You are signed out.")
     return redirect(url_for("public.index"))
 
