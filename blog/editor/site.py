@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from blog import accounts
-from blog.auth.views import start_session
+from blog.auth.views import end_sessions, start_session
 from blog.editor.site_forms import PasswordForm, ProfileForm, SettingsForm
 from blog.extensions import db
 from blog.models import User
@@ -79,3 +79,13 @@ def password():
                 flash("Password changed. Anywhere else you were signed in is now signed out.")
                 return redirect(url_for(".profile"))
     return _profile_page(user, ProfileForm(formdata=None, obj=user), form, 422)
+
+
+@bp.post("/profile/sign-out-everywhere")
+def sign_out_everywhere():
+    """Sign out of every browser and device, this one too; then sign in again here."""
+    # This browser signs in again too: holding a session proves nothing, so pressing this
+    # must not hand whoever pressed it the one session left standing.
+    end_sessions()
+    flash("You are signed out everywhere, here too. Sign in again to carry on.")
+    return redirect(url_for("auth.sign_in", next=url_for(".profile")))
