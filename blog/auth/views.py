@@ -64,30 +64,31 @@ def session_expired() -> bool:
     return False
 
 
-def attempt_sign_in(username: str, password: str) -> tuple[User | None, int]:
+def attempt_sign_in(username: str, password: str, what: str = "sign-in") -> tuple[User | None, int]:
     """Check credentials under the throttle; return the user, or None and the seconds to wait.
 
     Every attempt is recorded and committed at once: a failure must count even though the
-    request that made it changes nothing else.
+    request that made it changes nothing else. Every form that checks the password comes
+    here (what names it in the log), so they share one count: a guess is a guess.
     """
     address = request.remote_addr or "unknown"
     wait = throttle.retry_after(username, address)
     if wait:
-        current_app.logger.warning("sign-in throttled for %r from %s", username, address)
+        current_app.logger.warning("%s throttled for %r from %s", what, username, address)
         return None, wait
     user = accounts.authenticate(username, password)
     throttle.record_attempt(username, address, succeeded=user is not None)
     db.session.commit()
     if user is None:
-        current_app.logger.warning("sign-in failed for %r from %s", username, address)
+        current_app.logger.warning("%s failed for %r from %s", what, username, address)
     else:
-        current_app.logger.info("sign-in succeeded for %r from %s", username, address)
+        current_app.logger.info("%s succeeded for %r from %s", what, username, address)
     return user, 0
 
 
-def throttled_message(wait: int) -> str:
+def throttled_message(wait: int, reason: str = "Too many failed sign-ins.") -> str:
     minutes = max(1, round(wait / 60))
-    return f"Too many failed sign-ins. Try again in about {minutes} minute{'s' * (minutes > 1)}."
+    return f"{reason} Try again in about {minutes} minute{'s' * (minutes > 1)}."
 
 
 def end_sessions() -> None:

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from blog import accounts
-from blog.auth.views import end_sessions, start_session
+from blog.auth.views import attempt_sign_in, end_sessions, start_session, throttled_message
 from blog.editor.site_forms import PasswordForm, ProfileForm, SettingsForm
 from blog.extensions import db
 from blog.models import User
@@ -38,10 +38,14 @@ def _editor() -> User:
     return db.session.get(User, current_user.id)
 
 
-def _profile_page(user: User, form: ProfileForm, password_form: PasswordForm, status: int):
-    return render_template(
-        "editor/profile.html", user=user, form=form, password_form=password_form
-    ), status
+def _profile_page(
+    user: User, form: ProfileForm, password_form: PasswordForm, status: int, headers=None
+):
+    return (
+        render_template("editor/profile.html", user=user, form=form, password_form=password_form),
+        status,
+        headers or {},
+    )
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -64,8 +68,18 @@ def password():
     """Change your password; every other session ends, this one stays signed in."""
     user = _editor()
     form = PasswordForm()
+    status, headers = 422, {}
     if form.validate_on_submit():
-        if accounts.authenticate(user.username, form.current_password.data) is None:
+        # Under the sign-in throttle: a session alone must not be a way to guess the password.
+        checked, wait = attempt_sign_in(
+            user.username, form.current_password.data, what="password check"
+        )
+        if wait:
+            form.current_password.errors.append(
+                throttled_message(wait, "Too many wrong passwords.")
+            )
+            status, headers = 429, {"Retry-After": str(wait)}
+        elif checked is None:
             form.current_password.errors.append("That is not your current password.")
         else:
             try:
@@ -78,7 +92,7 @@ def password():
                 db.session.commit()
                 flash("Password changed. Anywhere else you were signed in is now signed out.")
                 return redirect(url_for(".profile"))
-    return _profile_page(user, ProfileForm(formdata=None, obj=user), form, 422)
+    return _profile_page(user, ProfileForm(formdata=None, obj=user), form, status, headers)
 
 
 @bp.post("/profile/sign-out-everywhere")
