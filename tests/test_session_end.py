@@ -1,12 +1,14 @@
 """Ending sessions for good (sign out, sign out everywhere) and throttling password checks."""
 
+import hashlib
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from blog import accounts, throttle
+from blog import accounts, cache, throttle
 from blog.extensions import db
-from blog.models import SignInAttempt, User
+from blog.models import EditorSession, SignInAttempt, utcnow
 from tests.conftest import make_app
 from tests.helpers import PASSWORD, Auth, csrf_token
 
@@ -22,9 +24,41 @@ def copy_of_session(app, client, address: str = "127.0.0.1"):
     return copy
 
 
+def signed_in_elsewhere(app):
+    """Return a new client signed in on its own, as another browser or device would be."""
+    elsewhere = app.test_client()
+    assert Auth(elsewhere).sign_in().status_code == 302
+    return elsewhere
+
+
 def sign_out_everywhere(client):
     token = csrf_token(client, "/editor/profile")
     return client.post("/editor/profile/sign-out-everywhere", data={"csrf_token": token})
+
+
+def session_key(client) -> str:
+    with client.session_transaction() as session:
+        return session["_user_id"]
+
+
+def stored_sessions(app) -> list[tuple[str, object, object]]:
+    """Return (key hash, created at, last seen at) of every stored session, oldest first."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(
+                EditorSession.key_hash, EditorSession.created_at, EditorSession.last_seen_at
+            ).order_by(EditorSession.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+def age_sessions(app, **columns: timedelta) -> None:
+    """Move every stored session's times back, e.g. last_seen_at=timedelta(hours=3)."""
+    with app.app_context():
+        for row in db.session.scalars(select(EditorSession)):
+            for name, age in columns.items():
+                setattr(row, name, getattr(row, name) - age)
+        db.session.commit()
 
 
 def change_password(client, current: str, new: str = NEW_PASSWORD):
@@ -52,14 +86,42 @@ def assert_sent_to_sign_in(client):
     )
 
 
-def test_a_copied_session_cookie_stops_working_once_signed_out(app, signed_in, auth):
+def test_signing_out_ends_this_session_and_its_copies_but_no_other(app, signed_in, auth):
     copy = copy_of_session(app, signed_in)
+    elsewhere = signed_in_elsewhere(app)
     assert copy.get("/editor/").status_code == 200
     assert auth.sign_out().status_code == 302
     assert_sent_to_sign_in(copy)
     assert_sent_to_sign_in(signed_in)
+    # The other browser signed in on its own: it stays signed in.
+    assert elsewhere.get("/editor/").status_code == 200
+    assert len(stored_sessions(app)) == 1
     # Signing in again works, and the old copy stays dead.
     assert auth.sign_in().status_code == 302
+    assert signed_in.get("/editor/").status_code == 200
+    assert_sent_to_sign_in(copy)
+    assert elsewhere.get("/editor/").status_code == 200
+
+
+def test_the_database_holds_a_hash_of_the_session_key_not_the_key(app, signed_in):
+    key = session_key(signed_in)
+    [(key_hash, _, _)] = stored_sessions(app)
+    assert key_hash == hashlib.sha256(key.encode()).hexdigest() and key not in key_hash
+    # A session id of the old design (user id and account token) names no session.
+    with signed_in.session_transaction() as session:
+        session["_user_id"] = f"1:{key_hash}"
+    assert_sent_to_sign_in(signed_in)
+
+
+def test_signing_in_again_replaces_this_browsers_session(app, signed_in):
+    [(before, _, _)] = stored_sessions(app)
+    copy = copy_of_session(app, signed_in)
+    # The sign-in page sends a signed-in editor on; the form, posted again, signs in anew.
+    token = csrf_token(signed_in, "/editor/")
+    data = {"csrf_token": token, "username": "editor", "password": PASSWORD}
+    assert signed_in.post("/auth/sign-in", data=data).status_code == 302
+    [(after, _, _)] = stored_sessions(app)
+    assert after != before
     assert signed_in.get("/editor/").status_code == 200
     assert_sent_to_sign_in(copy)
 
@@ -73,8 +135,7 @@ def test_sign_out_everywhere_ends_every_session_this_one_too(app, signed_in):
         page,
     ), page
     copy = copy_of_session(app, signed_in)
-    elsewhere = app.test_client()
-    assert Auth(elsewhere).sign_in().status_code == 302
+    elsewhere = signed_in_elsewhere(app)
 
     response = sign_out_everywhere(signed_in)
     assert response.status_code == 302
@@ -83,9 +144,90 @@ def test_sign_out_everywhere_ends_every_session_this_one_too(app, signed_in):
     assert "You are signed out everywhere" in page
     for client in (signed_in, copy, elsewhere):
         assert_sent_to_sign_in(client)
+    assert stored_sessions(app) == []
     assert Auth(signed_in).sign_in().status_code == 302
     assert signed_in.get("/editor/").status_code == 200
     assert_sent_to_sign_in(copy)
+    assert_sent_to_sign_in(elsewhere)
+
+
+def test_a_password_change_ends_every_other_session_and_keeps_this_one(app, signed_in):
+    copy = copy_of_session(app, signed_in)
+    elsewhere = signed_in_elsewhere(app)
+    assert change_password(signed_in, PASSWORD).status_code == 302
+    assert signed_in.get("/editor/").status_code == 200
+    for client in (copy, elsewhere):
+        assert_sent_to_sign_in(client)
+    assert len(stored_sessions(app)) == 1
+
+
+def test_set_password_at_the_console_ends_every_session(app, runner, signed_in):
+    elsewhere = signed_in_elsewhere(app)
+    result = runner.invoke(args=["set-password", "editor"], input=NEW_PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    for client in (signed_in, elsewhere):
+        assert_sent_to_sign_in(client)
+    assert stored_sessions(app) == []
+
+
+def test_the_server_ends_an_idle_session_whatever_its_cookie_says(app, signed_in):
+    copy = copy_of_session(app, signed_in)
+    idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"]) + accounts.SEEN_EVERY
+    age_sessions(app, last_seen_at=idle - timedelta(minutes=1))
+    assert signed_in.get("/editor/").status_code == 200
+    age_sessions(app, last_seen_at=idle)
+    # The copy's cookie was never idle, yet the session it names is.
+    assert_sent_to_sign_in(copy)
+    assert_sent_to_sign_in(signed_in)
+
+
+def test_the_server_ends_a_session_past_its_absolute_lifetime(app, signed_in):
+    age_sessions(app, created_at=timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"], seconds=1))
+    assert_sent_to_sign_in(copy_of_session(app, signed_in))
+
+
+def test_expired_sessions_are_deleted_when_someone_signs_in(app, signed_in):
+    elsewhere = signed_in_elsewhere(app)
+    age_sessions(app, last_seen_at=timedelta(days=1), created_at=timedelta(days=1))
+    assert stored_sessions(app) != []
+    assert_sent_to_sign_in(elsewhere)
+    signed_in_elsewhere(app)
+    assert len(stored_sessions(app)) == 1
+
+
+def test_a_session_expired_by_its_cookie_is_deleted(app, signed_in):
+    with signed_in.session_transaction() as session:
+        session["seen_at"] = 0  # idle for decades
+    assert_sent_to_sign_in(signed_in)
+    assert stored_sessions(app) == []
+
+
+def test_last_seen_is_written_every_few_minutes_not_every_request(app, signed_in, count_queries):
+    [(_, _, seen)] = stored_sessions(app)
+    _, statements = count_queries(lambda: signed_in.get("/editor/"))
+    # One statement finds the session and its account together, and nothing is written.
+    [found] = [s for s in statements if "editor_sessions" in s or "FROM users" in s]
+    assert "JOIN editor_sessions" in found
+    assert not any(s.lstrip().upper().startswith("UPDATE") for s in statements), statements
+    assert stored_sessions(app)[0][2] == seen
+
+    age_sessions(app, last_seen_at=accounts.SEEN_EVERY)
+    assert signed_in.get("/editor/").status_code == 200
+    [(_, _, seen_now)] = stored_sessions(app)
+    assert seen_now >= seen and utcnow() - seen_now < timedelta(minutes=1)
+
+
+def test_signing_in_and_out_leaves_the_public_page_cache_alone(app, signed_in, auth, runner):
+    stamp = app.config["PAGE_CACHE_STAMP"]
+    before = cache.read_stamp(stamp)
+    elsewhere = signed_in_elsewhere(app)
+    age_sessions(app, last_seen_at=accounts.SEEN_EVERY)
+    assert signed_in.get("/editor/").status_code == 200
+    assert auth.sign_out().status_code == 302
+    assert auth.sign_in().status_code == 302
+    assert sign_out_everywhere(signed_in).status_code == 302
+    assert_sent_to_sign_in(elsewhere)
+    assert cache.read_stamp(stamp) == before
 
 
 def test_sign_out_everywhere_is_a_post_with_its_token_from_a_signed_in_editor(app, signed_in):
@@ -93,15 +235,13 @@ def test_sign_out_everywhere_is_a_post_with_its_token_from_a_signed_in_editor(ap
     assert signed_in.get(url).status_code == 405
     assert signed_in.post(url, data={}).status_code == 400
     assert signed_in.get("/editor/").status_code == 200
-    with app.app_context():
-        token = db.session.scalar(select(User.session_token))
+    sessions = stored_sessions(app)
     anonymous = app.test_client()
     assert (
         anonymous.post(url, data={"csrf_token": csrf_token(anonymous, "/auth/sign-in")}).status_code
         == 401
     )
-    with app.app_context():
-        assert db.session.scalar(select(User.session_token)) == token
+    assert stored_sessions(app) == sessions
     assert signed_in.get("/editor/").status_code == 200
 
 

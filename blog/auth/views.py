@@ -43,8 +43,11 @@ def safe_next(target: str | None) -> str:
 
 def start_session(user: User) -> None:
     """Sign in with a brand-new session: nothing from before survives (no fixation)."""
+    if current_user.is_authenticated:
+        # Signing in again replaces this browser's session rather than adding one.
+        accounts.end_editor_session(current_user.session_key)
     session.clear()
-    accounts.ensure_session_token(user)
+    accounts.start_editor_session(user)
     login_user(user)
     session.permanent = True
     session["signed_in_at"] = utcnow().timestamp()
@@ -91,10 +94,17 @@ def throttled_message(wait: int, reason: str = "Too many failed sign-ins.") -> s
     return f"{reason} Try again in about {minutes} minute{'s' * (minutes > 1)}."
 
 
-def end_sessions() -> None:
-    """End every session of the signed-in account, copies of this one too, then this one."""
+def end_session(everywhere: bool = False) -> None:
+    """Sign out here, or everywhere: the sessions end on the server, not just in this cookie.
+
+    Clearing the cookie is not enough: a copy of it would still sign in. Deleting the
+    session's row makes every copy name no session.
+    """
     if current_user.is_authenticated:
-        accounts.end_every_session(db.session.get(User, current_user.id))
+        if everywhere:
+            accounts.end_every_session(current_user)
+        else:
+            accounts.end_editor_session(current_user.session_key)
         db.session.commit()
     logout_user()
     session.clear()
@@ -130,10 +140,8 @@ def sign_in():
 
 @bp.post("/sign-out")
 def sign_out():
-    """Sign out (a POST, so that no link or image can do it), in every browser at once."""
-    # Clearing this cookie is not enough: a copy of it would still sign in. The account has
-    # one session token, so the new one ends its sessions elsewhere too, not just this one.
-    end_sessions()
+    """Sign out of this browser (a POST, so that no link or image can do it)."""
+    end_session()
     flash("You are signed out.")
     return redirect(url_for("public.index"))
 
@@ -174,5 +182,4 @@ def register_session_rules(app) -> None:
             login_manager._update_request_context_with_user()
             return
         if current_user.is_authenticated and session_expired():
-            logout_user()
-            session.clear()
+            end_session()

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from blog import accounts
-from blog.auth.views import attempt_sign_in, end_sessions, start_session, throttled_message
+from blog.auth.views import attempt_sign_in, end_session, start_session, throttled_message
 from blog.editor.site_forms import PasswordForm, ProfileForm, SettingsForm
 from blog.extensions import db
 from blog.models import User
@@ -87,7 +87,8 @@ def password():
             except accounts.PasswordError as error:
                 form.new_password.errors.append(str(error))
             else:
-                # set_password rotated the session token: start this session afresh on it.
+                # set_password ended every session, this one too: start this one afresh, so
+                # that a copy of its cookie is ended with the rest.
                 start_session(user)
                 db.session.commit()
                 flash("Password changed. Anywhere else you were signed in is now signed out.")
@@ -100,6 +101,6 @@ def sign_out_everywhere():
     """Sign out of every browser and device, this one too; then sign in again here."""
     # This browser signs in again too: holding a session proves nothing, so pressing this
     # must not hand whoever pressed it the one session left standing.
-    end_sessions()
+    end_session(everywhere=True)
     flash("You are signed out everywhere, here too. Sign in again to carry on.")
     return redirect(url_for("auth.sign_in", next=url_for(".profile")))
