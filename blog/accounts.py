@@ -5,7 +5,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from blog.extensions import db
@@ -128,6 +128,36 @@ def end_editor_session(key: str) -> None:
 def end_every_session(user: User) -> None:
     """End every session of the account, in every browser, copied cookies too."""
     db.session.execute(delete(EditorSession).where(EditorSession.user_id == user.id))
+
+
+def end_other_sessions(user: User) -> None:
+    """End every session of the account but the one it was loaded for, which gets a new key.
+
+    A copy of this session's cookie would still sign in: the new key ends it too. The
+    session keeps its start time, so that its absolute lifetime still counts from sign-in.
+    """
+    kept = _hash(user.session_key)
+    db.session.execute(
+        delete(EditorSession).where(
+            EditorSession.user_id == user.id, EditorSession.key_hash != kept
+        )
+    )
+    key = secrets.token_urlsafe(32)
+    db.session.execute(
+        update(EditorSession).where(EditorSession.key_hash == kept).values(key_hash=_hash(key))
+    )
+    user.session_key = key
+
+
+def other_session_count(user: User) -> int:
+    """Count the account's live sessions besides the one it was loaded for."""
+    return db.session.scalar(
+        select(func.count()).where(
+            EditorSession.user_id == user.id,
+            EditorSession.key_hash != _hash(user.session_key),
+            ~_expired(utcnow()),
+        )
+    )
 
 
 def load_session_user(key: str) -> User | None:

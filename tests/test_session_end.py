@@ -36,6 +36,11 @@ def sign_out_everywhere(client):
     return client.post("/editor/profile/sign-out-everywhere", data={"csrf_token": token})
 
 
+def sign_out_elsewhere(client):
+    token = csrf_token(client, "/editor/profile")
+    return client.post("/editor/profile/sign-out-elsewhere", data={"csrf_token": token})
+
+
 def session_key(client) -> str:
     with client.session_transaction() as session:
         return session["_user_id"]
@@ -151,11 +156,56 @@ def test_sign_out_everywhere_ends_every_session_this_one_too(app, signed_in):
     assert_sent_to_sign_in(elsewhere)
 
 
+def test_sign_out_everywhere_else_keeps_only_this_browser(app, signed_in):
+    assert "Only here, in this browser." in signed_in.get("/editor/profile").text
+    assert "Sign out everywhere else" not in signed_in.get("/editor/profile").text
+    copy = copy_of_session(app, signed_in)
+    elsewhere = signed_in_elsewhere(app)
+    page = signed_in.get("/editor/profile").text
+    # A copy of this browser's cookie is this session: only the other browser counts.
+    assert "Here, and in 1 other session: other browsers or devices." in page
+    elsewhere_too = signed_in_elsewhere(app)
+    assert "Here, and in 2 other sessions" in signed_in.get("/editor/profile").text
+    assert re.search(
+        r'<form method="post" action="/editor/profile/sign-out-elsewhere"[^>]*>\s*'
+        r'<input type="hidden" name="csrf_token" value="[^"]+">\s*'
+        r'<button type="submit"[^>]*>Sign out everywhere else</button>',
+        page,
+    ), page
+    _, started, _ = stored_sessions(app)[0]
+
+    response = sign_out_elsewhere(signed_in)
+    assert response.status_code == 302 and response.location == "/editor/profile"
+    page = signed_in.get(response.location).text
+    assert "You are signed out everywhere else" in page
+    assert "Only here, in this browser." in page
+    # The copy of this browser's cookie is another session too: this one has a new key.
+    for client in (copy, elsewhere, elsewhere_too):
+        assert_sent_to_sign_in(client)
+    assert signed_in.get("/editor/").status_code == 200
+    # The kept session still counts its absolute lifetime from when it signed in.
+    [(_, kept_start, _)] = stored_sessions(app)
+    assert kept_start == started
+
+
+def test_sign_out_everywhere_else_is_a_post_with_its_token(app, signed_in):
+    url = "/editor/profile/sign-out-elsewhere"
+    elsewhere = signed_in_elsewhere(app)
+    assert signed_in.get(url).status_code == 405
+    assert signed_in.post(url, data={}).status_code == 400
+    anonymous = app.test_client()
+    token = csrf_token(anonymous, "/auth/sign-in")
+    assert anonymous.post(url, data={"csrf_token": token}).status_code == 401
+    assert len(stored_sessions(app)) == 2
+    assert elsewhere.get("/editor/").status_code == 200
+
+
 def test_a_password_change_ends_every_other_session_and_keeps_this_one(app, signed_in):
     copy = copy_of_session(app, signed_in)
     elsewhere = signed_in_elsewhere(app)
     assert change_password(signed_in, PASSWORD).status_code == 302
     assert signed_in.get("/editor/").status_code == 200
+    assert "Only here, in this browser." in signed_in.get("/editor/profile").text
     for client in (copy, elsewhere):
         assert_sent_to_sign_in(client)
     assert len(stored_sessions(app)) == 1
@@ -221,6 +271,7 @@ def test_signing_in_and_out_leaves_the_public_page_cache_alone(app, signed_in, a
     stamp = app.config["PAGE_CACHE_STAMP"]
     before = cache.read_stamp(stamp)
     elsewhere = signed_in_elsewhere(app)
+    assert sign_out_elsewhere(signed_in).status_code == 302
     age_sessions(app, last_seen_at=accounts.SEEN_EVERY)
     assert signed_in.get("/editor/").status_code == 200
     assert auth.sign_out().status_code == 302

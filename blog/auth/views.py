@@ -110,6 +110,13 @@ def end_session(everywhere: bool = False) -> None:
     session.clear()
 
 
+def end_other_sessions(user: User) -> None:
+    """End every other session of the account, copies of this one too; stay signed in here."""
+    accounts.end_other_sessions(user)
+    db.session.commit()
+    login_user(user)  # the session cookie takes this session's new key
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     """Ask for the editor's username and password."""

@@ -4,7 +4,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from blog import accounts
-from blog.auth.views import attempt_sign_in, end_session, start_session, throttled_message
+from blog.auth.views import (
+    attempt_sign_in,
+    end_other_sessions,
+    end_session,
+    start_session,
+    throttled_message,
+)
 from blog.editor.site_forms import PasswordForm, ProfileForm, SettingsForm
 from blog.extensions import db
 from blog.models import User
@@ -41,11 +47,14 @@ def _editor() -> User:
 def _profile_page(
     user: User, form: ProfileForm, password_form: PasswordForm, status: int, headers=None
 ):
-    return (
-        render_template("editor/profile.html", user=user, form=form, password_form=password_form),
-        status,
-        headers or {},
+    page = render_template(
+        "editor/profile.html",
+        user=user,
+        form=form,
+        password_form=password_form,
+        other_sessions=accounts.other_session_count(user),
     )
+    return page, status, headers or {}
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -94,6 +103,14 @@ def password():
                 flash("Password changed. Anywhere else you were signed in is now signed out.")
                 return redirect(url_for(".profile"))
     return _profile_page(user, ProfileForm(formdata=None, obj=user), form, status, headers)
+
+
+@bp.post("/profile/sign-out-elsewhere")
+def sign_out_elsewhere():
+    """Sign out of every other browser and device; stay signed in here."""
+    end_other_sessions(_editor())
+    flash("You are signed out everywhere else, and still signed in here.")
+    return redirect(url_for(".profile"))
 
 
 @bp.post("/profile/sign-out-everywhere")
