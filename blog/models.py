@@ -42,12 +42,30 @@ class User(UserMixin, db.Model):
     # None until the editor sets a password: there is never a default one. Only one account
     # (the editor) ever has a password; the others are bylines.
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    # Part of the session's user id: changing it signs out every session at once.
+    # Nothing signs in with it any more: each signed-in session is an EditorSession row.
+    # Dropping it is left for a later migration (on SQLite, a rebuild of the users table).
     session_token: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Not a column: the key of the signed-in session this account was loaded for (set in
+    # blog/accounts.py). Flask-Login keeps get_id() in the session cookie.
+    session_key = ""
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        return self.session_key
+
+
+class EditorSession(db.Model):
+    """One signed-in session: a browser the editor signed in on (or a copy of its cookie)."""
+
+    __tablename__ = "editor_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the key in the session cookie: the database alone signs no one in.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Written at most every few minutes (accounts.SEEN_EVERY), not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SignInToken(db.Model):

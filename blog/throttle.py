@@ -1,5 +1,8 @@
 """Sign-in throttling, kept in the database so that it holds across server processes.
 
+Every form that checks the password (sign-in, signing in again on the post form, the
+password change) records its attempts here under the account's username: one count for all.
+
 Two limits over a sliding window:
 - per client address: after ADDRESS_LIMIT failures the address is refused until the window
   has passed, whatever username it tries;

@@ -43,8 +43,11 @@ def safe_next(target: str | None) -> str:
 
 def start_session(user: User) -> None:
     """Sign in with a brand-new session: nothing from before survives (no fixation)."""
+    if current_user.is_authenticated:
+        # Signing in again replaces this browser's session rather than adding one.
+        accounts.end_editor_session(current_user.session_key)
     session.clear()
-    accounts.ensure_session_token(user)
+    accounts.start_editor_session(user)
     login_user(user)
     session.permanent = True
     session["signed_in_at"] = utcnow().timestamp()
@@ -64,30 +67,54 @@ def session_expired() -> bool:
     return False
 
 
-def attempt_sign_in(username: str, password: str) -> tuple[User | None, int]:
+def attempt_sign_in(username: str, password: str, what: str = "sign-in") -> tuple[User | None, int]:
     """Check credentials under the throttle; return the user, or None and the seconds to wait.
 
     Every attempt is recorded and committed at once: a failure must count even though the
-    request that made it changes nothing else.
+    request that made it changes nothing else. Every form that checks the password comes
+    here (what names it in the log), so they share one count: a guess is a guess.
     """
     address = request.remote_addr or "unknown"
     wait = throttle.retry_after(username, address)
     if wait:
-        current_app.logger.warning("sign-in throttled for %r from %s", username, address)
+        current_app.logger.warning("%s throttled for %r from %s", what, username, address)
         return None, wait
     user = accounts.authenticate(username, password)
     throttle.record_attempt(username, address, succeeded=user is not None)
     db.session.commit()
     if user is None:
-        current_app.logger.warning("sign-in failed for %r from %s", username, address)
+        current_app.logger.warning("%s failed for %r from %s", what, username, address)
     else:
-        current_app.logger.info("sign-in succeeded for %r from %s", username, address)
+        current_app.logger.info("%s succeeded for %r from %s", what, username, address)
     return user, 0
 
 
-def throttled_message(wait: int) -> str:
+def throttled_message(wait: int, reason: str = "Too many failed sign-ins.") -> str:
     minutes = max(1, round(wait / 60))
-    return f"Too many failed sign-ins. Try again in about {minutes} minute{'s' * (minutes > 1)}."
+    return f"{reason} Try again in about {minutes} minute{'s' * (minutes > 1)}."
+
+
+def end_session(everywhere: bool = False) -> None:
+    """Sign out here, or everywhere: the sessions end on the server, not just in this cookie.
+
+    Clearing the cookie is not enough: a copy of it would still sign in. Deleting the
+    session's row makes every copy name no session.
+    """
+    if current_user.is_authenticated:
+        if everywhere:
+            accounts.end_every_session(current_user)
+        else:
+            accounts.end_editor_session(current_user.session_key)
+        db.session.commit()
+    logout_user()
+    session.clear()
+
+
+def end_other_sessions(user: User) -> None:
+    """End every other session of the account, copies of this one too; stay signed in here."""
+    accounts.end_other_sessions(user)
+    db.session.commit()
+    login_user(user)  # the session cookie takes this session's new key
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -120,9 +147,8 @@ def sign_in():
 
 @bp.post("/sign-out")
 def sign_out():
-    """Sign out (a POST, so that no link or image can do it)."""
-    logout_user()
-    session.clear()
+    """Sign out of this browser (a POST, so that no link or image can do it)."""
+    end_session()
     flash("You are signed out.")
     return redirect(url_for("public.index"))
 
@@ -163,5 +189,4 @@ def register_session_rules(app) -> None:
             login_manager._update_request_context_with_user()
             return
         if current_user.is_authenticated and session_expired():
-            logout_user()
-            session.clear()
+            end_session()

@@ -4,7 +4,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from blog import accounts
-from blog.auth.views import start_session
+from blog.auth.views import (
+    attempt_sign_in,
+    end_other_sessions,
+    end_session,
+    start_session,
+    throttled_message,
+)
 from blog.editor.site_forms import PasswordForm, ProfileForm, SettingsForm
 from blog.extensions import db
 from blog.models import User
@@ -38,10 +44,17 @@ def _editor() -> User:
     return db.session.get(User, current_user.id)
 
 
-def _profile_page(user: User, form: ProfileForm, password_form: PasswordForm, status: int):
-    return render_template(
-        "editor/profile.html", user=user, form=form, password_form=password_form
-    ), status
+def _profile_page(
+    user: User, form: ProfileForm, password_form: PasswordForm, status: int, headers=None
+):
+    page = render_template(
+        "editor/profile.html",
+        user=user,
+        form=form,
+        password_form=password_form,
+        other_sessions=accounts.other_session_count(user),
+    )
+    return page, status, headers or {}
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -64,8 +77,18 @@ def password():
     """Change your password; every other session ends, this one stays signed in."""
     user = _editor()
     form = PasswordForm()
+    status, headers = 422, {}
     if form.validate_on_submit():
-        if accounts.authenticate(user.username, form.current_password.data) is None:
+        # Under the sign-in throttle: a session alone must not be a way to guess the password.
+        checked, wait = attempt_sign_in(
+            user.username, form.current_password.data, what="password check"
+        )
+        if wait:
+            form.current_password.errors.append(
+                throttled_message(wait, "Too many wrong passwords.")
+            )
+            status, headers = 429, {"Retry-After": str(wait)}
+        elif checked is None:
             form.current_password.errors.append("That is not your current password.")
         else:
             try:
@@ -73,9 +96,28 @@ def password():
             except accounts.PasswordError as error:
                 form.new_password.errors.append(str(error))
             else:
-                # set_password rotated the session token: start this session afresh on it.
+                # set_password ended every session, this one too: start this one afresh, so
+                # that a copy of its cookie is ended with the rest.
                 start_session(user)
                 db.session.commit()
                 flash("Password changed. Anywhere else you were signed in is now signed out.")
                 return redirect(url_for(".profile"))
-    return _profile_page(user, ProfileForm(formdata=None, obj=user), form, 422)
+    return _profile_page(user, ProfileForm(formdata=None, obj=user), form, status, headers)
+
+
+@bp.post("/profile/sign-out-elsewhere")
+def sign_out_elsewhere():
+    """Sign out of every other browser and device; stay signed in here."""
+    end_other_sessions(_editor())
+    flash("You are signed out everywhere else, and still signed in here.")
+    return redirect(url_for(".profile"))
+
+
+@bp.post("/profile/sign-out-everywhere")
+def sign_out_everywhere():
+    """Sign out of every browser and device, this one too; then sign in again here."""
+    # This browser signs in again too: holding a session proves nothing, so pressing this
+    # must not hand whoever pressed it the one session left standing.
+    end_session(everywhere=True)
+    flash("You are signed out everywhere, here too. Sign in again to carry on.")
+    return redirect(url_for("auth.sign_in", next=url_for(".profile")))
