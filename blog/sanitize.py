@@ -9,6 +9,7 @@ from bleach import html5lib_shim
 
 # html5lib as bleach vendors it: the parser that bleach cleans with, and its tables.
 _html5lib = html5lib_shim.constants
+_HTML = _html5lib.namespaces["html"]
 
 ALLOWED_TAGS = frozenset(
     """a abbr b blockquote br caption cite code dd del details dfn div dl dt em figcaption figure
@@ -191,52 +192,75 @@ class _BoundedParser(html5lib_shim.BleachHTMLParser):
             self.mainLoop()
 
 
-class _LinearWalker(html5lib_shim.getTreeWalker("etree")):
-    """html5lib's etree walker, without its search for a node among its siblings.
+_NAMESPACED = re.compile(r"{(.*)}(.*)")  # how html5lib's etree spells a namespaced name
+_SPACES = "".join(_html5lib.spaceCharacters)
 
-    Going back up, the stock walker finds the parent's place with list(grandparent).index():
-    a table of 5,000 rows, or a body of thousands of paragraphs, walked in quadratic time.
-    Here each ancestor is kept with its place.
+
+def _split(name: str) -> tuple[str | None, str]:
+    match = _NAMESPACED.match(name)
+    return (match.group(1), match.group(2)) if match else (None, name)
+
+
+def _text(data: str):
+    # As html5lib's TreeWalker.text: spaces at either end are tokens of their own.
+    middle = data.lstrip(_SPACES)
+    if left := data[: len(data) - len(middle)]:
+        yield {"type": "SpaceCharacters", "data": left}
+    data = middle
+    middle = data.rstrip(_SPACES)
+    if middle:
+        yield {"type": "Characters", "data": middle}
+    if right := data[len(middle) :]:
+        yield {"type": "SpaceCharacters", "data": right}
+
+
+class _LinearWalker:
+    """The tokens of html5lib's etree tree walker, in time linear in the size of the tree.
+
+    Going back up, the stock walker finds each parent's place among its siblings with
+    list(grandparent).index(): a table of 5,000 rows, or a body of thousands of paragraphs,
+    was walked in quadratic time, and each element was looked at twice.
     """
 
-    def getFirstChild(self, node):
-        if isinstance(node, tuple):
-            element, key, parents, flag = node
-        else:
-            element, key, parents, flag = node, None, [], None
-        if flag in ("text", "tail"):
-            return None
-        if element.text:
-            return element, key, parents, "text"
-        if len(element):
-            parents.append((element, key))
-            return element[0], 0, parents, None
-        return None
+    def __init__(self, tree):
+        self.tree = tree
 
-    def getNextSibling(self, node):
-        if not isinstance(node, tuple):
-            return None
-        element, key, parents, flag = node
-        if flag == "text":
-            if len(element):
-                parents.append((element, key))
-                return element[0], 0, parents, None
-            return None
-        if element.tail and flag != "tail":
-            return element, key, parents, "tail"
-        parent = parents[-1][0]
-        if key < len(parent) - 1:
-            return parent[key + 1], key + 1, parents, None
-        return None
-
-    def getParentNode(self, node):
-        if not isinstance(node, tuple):
-            return None
-        element, key, parents, flag = node
-        if flag == "text":
-            return element if not parents else (element, key, parents, None)
-        parent, parent_key = parents.pop()
-        return parent if not parents else (parent, parent_key, parents, None)
+    def __iter__(self):
+        root = self.tree
+        if root.text:
+            yield from _text(root.text)
+        stack = [[root, 0, None, None]]  # element, next child, namespace, name
+        while stack:
+            frame = stack[-1]
+            parent, index = frame[0], frame[1]
+            if index == len(parent):
+                stack.pop()
+                if stack:
+                    yield {"type": "EndTag", "name": frame[3], "namespace": frame[2]}
+                    if parent.tail:
+                        yield from _text(parent.tail)
+                continue
+            frame[1] = index + 1
+            node = parent[index]
+            if not isinstance(node.tag, str):  # a comment: its tag is ElementTree.Comment
+                yield {"type": "Comment", "data": node.text}
+            else:
+                namespace, name = _split(node.tag)
+                attributes = {_split(key): value for key, value in node.attrib.items()}
+                if (not namespace or namespace == _HTML) and name in _html5lib.voidElements:
+                    yield {"type": "EmptyTag", "name": name, "namespace": namespace,
+                           "data": attributes}  # fmt: skip
+                    if len(node) or node.text:
+                        yield {"type": "SerializeError", "data": "Void element has children"}
+                else:
+                    yield {"type": "StartTag", "name": name, "namespace": namespace,
+                           "data": attributes}  # fmt: skip
+                    if node.text:
+                        yield from _text(node.text)
+                    stack.append([node, 0, namespace, name])
+                    continue
+            if node.tail:
+                yield from _text(node.tail)
 
 
 # --- Scroll regions: a wide table or code block reachable by keyboard ------------------------
