@@ -177,7 +177,7 @@ class _BoundedTokenizer(html5lib_shim.BleachHTMLTokenizer):
                     and token["name"] not in _KEPT_WHEN_DEEP
                 ):
                     continue  # flattened: the tag goes, what it holds stays
-            if not count % 1024 and time.thread_time() - started > MAX_SECONDS:
+            if not count % 128 and time.thread_time() - started > MAX_SECONDS:
                 raise BodyTooComplex(f"more than {MAX_SECONDS:.0f} s to clean")
             yield token
 

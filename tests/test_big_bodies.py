@@ -140,3 +140,20 @@ def test_a_body_is_rendered_once_for_check_and_save(parses):
     assert render.check_body(source, "markdown") is None
     fields = body_fields(source, "markdown")
     assert len(parses) == 1 and "<em>one</em>" in fields.body_html
+
+
+def test_markdown_nested_past_the_presets_20_levels_keeps_its_text():
+    for source in (
+        "> " * 30 + "deep quote\n\nafter",
+        "\n".join("  " * n + f"- item {n}" for n in range(30)) + "\n\nafter",
+    ):
+        search = search_text(render_body(source, "markdown"))
+        assert "after" in search and ("deep quote" in search or "item 29" in search)
+
+
+def test_markdown_nested_too_deep_is_a_field_error(app, signed_in, category_id):
+    body = "> " * 150 + "deep quote\n\nafter"
+    response = save(signed_in, category_id, "Deep", body)
+    assert response.status_code == 422
+    assert "Markdown nested more than 100 levels deep" in response.text
+    assert textarea(response.text, "body") == body
