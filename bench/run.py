@@ -11,6 +11,12 @@ request comes from the workers' utime+stime in /proc, read around each wrk run. 
 prints a table and the goals of the performance issue, each with PASS or MISS, and saves the
 whole run as JSON in bench/results/ (git-ignored).
 
+At the largest size it also saves, through the editor's form, the big bodies of
+bench/bodies.py (a 1.15 MB article, a 10 x 5,000 Markdown table, "&amp;" x 200,000, a
+1,000-column table), each once, and prints the workers' CPU per save and per KB (so that
+linear growth shows). `--bodies-only` does just that, on a 100-post instance, in a minute;
+`python bench/bodies.py` times the same bodies' body_fields in process.
+
 The harness looks at the site only from outside (URLs, HTML, environment variables), so it
 does not depend on how the page cache or the queries are written. All traffic stays on
 loopback; every server it starts is stopped at the end, whatever happens.
@@ -38,6 +44,8 @@ from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener
+
+import bodies
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -77,6 +85,7 @@ SEARCH_P50_GOAL_MS = 5.0
 RSS_GOAL_MB = 150
 RSS_AFTER_REQUESTS = 10_000
 EDITOR_GOAL_MS = 50
+BODY_SAVE_GOAL_S = 1.0  # server CPU per save of each of bench/bodies.py's bodies
 LARGE = 100_000
 
 
@@ -110,6 +119,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     memory: dict = field(default_factory=dict)
     editor: dict = field(default_factory=dict)
+    bodies: list[dict] = field(default_factory=list)
     goals: list[dict] = field(default_factory=list)
 
 
@@ -513,18 +523,57 @@ BODY = "\n\n".join(
 )
 
 
+def sign_in(base: str):
+    """Return an opener signed in as the editor, and the sign-in's status (None if refused)."""
+    opener = build_opener(HTTPCookieProcessor(CookieJar()), _NoRedirect())
+    _, _, page = fetch(base + "/auth/sign-in", opener=opener)
+    form = {"csrf_token": _hidden(page, "csrf_token"), "next": ""}
+    form.update(username="editor", password=PASSWORD)
+    status, _, _ = fetch(base + "/auth/sign-in", form, opener=opener)
+    return (opener if status == 302 else None), status
+
+
+def body_saves(server: "Server") -> list[dict]:
+    """Save each of bench/bodies.py's big bodies as a new draft: the workers' CPU per save.
+
+    Each body once (a big body is slow by design: the point is whether it stays under 1 s of
+    server time, and grows linearly, per KB); the form is fetched first, untimed.
+    """
+    opener, status = sign_in(server.base)
+    if opener is None:
+        return [{"body": "-", "note": f"sign-in answered {status}; body saves skipped"}]
+    results = []
+    for name, (make, body_format) in bodies.BODIES.items():
+        source = make()
+        _, _, page = fetch(server.base + "/editor/posts/new", opener=opener)
+        form = _post_form(page, title=f"Big body {name}", body=source, body_format=body_format)
+        before = sum(server.cpu().values())
+        started = time.perf_counter()
+        status, _, _ = fetch(server.base + "/editor/posts/new", form, opener=opener, timeout=60)
+        wall = time.perf_counter() - started
+        cpu = (sum(server.cpu().values()) - before) / CLOCK_TICKS
+        note = "" if status == 302 else f"answered {status or 'nothing'}, not a redirect"
+        results.append(
+            {
+                "body": name,
+                "bytes": len(source),
+                "cpu_s": cpu,
+                "wall_s": round(wall, 2),
+                "note": note,
+            }
+        )
+        print(bodies.row(name, len(source), cpu, note or f"wall {wall:.2f} s"), flush=True)
+    return results
+
+
 def editor_actions(base: str, count: int) -> dict:
     """Sign in, then time `count` saves of new drafts, edits of them, and their publishing.
 
     Only the POST is timed, up to the redirect it answers with (as the editor feels it);
     the form is fetched before each, untimed, for its token and version.
     """
-    opener = build_opener(HTTPCookieProcessor(CookieJar()), _NoRedirect())
-    _, _, page = fetch(base + "/auth/sign-in", opener=opener)
-    sign_in = {"csrf_token": _hidden(page, "csrf_token"), "next": ""}
-    sign_in.update(username="editor", password=PASSWORD)
-    status, _, _ = fetch(base + "/auth/sign-in", sign_in, opener=opener)
-    if status != 302:
+    opener, status = sign_in(base)
+    if opener is None:
         return {"note": f"sign-in answered {status}, not a redirect; editor actions skipped"}
 
     timings: dict[str, list[float]] = {"save new": [], "save edit": [], "publish": []}
@@ -594,6 +643,11 @@ def parse_args() -> argparse.Namespace:
     # 40 of each: with 10, the 95th percentile is the slowest save, however rare its kind.
     parser.add_argument("--editor-actions", type=int, default=40, help="posts to save")
     parser.add_argument(
+        "--bodies-only",
+        action="store_true",
+        help="only save bench/bodies.py's big bodies, on a 100-post instance (about a minute)",
+    )
+    parser.add_argument(
         "--reuse-instances",
         action="store_true",
         help="keep built demo instances in bench/results/instances/ and copy them per run "
@@ -660,6 +714,8 @@ def run_size(posts: int, instance: Path, args, report: Report, hello_rps: float)
                         "posts": posts,
                         **editor_actions(server.base, args.editor_actions),
                     }
+                    print("  big body saves (workers' CPU per save) ...", flush=True)
+                    report.bodies = body_saves(server)
     if posts == MISS_CPU_AT:
         run_straightforward(posts, instance, paths, args, report, hello_rps)
 
@@ -905,6 +961,22 @@ def evaluate(report: Report, args, hello_rps: dict[int, float]) -> None:
     else:
         _goal(report, "editor actions", report.editor.get("note", "not measured"), None)
 
+    saved = [b for b in report.bodies if "cpu_s" in b]
+    if saved:
+        _goal(
+            report,
+            f"big body saves < {BODY_SAVE_GOAL_S:.0f} s of server CPU each",
+            ", ".join(
+                f"{b['body']} {b['cpu_s']:.2f} s ({b['cpu_s'] * 1000 / (b['bytes'] / 1024):.2f} "
+                "ms/KB)" + (f" {b['note']}" if b["note"] else "")
+                for b in saved
+            ),
+            all(b["cpu_s"] < BODY_SAVE_GOAL_S and not b["note"] for b in saved),
+            "bench/bodies.py; workers' utime+stime around each POST",
+        )
+    else:
+        _goal(report, "big body saves", "not measured", None)
+
 
 def print_report(report: Report, hello_rps: dict[int, float]) -> None:
     print("\n" + header())
@@ -930,8 +1002,23 @@ def print_report(report: Report, hello_rps: dict[int, float]) -> None:
         print(f"  {goal['result']:<5} {goal['goal']}\n        {goal['measured']}{note}")
 
 
+def bodies_only(args) -> int:
+    """Save only the big bodies: their rows, without the wrk runs."""
+    with tempfile.TemporaryDirectory(prefix="blog-bench-") as tmp:
+        instance = build_instance(100, Path(tmp), None)
+        env = bench_env(BLOG_INSTANCE_PATH=str(instance))
+        print("Big body saves (workers' CPU per save):")
+        with Server("blog-bodies", "app:app", env, args, Path(tmp)) as server:
+            saved = body_saves(server)
+    slow = [b["body"] for b in saved if b.get("note") or b.get("cpu_s", 0) >= BODY_SAVE_GOAL_S]
+    print(f"{'MISS' if slow else 'PASS'}  each under {BODY_SAVE_GOAL_S:.0f} s of server CPU")
+    return 0
+
+
 def main() -> int:
     args = parse_args()
+    if args.bodies_only:
+        return bodies_only(args)
     ensure_wrk()
     # A SIGTERM (from make, CI or a timeout) unwinds like Ctrl-C, so every server is stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

@@ -6,20 +6,52 @@ from dataclasses import asdict, dataclass
 
 from markdown_it import MarkdownIt
 
-from blog.sanitize import clean_html, strip_tags
+from blog.sanitize import BodyTooComplex, clean_html
 
 FORMATS = ("markdown", "html")
+# How deep Markdown may nest (quotes in lists in quotes ...). The preset's 20 was a trap:
+# markdown-it drops everything past that depth, and the rest of the body with it, silently.
+# Up to this depth a body renders whole; past it, it is refused (text kept in the form).
+MAX_MARKDOWN_NESTING = 100
 # CommonMark plus GitHub-style tables; raw HTML is allowed in Markdown, then sanitized.
-_markdown = MarkdownIt("commonmark", {"html": True}).enable("table")
+_markdown = MarkdownIt("commonmark", {"html": True, "maxNesting": MAX_MARKDOWN_NESTING})
+_markdown.enable("table")
+# Inline nesting ("[[[a]]]", emphasis in links) keeps the preset's 20: past it, markdown-it
+# leaves the rest as text, and deeper made "[" x 100,000 four times slower.
+_inline_markdown = MarkdownIt("commonmark", {"html": True}).enable("table")
+
+
+def _inline(state) -> None:
+    # markdown-it's core "inline" rule, with the inline parser of _inline_markdown.
+    for token in state.tokens:
+        if token.type == "inline":
+            if token.children is None:
+                token.children = []
+            _inline_markdown.inline.parse(
+                token.content, _inline_markdown, state.env, token.children
+            )
+
+
+_markdown.core.ruler.at("inline", _inline)
 _WORDS = re.compile(r"\w+")
+
+
+# No line break after these: in a table, html5lib reads each one as text to move out of the
+# table, which doubled its work on a long table.
+_TABLE_PARTS = frozenset({"thead", "tbody", "tr", "th", "td"})
 
 
 def _markdown_html(source: str) -> str:
     tokens = _markdown.parse(source)
     for token in tokens:
+        if token.nesting == 1 and token.level >= MAX_MARKDOWN_NESTING - 1:
+            # markdown-it stopped here: what this element held, and all after it, is gone.
+            raise BodyTooComplex(f"Markdown nested more than {MAX_MARKDOWN_NESTING} levels deep")
         # The post's title is the page's only h1: a Markdown "# Heading" becomes an h2.
         if token.type in ("heading_open", "heading_close") and token.tag == "h1":
             token.tag = "h2"
+        elif token.tag in _TABLE_PARTS or token.type == "table_open":
+            token.block = False
     return _markdown.renderer.render(tokens, _markdown.options, {})
 
 
@@ -29,33 +61,79 @@ def render_body(source: str, body_format: str) -> str:
     return clean_html(raw)
 
 
+# A tag of clean HTML: the serializer quotes every attribute value with '"' and escapes '"'
+# inside one, and escapes "<" in text, so a tag runs to the first ">" outside quotes. Clean
+# HTML has no comments. Split on this, clean HTML gives text, "/" or "", name, text, ...
+_TAG = re.compile(r'<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>"]*(?:"[^"]*"[^>"]*)*>')
+# Block-level tags separate words even when the HTML has no whitespace between them.
+_BLOCKS = frozenset(
+    """p h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre div br hr tr td th table caption
+    figure figcaption details summary""".split()
+)
+# What a summary is made of: a heading or a list run into the next sentence reads as nonsense
+# ("Where things are Readers see ...", "item one item two Closing ..."), code is noise.
+_PROSE = frozenset({"p", "blockquote"})
+
+
+@dataclass(frozen=True)
+class _Text:
+    """The text of clean HTML, read in one linear pass: all of it, and its prose."""
+
+    words: list[str]  # with blocks kept apart
+    prose: list[str]  # the words inside paragraphs and quotes
+
+
+def _read(clean: str) -> _Text:
+    parts = _TAG.split(clean)
+    text = [parts[0]]
+    prose: list[str] = []
+    in_prose = 0  # how many paragraphs or quotes the text is inside
+    for n in range(1, len(parts), 3):
+        closing, name, after = parts[n], parts[n + 1].lower(), parts[n + 2]
+        gap = " " if name in _BLOCKS else ""
+        text.append(gap)
+        if name in _PROSE:
+            if closing:
+                in_prose = max(in_prose - 1, 0)
+                if not in_prose:
+                    prose.append(" ")  # one paragraph or quote ends: a word ends
+            else:
+                if in_prose:
+                    prose.append(" ")
+                in_prose += 1
+        elif in_prose:
+            prose.append(gap)
+        text.append(after)
+        if in_prose:
+            prose.append(after)
+    return _Text(
+        words=html.unescape("".join(text)).split(), prose=html.unescape("".join(prose)).split()
+    )
+
+
 def plain_text(clean: str) -> str:
     """Return the readable text of clean HTML, whitespace collapsed."""
-    return " ".join(html.unescape(strip_tags(clean)).split())
+    return " ".join(html.unescape(_TAG.sub("", clean)).split())
 
 
 def word_count(clean: str) -> int:
-    return len(_WORDS.findall(plain_text(clean)))
-
-
-# Block-level tags separate words even when the HTML has no whitespace between them.
-_BLOCK_BOUNDARY = re.compile(
-    r"<(?=/?(?:p|h[1-6]|li|ul|ol|dl|dt|dd|blockquote|pre|div|br|hr|tr|td|th|table|caption"
-    r"|figure|figcaption|details|summary)\b)",
-    re.IGNORECASE,
-)
+    return len(_WORDS.findall(search_text(clean)))
 
 
 def search_text(clean: str) -> str:
     """Return the words of clean HTML for the search index: plain text, blocks kept apart."""
-    return plain_text(_BLOCK_BOUNDARY.sub(" <", clean))
+    return " ".join(_read(clean).words)
 
 
-# What a summary is made of: a heading or a list run into the next sentence reads as nonsense
-# ("Where things are Readers see ...", "item one item two Closing ..."), code is noise.
-_PROSE = re.compile(r"<(p|blockquote)\b[^>]*>.*?</\1>", re.DOTALL | re.IGNORECASE)
 # Left off the last word of a cut excerpt, so that it never ends in ".…" or ",…".
 _CUT_PUNCTUATION = ".,;:!?…-–— "
+
+
+def _excerpt(text: _Text, words: int = 40) -> str:
+    parts = text.prose or text.words
+    if len(parts) <= words:
+        return " ".join(parts)
+    return " ".join(parts[:words]).rstrip(_CUT_PUNCTUATION) + "…"
 
 
 def derive_excerpt(clean: str, words: int = 40) -> str:
@@ -65,11 +143,7 @@ def derive_excerpt(clean: str, words: int = 40) -> str:
     text. Stored with the post: a change here reaches a post when it is next saved
     (or by `flask rerender`).
     """
-    prose = " ".join(match.group(0) for match in _PROSE.finditer(clean))
-    parts = search_text(prose).split() or search_text(clean).split()
-    if len(parts) <= words:
-        return " ".join(parts)
-    return " ".join(parts[:words]).rstrip(_CUT_PUNCTUATION) + "…"
+    return _excerpt(_read(clean), words)
 
 
 @dataclass(frozen=True)
@@ -89,14 +163,52 @@ class BodyFields:
 def body_fields(source: str, body_format: str, excerpt: str = "") -> BodyFields:
     """Return the stored fields of a body: the one path from what was typed to what is kept.
 
-    A blank excerpt is derived from the body; a given one is kept as typed (stripped).
+    A blank excerpt is derived from the body; a given one is kept as typed (stripped). The
+    body is cleaned once (one html5lib parse) and everything else is read from the clean
+    HTML in one linear pass. Raises BodyTooComplex (from the sanitizer) for a body that
+    would take too long; the post form checks for that first (see check_body).
     """
-    clean = render_body(source, body_format)
+    clean, text = _rendered(source, body_format)
     given = excerpt.strip()
     return BodyFields(
         body_html=clean,
-        search_text=search_text(clean),
-        word_count=word_count(clean),
-        excerpt=given or derive_excerpt(clean),
+        search_text=" ".join(text.words),
+        word_count=len(_WORDS.findall(" ".join(text.words))),
+        excerpt=given or _excerpt(text),
         custom_excerpt=bool(given),
     )
+
+
+# The last body rendered, or the refusal it got: the post form checks a body before the view
+# saves it, and both then cost one render.
+_last: tuple[tuple[str, str], tuple[str, _Text] | BodyTooComplex] | None = None
+
+
+def _rendered(source: str, body_format: str) -> tuple[str, _Text]:
+    global _last
+    key = (source, body_format)
+    last = _last
+    if last is not None and last[0] == key:
+        result = last[1]
+    else:
+        try:
+            clean = render_body(source, body_format)
+            result = (clean, _read(clean))
+        except BodyTooComplex as refusal:
+            result = refusal
+        _last = (key, result)
+    if isinstance(result, BodyTooComplex):
+        raise result
+    return result
+
+
+def check_body(source: str, body_format: str) -> str | None:
+    """Return why a body cannot be saved, or None: the reason a form field shows."""
+    try:
+        _rendered(source, body_format)
+    except BodyTooComplex as refusal:
+        return (
+            f"This body is too complex to save ({refusal}). Split it into several posts, "
+            "or simplify its structure; your text is kept below."
+        )
+    return None

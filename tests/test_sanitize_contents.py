@@ -98,7 +98,7 @@ def test_only_the_sanitizer_imports_bleach():
                 names = [node.module or ""]
             if any(name.split(".")[0] == "bleach" for name in names):
                 importers.append(path.relative_to(root).as_posix())
-    assert importers == ["sanitize.py"]
+    assert set(importers) == {"sanitize.py"}
 
 
 def test_rerender_brings_bodies_saved_under_older_rules_in_line(app, runner, client, content):

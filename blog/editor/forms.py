@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from blog.dates import EARLIEST_YEAR, in_post_years, latest_year
+from blog.render import FORMATS, check_body
 
 MAX_BODY = 2 * 1024 * 1024  # characters; the issue asks for at least 1 MB
 
@@ -126,6 +127,13 @@ class PostForm(FlaskForm):
                 self.publish_at.errors = ["Give the date and time to publish at."]
             return False
         return valid
+
+    def validate_body(self, field):
+        # Rendered here, once: the save (or preview) that follows reuses this render.
+        if field.errors or self.body_format.data not in FORMATS:
+            return
+        if refusal := check_body(field.data or "", self.body_format.data):
+            raise ValidationError(refusal)
 
     def validate_version(self, field):
         # int() itself decides, and the view reads the number it leaves: "²" is a digit to

@@ -142,9 +142,10 @@ def test_code_is_readable_and_scrolls_inside_its_block(open_page, site):
     prose, block, inline, scrolls = page.evaluate(
         """() => {
             const size = sel => parseFloat(getComputedStyle(document.querySelector(sel)).fontSize);
-            const pre = document.querySelector('.prose pre');
+            // The code block's scroll region (focusable, for the keyboard) is what scrolls.
+            const region = document.querySelector('.prose pre').closest('.scroll');
             return [size('.prose'), size('.prose pre code'), size('.prose p code'),
-                    pre.scrollWidth > pre.clientWidth];
+                    region.scrollWidth > region.clientWidth];
         }"""
     )
     assert block >= 0.8 * prose and inline >= 0.8 * prose and block >= 15
