@@ -14,6 +14,7 @@ from blog.extensions import db
 from blog.firstrun import ensure_welcome_content
 from blog.media import readable_size
 from blog.models import Post
+from blog.render import BodyTooComplex
 from blog.search_index import rebuild_search_index
 from blog.settings import load_settings
 from blog.wxr import WxrError, read_wxr
@@ -117,7 +118,10 @@ def register(app: Flask) -> None:
     def rerender_command() -> None:
         """Render every post's body again by today's rules (after an upgrade changed them)."""
         prepare_database()
-        count = editing.rerender_posts()
+        try:
+            count = editing.rerender_posts()
+        except BodyTooComplex as error:
+            raise click.ClickException(f"{error}. Nothing was changed.") from None
         db.session.commit()
         click.echo(f"Rendered every post again: {count} changed.")
 

@@ -10,7 +10,7 @@ from blog import redirects
 from blog.dates import to_utc
 from blog.extensions import db
 from blog.models import Post, Revision, Tag, User, utcnow
-from blog.render import body_fields
+from blog.render import BodyTooComplex, body_fields
 from blog.slugs import slugify, unique_slug
 
 
@@ -282,9 +282,11 @@ def rerender_posts(batch: int = 200) -> int:
         last = rows[-1].id
         updates = []
         for row in rows:
-            fields = body_fields(
-                row.body_source, row.body_format, row.excerpt if row.custom_excerpt else ""
-            )
+            given = row.excerpt if row.custom_excerpt else ""
+            try:
+                fields = body_fields(row.body_source, row.body_format, given)
+            except BodyTooComplex as error:
+                raise BodyTooComplex(f"post {row.id} is too complex to render ({error})") from None
             if (fields.body_html, fields.excerpt) != (row.body_html, row.excerpt):
                 updates.append({"b_id": row.id, **fields.as_dict(), "updated_at": row.updated_at})
         if updates:

@@ -19,7 +19,7 @@ from blog.extensions import db
 # The media module's lists of the files that follow the transaction (written, doomed).
 from blog.media import _DOOMED, _WRITTEN, FORMATS, variant_files
 from blog.models import Category, Media, OldSlug, Post, Revision, Setting, Tag, User, post_tags
-from blog.render import body_fields
+from blog.render import BodyTooComplex, body_fields
 from blog.transfer import MEDIA, TABLES, Archive, Progress, SiteHasContent, TransferError
 
 KINDS = {extension: kind for kind, (extension, _) in FORMATS.items()}
@@ -65,7 +65,13 @@ def import_archive(
             post["author_id"] = users.get(post["author_id"], post["author_id"])
             # Never the archive's stored HTML or excerpt: both come from the source again.
             given = post["excerpt"] if post["custom_excerpt"] else ""
-            post.update(body_fields(post["body_source"], post["body_format"], given).as_dict())
+            try:
+                fields = body_fields(post["body_source"], post["body_format"], given)
+            except BodyTooComplex as error:
+                raise TransferError(
+                    f"Post {post['id']} ({post['title']!r}) is too complex to render ({error})."
+                ) from None
+            post.update(fields.as_dict())
             if progress:
                 progress(1)
         columns = (*TABLES["posts"][1], "search_text")

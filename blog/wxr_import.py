@@ -36,9 +36,9 @@ from blog.dates import to_utc
 from blog.extensions import db
 from blog.media import UploadError, save_upload
 from blog.models import Category, Media, Post, Tag, utcnow
-from blog.render import body_fields, plain_text, render_body
+from blog.render import BodyTooComplex, body_fields, plain_text, render_body
 from blog.slugs import slugify, unique_slug
-from blog.wxr import Item, Progress, Wxr
+from blog.wxr import Item, Progress, Wxr, WxrError
 from blog.wxr_body import convert_body, upload_key
 
 STATUSES = {
@@ -315,7 +315,7 @@ def _post(item: Item, author_id: int, terms: _Terms, images: _Images, zone, repo
         slug=slug,
         body_format="html",
         body_source=body,
-        **body_fields(body, "html", excerpt).as_dict(),
+        **_body_fields(item, body, excerpt),
         status=status,
         published_at=published,
         created_at=dated or utcnow(),
@@ -330,3 +330,10 @@ def _post(item: Item, author_id: int, terms: _Terms, images: _Images, zone, repo
         seo_description=" ".join(item.meta.get("_yoast_wpseo_metadesc", "").split())[:500],
         version=1,
     )
+
+
+def _body_fields(item: Item, body: str, excerpt: str) -> dict:
+    try:
+        return body_fields(body, "html", excerpt).as_dict()
+    except BodyTooComplex as error:
+        raise WxrError(f"Item {item.title!r} is too complex to render ({error}).") from None

@@ -23,7 +23,7 @@ from sqlalchemy.pool import NullPool
 from blog import accounts, create_app
 from blog.extensions import db
 from blog.models import Category, Post, Tag, User, utcnow
-from blog.render import derive_excerpt, render_body, word_count
+from blog.render import body_fields
 from blog.slugs import slugify
 from tests.helpers import PASSWORD, Auth
 
@@ -224,14 +224,11 @@ class Content:
         with self.app.app_context():
             if published_at is None:
                 published_at = utcnow() - (ago if ago is not None else timedelta(minutes=n))
-            html = render_body(body, "markdown")
             post = Post(
                 title=title,
                 slug=f"{slugify(title)}-{n}",
                 body_source=body,
-                body_html=html,
-                excerpt=derive_excerpt(html),
-                word_count=word_count(html),
+                **body_fields(body, "markdown").as_dict(),
                 status=status,
                 published_at=published_at,
                 author_id=author_id,

@@ -4,7 +4,7 @@ import html
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bench.bodies import BODIES
 from blog import render, sanitize
@@ -157,3 +157,36 @@ def test_markdown_nested_too_deep_is_a_field_error(app, signed_in, category_id):
     assert response.status_code == 422
     assert "Markdown nested more than 100 levels deep" in response.text
     assert textarea(response.text, "body") == body
+
+
+def test_preview_of_a_refused_body_is_the_form_with_the_reason(signed_in, category_id):
+    body = "> " * 150 + "deep quote"
+    data = post_form_data(signed_in, NEW, category_id, title="Deep preview", body=body)
+    response = signed_in.post("/editor/preview", data=data)
+    assert response.status_code == 422
+    assert "Markdown nested more than 100 levels deep" in response.text
+    assert textarea(response.text, "body") == body
+
+
+def test_rerender_names_a_refused_post_and_changes_nothing(app, runner, content, limit):
+    content.post(title="Many", body="*x* " * 20)
+    with app.app_context():
+        before = db.session.scalar(select(Post.body_html).where(Post.title == "Many"))
+    limit("MAX_ELEMENTS", 10)
+    result = runner.invoke(args=["rerender"])
+    assert result.exit_code == 1
+    assert "is too complex to render (more than 10 elements). Nothing was changed." in result.output
+    with app.app_context():
+        assert db.session.scalar(select(Post.body_html).where(Post.title == "Many")) == before
+
+
+def test_import_wxr_names_a_refused_item_and_changes_nothing(app, runner, limit):
+    from tests.test_wxr import FIXTURE
+
+    limit("MAX_ELEMENTS", 3)
+    result = runner.invoke(args=["import-wxr", str(FIXTURE)])
+    assert result.exit_code == 1
+    assert "is too complex to render (more than 3 elements)." in result.output
+    assert "Nothing was changed." in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Post.id))) == 0

@@ -394,6 +394,10 @@ def preview():
     form.validate()
     post_id = request.form.get("post_id", 0, type=small_int)
     original = _post_or_404(post_id) if post_id else None
+    if form.body.errors:
+        # A body too complex to render cannot be shown: the form, its text and the reason.
+        _fill_choices(form, original)
+        return _render_form(form, original, "Nothing to preview: see the body's error.", 422)
     data = _input(form, form.image_id.data or None)
     post = Post(
         id=original.id if original else None,
