@@ -129,10 +129,10 @@ def watch_sessions() -> None:
         session.info.pop("public_content_changed", None)
 
 
-def _not_modified(entry: "Entry", environ) -> bool:
+def _not_modified(entry: "Entry", etag: str, environ) -> bool:
     if_none_match = environ.get("HTTP_IF_NONE_MATCH")
     if if_none_match is not None:
-        return entry.etag in if_none_match or if_none_match.strip() == "*"
+        return etag in if_none_match or if_none_match.strip() == "*"
     since = environ.get("HTTP_IF_MODIFIED_SINCE")
     modified = dict(entry.headers).get("Last-Modified")
     if since and modified:
@@ -173,6 +173,9 @@ class Entry:
     body: bytes
     gzipped: bytes | None
     etag: str
+    # The gzip copy is another representation (RFC 9110 8.8.3): a cache between must not
+    # take one for the other, so it has its own tag.
+    gzip_etag: str | None
 
 
 class PageCacheMiddleware:
@@ -220,12 +223,14 @@ class PageCacheMiddleware:
 
     def _serve(self, entry: Entry, environ, start_response):
         # No Date: it is when the response is sent (RFC 9110 6.6.1), which the server adds.
-        headers = [*entry.headers, ("ETag", entry.etag)]
-        if _not_modified(entry, environ):
+        zipped = entry.gzipped is not None and "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "")
+        etag = entry.gzip_etag if zipped else entry.etag
+        headers = [*entry.headers, ("ETag", etag)]
+        if _not_modified(entry, etag, environ):
             start_response("304 Not Modified", headers)
             return [b""]
         body = entry.body
-        if entry.gzipped is not None and "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
+        if zipped:
             body = entry.gzipped
             headers.append(("Content-Encoding", "gzip"))
         headers.append(("Content-Length", str(len(body))))
@@ -264,16 +269,17 @@ class PageCacheMiddleware:
         etags = [v for n, v in headers if n.lower() == "etag"]
         vary = [v for n, v in headers if n.lower() == "vary"] + ["Accept-Encoding"]
         kept.append(("Vary", ", ".join(vary)))
+        etag = etags[0] if etags else f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
+        gzipped = gzip.compress(body, 6) if len(body) > 1024 else None
         entry = Entry(
             stamp=stamp,
             expires=float(marks[0]),
             status=status,
             headers=kept,
             body=body,
-            gzipped=gzip.compress(body, 6) if len(body) > 1024 else None,
-            etag=etags[0]
-            if etags
-            else '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
+            gzipped=gzipped,
+            etag=etag,
+            gzip_etag=etag[:-1] + '-gzip"' if gzipped is not None else None,
         )
         with self.lock:
             self.entries[key] = entry

@@ -173,3 +173,18 @@ def test_static_assets_are_fingerprinted_for_a_year(client):
     with client.get(href) as response:
         assert response.status_code == 200
         assert "max-age=31536000" in response.headers["Cache-Control"]
+
+
+def test_gzip_copy_has_its_own_etag(client, content):
+    content.post("Story", body="Long enough body text. " * 40)
+    plain = client.get("/")
+    zipped = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert plain.headers["ETag"] != zipped.headers["ETag"]
+    # Each tag revalidates its own copy only.
+    gzip_tag, plain_tag = zipped.headers["ETag"], plain.headers["ETag"]
+    again = client.get("/", headers={"Accept-Encoding": "gzip", "If-None-Match": gzip_tag})
+    assert again.status_code == 304 and again.headers["ETag"] == gzip_tag
+    assert client.get("/", headers={"If-None-Match": plain_tag}).status_code == 304
+    other = client.get("/", headers={"Accept-Encoding": "gzip", "If-None-Match": plain_tag})
+    assert other.status_code == 200 and other.headers["Content-Encoding"] == "gzip"
