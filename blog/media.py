@@ -18,6 +18,7 @@ from PIL import Image, ImageOps, ImageSequence
 from sqlalchemy import distinct, event, func, or_, select
 from werkzeug.datastructures import FileStorage
 
+from blog import failures
 from blog.extensions import db
 from blog.models import Media, Post
 
@@ -176,7 +177,11 @@ def save_upload(upload: FileStorage) -> Media:
             _save([_resized(frame, w) for frame in frames], path, kind)
     except (OSError, ValueError) as error:
         # Leave nothing behind, so that the caller may go on with the next upload.
-        current_app.logger.exception("could not store an upload")
+        if failures.classify(error) is failures.DISK_FULL:
+            # Every upload fails alike until space is made: the reason, not a traceback each.
+            current_app.logger.error("could not store an upload: %s", failures.describe(error))
+        else:
+            current_app.logger.exception("could not store an upload")
         _remove(paths)
         db.session.delete(media)
         db.session.flush()

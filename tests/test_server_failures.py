@@ -222,13 +222,18 @@ def full_media_disk(app, monkeypatch, tmp_path):
     (folder / f"{stem}.png").symlink_to("/dev/full")
 
 
-def test_an_upload_on_a_full_disk_says_so(app, signed_in, full_media_disk):
+def test_an_upload_on_a_full_disk_says_so(app, signed_in, full_media_disk, caplog):
     token = csrf_token(signed_in, "/editor/media/")
-    response = signed_in.post(
-        "/editor/media/",
-        data={"csrf_token": token, "images": [png()]},
-        content_type="multipart/form-data",
-    )
+    with caplog.at_level(logging.ERROR, logger=app.logger.name):
+        response = signed_in.post(
+            "/editor/media/",
+            data={"csrf_token": token, "images": [png()]},
+            content_type="multipart/form-data",
+        )
+    # The reason in one line, no traceback: every upload fails alike until space is made.
+    stored = [r for r in caplog.records if "could not store an upload" in r.getMessage()]
+    assert len(stored) == 1 and stored[0].exc_info is None
+    assert "No space left on device" in stored[0].getMessage()
     assert response.status_code == 503
     assert "The disk is full: nothing was saved." in response.text
     assert "please try another file" not in response.text
