@@ -22,7 +22,11 @@ from blog.public import files
 from blog.public.views import bp as public_bp
 from blog.urls import SmallIntConverter
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+# templates/, static/ and migrations/ lie beside the package in a checkout (make run, the
+# tests, pip install -e .) and inside it once installed from a wheel (setup.py puts them there).
+INSTALLED = (PACKAGE / "templates").is_dir()
+ROOT = PACKAGE if INSTALLED else PACKAGE.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -30,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         # BLOG_INSTANCE_PATH lets a benchmark or a second site keep its data elsewhere.
-        instance_path=os.environ.get("BLOG_INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_path=os.environ.get("BLOG_INSTANCE_PATH") or default_instance_path(),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -44,6 +48,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def default_instance_path() -> str | None:
+    """Return the checkout's instance/, or None: Flask's <venv>/var/blog-instance when installed.
+
+    Never inside site-packages, and not the current folder either: a command run from
+    another folder (a backup from cron) must find the same site the server uses.
+    """
+    return None if INSTALLED else str(ROOT / "instance")
 
 
 class BlogRequest(Request):
