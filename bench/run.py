@@ -6,10 +6,12 @@ twice, with the page cache on (hits) and with BLOG_PAGE_CACHE=false (misses, a f
 each time), and drives every public page with `wrk -t2 -c32 --latency`. At 10,000 posts it
 also serves the same instance with the issue's "straightforward version" of the home and post
 pages (bench/straightforward.py: Flask-SQLAlchemy, Jinja, no cache), so that the cache-miss
-goal, "half of the straightforward version", is a ratio taken in the same run. Server CPU per
-request comes from the workers' utime+stime in /proc, read around each wrk run. It then
-prints a table and the goals of the performance issue, each with PASS or MISS, and saves the
-whole run as JSON in bench/results/ (git-ignored).
+goal, "half of the straightforward version", is a ratio taken in the same run. The home page,
+a category and a tag are each measured at their first page and their middle one (the furthest
+from either end, where OFFSET cost most), the home page and the category at their last too.
+Server CPU per request comes from the workers' utime+stime in /proc, read around each wrk
+run. It then prints a table and the goals of the performance issue, each with PASS or MISS,
+and saves the whole run as JSON in bench/results/ (git-ignored).
 
 At the largest size it also saves, through the editor's form, the big bodies of
 bench/bodies.py (a 1.15 MB article, a 10 x 5,000 Markdown table, "&amp;" x 200,000, a
@@ -58,17 +60,37 @@ PASSWORD = "bench-" + secrets.token_hex(12)
 # the hello-world ratio; FLAT_PAGES must cost the same at any archive size.
 PUBLIC_PAGES = (
     "home",
+    "home middle",
     "home last",
     "post",
     "category",
+    "category middle",
     "category last",
     "tag",
+    "tag middle",
     "month",
     "archives",
     "feed",
     "robots.txt",
 )
-FLAT_PAGES = ("home", "home last", "category", "category last", "post", "search")
+FLAT_PAGES = (
+    "home",
+    "home middle",
+    "home last",
+    "category",
+    "category middle",
+    "category last",
+    "post",
+    "search",
+)
+# Every page of a listing costs the same: its middle and last pages against its first, at
+# the largest size. The middle is the page furthest from either end; the last may hold fewer
+# posts, and cost less.
+DEEP_PAGES = {
+    "home": ("home", "home middle", "home last"),
+    "category": ("category", "category middle", "category last"),
+    "tag": ("tag", "tag middle"),
+}
 FAST_MISS_PAGES = ("home", "post")
 
 # Goals from the performance issue.
@@ -81,6 +103,7 @@ STRAIGHTFORWARD_GOAL = 0.5
 ISSUE_STRAIGHTFORWARD_RPS = 1_240
 ISSUE_HELLO_RPS = 7_100
 FLAT_GOAL = 1.2
+DEEP_GOAL = 1.2
 SEARCH_P50_GOAL_MS = 5.0
 RSS_GOAL_MB = 150
 RSS_AFTER_REQUESTS = 10_000
@@ -296,6 +319,11 @@ def _last_page(html: str) -> int:
     return max((int(n) for n in re.findall(r"[?&](?:amp;)?page=(\d+)", html)), default=1)
 
 
+def _middle_page(last: int) -> int:
+    """Return the page furthest from both ends of a listing of `last` pages."""
+    return max(1, (last + 1) // 2)
+
+
 def discover_pages(base: str, search: str) -> tuple[dict[str, str], list[str]]:
     """Find one URL per kind of public page by reading the site's own links.
 
@@ -306,9 +334,10 @@ def discover_pages(base: str, search: str) -> tuple[dict[str, str], list[str]]:
     _, _, home = fetch(base + "/")
     last = _last_page(home)
     paths["home"] = "/"
+    paths["home middle"] = f"/?page={_middle_page(last)}"
     paths["home last"] = f"/?page={last}"
     # A post from the middle of the archive: neither the newest nor the oldest.
-    _, _, middle = fetch(f"{base}/?page={max(1, last // 2)}")
+    _, _, middle = fetch(base + paths["home middle"])
     posts = _links(middle, r"/posts/[^\"?#]+")
     if posts:
         paths["post"] = posts[0]
@@ -316,12 +345,15 @@ def discover_pages(base: str, search: str) -> tuple[dict[str, str], list[str]]:
     if categories:
         paths["category"] = categories[0]
         _, _, first = fetch(base + categories[0])
+        paths["category middle"] = f"{categories[0]}?page={_middle_page(_last_page(first))}"
         paths["category last"] = f"{categories[0]}?page={_last_page(first)}"
     if posts:
         _, _, post = fetch(base + posts[0])
         tags = _links(post, r"/tag/[^/\"?#]+")
         if tags:
             paths["tag"] = tags[0]
+            _, _, first = fetch(base + tags[0])
+            paths["tag middle"] = f"{tags[0]}?page={_middle_page(_last_page(first))}"
     paths["archives"] = "/archive/"
     _, _, archives = fetch(base + "/archive/")
     months = _links(archives, r"/archive/\d{4}/\d{2}/")
@@ -915,6 +947,29 @@ def evaluate(report: Report, args, hello_rps: dict[int, float]) -> None:
         )
     else:
         _goal(report, "flat with size", "needs two sizes", None)
+
+    deep = runs(largest, "miss", [page for pages in DEEP_PAGES.values() for page in pages])
+    ratios = {}
+    for listing, (first, *deeper) in DEEP_PAGES.items():
+        cpu = {page: deep[page].cpu_us for page in (first, *deeper) if page in deep}
+        if all(cpu.get(page) for page in (first, *deeper)):
+            ratios[listing] = (max(cpu[page] for page in deeper) / cpu[first], cpu)
+    if ratios:
+        _goal(
+            report,
+            f"deep pages: CPU/req (miss) of a listing's middle and last pages within "
+            f"{DEEP_GOAL}× of its first, at {largest:,}",
+            ", ".join(
+                f"{listing} {ratio:.2f}× ("
+                + " / ".join(f"{cpu:,.0f}" for cpu in by_page.values())
+                + " µs)"
+                for listing, (ratio, by_page) in ratios.items()
+            ),
+            max(ratio for ratio, _ in ratios.values()) <= DEEP_GOAL,
+            at_large,
+        )
+    else:
+        _goal(report, "deep pages", "not measured (a listing's pages missing?)", None)
 
     serial = runs(largest, "miss", ("search (1 conn)",))
     if serial:
