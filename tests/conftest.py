@@ -37,8 +37,11 @@ class PostgresDatabases:
         self.url = make_url(url)
         # Tests import this module as tests.conftest too: both copies must name the same run.
         run = os.environ.setdefault("BLOG_TEST_RUN", uuid.uuid4().hex[:8])
-        self.template = f"blog_template_{run}"
-        self.prefix = f"blog_test_{run}_"
+        # Under pytest-xdist every worker builds its own template and drops only its own
+        # databases at its end: the worker's id (gw0, gw1 ...) is in every name.
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        self.template = f"blog_template_{run}_{worker}"
+        self.prefix = f"blog_test_{run}_{worker}_"
 
     def url_of(self, name: str) -> str:
         return self.url.set(database=name).render_as_string(hide_password=False)
@@ -72,6 +75,12 @@ class PostgresDatabases:
         name = self.name_of(folder)
         if not self.execute("SELECT 1 FROM pg_database WHERE datname = %s", name):
             self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return self.url_of(name)
+
+    def empty_for_folder(self, folder: Path) -> str:
+        """Return the URL of a new database for the folder with no tables at all."""
+        name = self.name_of(folder)
+        self.execute(f'CREATE DATABASE "{name}"')
         return self.url_of(name)
 
     def drop(self, name: str) -> None:
