@@ -6,6 +6,7 @@ PostgreSQL: the schema is built once into a template database and each site gets
 database cloned from it (CREATE DATABASE ... TEMPLATE), dropped after the test.
 """
 
+import functools
 import hashlib
 import itertools
 import os
@@ -19,6 +20,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import event, make_url, select, text
 from sqlalchemy.pool import NullPool
+from werkzeug.security import generate_password_hash
 
 from blog import accounts, create_app
 from blog.extensions import db
@@ -286,10 +288,18 @@ def category_id(app):
         return category.id
 
 
+# scrypt at Werkzeug's default work factor takes a fifth of a second on purpose, and every
+# sign-in checks it again: the editor of the fixture gets scrypt's cheapest one instead. Only
+# this fixture: set_password elsewhere hashes as the site does (test_auth checks it).
+CHEAP_SCRYPT = "scrypt:1024:8:1"
+
+
 @pytest.fixture
-def editor(app):
+def editor(app, monkeypatch):
     """The editor's account, with a password; returns its username."""
-    with app.app_context():
+    with app.app_context(), monkeypatch.context() as patch:
+        cheap = functools.partial(generate_password_hash, method=CHEAP_SCRYPT)
+        patch.setattr(accounts, "generate_password_hash", cheap)
         user = accounts.ensure_editor_account()
         accounts.set_password(user, PASSWORD)
         db.session.commit()
