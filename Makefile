@@ -38,10 +38,13 @@ serve: $(VENV)/.installed
 		--workers $(WORKERS) --bind $(SERVE_ADDRESS) \
 		--access-logfile - --error-logfile - --no-control-socket app:app 2>&1
 
-## Install the test dependencies and run the whole suite, browser tests included.
+## Install the test dependencies and run the whole suite, browser tests included, on one
+## worker process per core (pytest-xdist; TEST_WORKERS=0 runs it in this one process).
+## --dist loadfile keeps a test file on one worker: its module fixtures are made once.
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff format --check .

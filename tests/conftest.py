@@ -6,6 +6,7 @@ PostgreSQL: the schema is built once into a template database and each site gets
 database cloned from it (CREATE DATABASE ... TEMPLATE), dropped after the test.
 """
 
+import functools
 import hashlib
 import itertools
 import os
@@ -19,6 +20,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import event, make_url, select, text
 from sqlalchemy.pool import NullPool
+from werkzeug.security import generate_password_hash
 
 from blog import accounts, create_app
 from blog.extensions import db
@@ -37,8 +39,11 @@ class PostgresDatabases:
         self.url = make_url(url)
         # Tests import this module as tests.conftest too: both copies must name the same run.
         run = os.environ.setdefault("BLOG_TEST_RUN", uuid.uuid4().hex[:8])
-        self.template = f"blog_template_{run}"
-        self.prefix = f"blog_test_{run}_"
+        # Under pytest-xdist every worker builds its own template and drops only its own
+        # databases at its end: the worker's id (gw0, gw1 ...) is in every name.
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        self.template = f"blog_template_{run}_{worker}"
+        self.prefix = f"blog_test_{run}_{worker}_"
 
     def url_of(self, name: str) -> str:
         return self.url.set(database=name).render_as_string(hide_password=False)
@@ -72,6 +77,12 @@ class PostgresDatabases:
         name = self.name_of(folder)
         if not self.execute("SELECT 1 FROM pg_database WHERE datname = %s", name):
             self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return self.url_of(name)
+
+    def empty_for_folder(self, folder: Path) -> str:
+        """Return the URL of a new database for the folder with no tables at all."""
+        name = self.name_of(folder)
+        self.execute(f'CREATE DATABASE "{name}"')
         return self.url_of(name)
 
     def drop(self, name: str) -> None:
@@ -277,10 +288,18 @@ def category_id(app):
         return category.id
 
 
+# scrypt at Werkzeug's default work factor takes a fifth of a second on purpose, and every
+# sign-in checks it again: the editor of the fixture gets scrypt's cheapest one instead. Only
+# this fixture: set_password elsewhere hashes as the site does (test_auth checks it).
+CHEAP_SCRYPT = "scrypt:1024:8:1"
+
+
 @pytest.fixture
-def editor(app):
+def editor(app, monkeypatch):
     """The editor's account, with a password; returns its username."""
-    with app.app_context():
+    with app.app_context(), monkeypatch.context() as patch:
+        cheap = functools.partial(generate_password_hash, method=CHEAP_SCRYPT)
+        patch.setattr(accounts, "generate_password_hash", cheap)
         user = accounts.ensure_editor_account()
         accounts.set_password(user, PASSWORD)
         db.session.commit()

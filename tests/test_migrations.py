@@ -1,22 +1,20 @@
 """The migrations own the schema: base to head builds exactly the models, keeping the rows.
 
-Every test runs against a temporary SQLite file, or against the PostgreSQL database named by
-BLOG_TEST_DATABASE_URL when it is set (that database is emptied before each test).
+Every test runs against a temporary SQLite file, or, when BLOG_TEST_DATABASE_URL names a
+PostgreSQL server, against an empty database of its own there (tests run in parallel).
 """
-
-import os
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import MetaData, create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from blog import ROOT
 from blog.extensions import db
 from blog.search import search_posts
-from tests.conftest import make_app
+from tests.conftest import make_app, postgres
 
 SCRIPTS = ScriptDirectory(str(ROOT / "migrations"))
 # Oldest first: the order `flask db upgrade` applies them in.
@@ -34,23 +32,11 @@ def not_search_index(object_, name, type_, reflected, compare_to) -> bool:
     return not (reflected and (name or "").startswith(SEARCH_INDEX_NAMES))
 
 
-def empty_database(url: str) -> None:
-    """Drop everything a previous run left in the shared PostgreSQL test database."""
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        old = MetaData()
-        old.reflect(conn)
-        old.drop_all(conn)
-        conn.exec_driver_sql("DROP TEXT SEARCH CONFIGURATION IF EXISTS blog_search")
-    engine.dispose()
-
-
 @pytest.fixture
 def app(tmp_path):
     """An app over an empty database: no tables at all, not even alembic_version."""
-    url = os.environ.get("BLOG_TEST_DATABASE_URL")
-    if url:
-        empty_database(url)
+    if postgres is not None:
+        url = postgres.empty_for_folder(tmp_path)
     else:
         url = f"sqlite:///{tmp_path / 'migrations.sqlite'}"
     app = make_app(tmp_path, DATABASE_URL=url)
@@ -58,6 +44,8 @@ def app(tmp_path):
         yield app
         db.session.remove()
         db.engine.dispose()
+    if postgres is not None:
+        postgres.drop_folder(tmp_path)
 
 
 def schema_drift() -> list:

@@ -164,7 +164,7 @@ def test_every_row_and_value_survives(upgraded):
 
 
 @pytest.mark.sqlite_only("SQLite's column order, pragmas and FTS5 table")
-def test_big_columns_last_with_the_same_indexes_triggers_and_keys(app, upgraded):
+def test_big_columns_last_with_the_same_indexes_triggers_and_keys(app, upgraded, tmp_path):
     _, schema = upgraded
     with db.engine.connect() as conn:
         columns = conn.exec_driver_sql("PRAGMA table_info(posts)").all()
@@ -193,7 +193,8 @@ def test_big_columns_last_with_the_same_indexes_triggers_and_keys(app, upgraded)
         assert conn.exec_driver_sql("PRAGMA schema_version").scalar() == version
 
     # A database made from the models has the same columns, in the same order.
-    models = create_engine(f"sqlite:///{app.instance_path}/models.sqlite")
+    # In the test's own folder: instance/ is the checkout's, shared by parallel workers.
+    models = create_engine(f"sqlite:///{tmp_path / 'models.sqlite'}")
     db.metadata.create_all(models)
     with models.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA table_info(posts)").all() == columns
