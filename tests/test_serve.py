@@ -77,7 +77,8 @@ def make_serve(instance: Path):
     )
     output = {}
     try:
-        wait_for_port(port, process, seconds=10)
+        # Generous: the suite runs a worker per core, and setup migrates a fresh database first.
+        wait_for_port(port, process, seconds=60)
         yield f"http://127.0.0.1:{port}", output
     finally:
         # make, its shell, gunicorn's master and its workers share one process group.
