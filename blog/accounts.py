@@ -198,17 +198,6 @@ def load_session_user(key: str) -> User | None:
     return user
 
 
-def ensure_session_token(user: User) -> str:
-    """Return the old per-account token (users.session_token), making one if it is blank.
-
-    Nothing signs in with it any more: tests/test_request_overhead.py builds an old-style
-    remember cookie from it, which must be refused. It goes when that column goes.
-    """
-    if not user.session_token:
-        user.session_token = secrets.token_hex(16)
-    return user.session_token
-
-
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -90,13 +90,12 @@ def test_a_cookieless_reader_gets_no_cookie_and_a_vary(app, client, content, pag
 
 
 def test_a_remember_cookie_signs_no_one_in(app, client, editor):
-    # The blog never sets one; a valid one (as Flask-Login makes them) still counts for
-    # nothing: it is past the session rules' lifetime from the start.
+    # The blog never sets one; a valid one (as Flask-Login makes them, from a live session's
+    # key) still counts for nothing: it is past the session rules' lifetime from the start.
     with app.app_context():
-        user = accounts.ensure_editor_account()
-        accounts.ensure_session_token(user)
+        key = accounts.start_editor_session(accounts.ensure_editor_account())
         db.session.commit()
-        client.set_cookie("remember_token", encode_cookie(f"{user.id}:{user.session_token}"))
+        client.set_cookie("remember_token", encode_cookie(key))
     response = client.get("/editor/")
     assert response.status_code == 302 and "/auth/sign-in" in response.location
     assert client.get("/").headers["Cache-Control"] == "public, max-age=0, s-maxage=60"
