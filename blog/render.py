@@ -117,7 +117,11 @@ def plain_text(clean: str) -> str:
 
 
 def word_count(clean: str) -> int:
-    return len(_WORDS.findall(search_text(clean)))
+    return _count_words(search_text(clean))
+
+
+def _count_words(text: str) -> int:
+    return len(_WORDS.findall(text))
 
 
 def search_text(clean: str) -> str:
@@ -170,10 +174,11 @@ def body_fields(source: str, body_format: str, excerpt: str = "") -> BodyFields:
     """
     clean, text = _rendered(source, body_format)
     given = excerpt.strip()
+    searched = " ".join(text.words)
     return BodyFields(
         body_html=clean,
-        search_text=" ".join(text.words),
-        word_count=len(_WORDS.findall(" ".join(text.words))),
+        search_text=searched,
+        word_count=_count_words(searched),
         excerpt=given or _excerpt(text),
         custom_excerpt=bool(given),
     )
