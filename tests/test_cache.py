@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from blog.cache import PageCacheMiddleware
+from blog.cache import PageCacheMiddleware, hold_stamp, memo_by_stamp, release_stamp
 from blog.extensions import db
 from blog.models import Post, Setting, utcnow
 from tests.conftest import make_app
@@ -188,3 +188,19 @@ def test_gzip_copy_has_its_own_etag(client, content):
     assert client.get("/", headers={"If-None-Match": plain_tag}).status_code == 304
     other = client.get("/", headers={"Accept-Encoding": "gzip", "If-None-Match": plain_tag})
     assert other.status_code == 200 and other.headers["Content-Encoding"] == "gzip"
+
+
+def test_a_held_stamp_keeps_no_memo(app):
+    # While a restore holds the stamp the database may switch under the site: nothing
+    # computed meanwhile (counts, the menu, where pages start) may be reused.
+    calls = []
+    with app.test_request_context():
+        hold_stamp(app.config["PAGE_CACHE_STAMP"])
+        for _ in range(2):
+            memo_by_stamp("held", lambda: calls.append(1))
+    assert len(calls) == 2
+    with app.test_request_context():
+        release_stamp(app.config["PAGE_CACHE_STAMP"])
+        for _ in range(2):
+            memo_by_stamp("released", lambda: calls.append(1))
+    assert len(calls) == 3
