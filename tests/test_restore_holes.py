@@ -265,9 +265,14 @@ def test_a_killed_backup_leaves_nothing_past_the_next_run(two_sites, tmp_path):
     folder, backups = tmp_path / "site", tmp_path / "backups"
     shutil.copytree(old, folder)
     backups.mkdir()
+    # Incompressible bytes keep the run busy (checksums, gzip) well after the database copy
+    # appears, so that the kill lands inside the run even on a fast, idle machine.
+    (folder / "media" / "big.bin").parent.mkdir(exist_ok=True)
+    (folder / "media" / "big.bin").write_bytes(os.urandom(48 * 1024 * 1024))
     run = flask(folder, "backup", str(backups / "a.tar.gz"))
     deadline = time.monotonic() + 60
-    while not list(backups.glob(".backup-*/database.sqlite")) and run.poll() is None:
+    while not list(backups.glob(".backup-*/database.sqlite")):
+        assert run.poll() is None, "the backup ended before it could be killed"
         assert time.monotonic() < deadline
         time.sleep(0.001)
     run.send_signal(signal.SIGKILL)
