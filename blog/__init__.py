@@ -13,11 +13,12 @@ from sqlalchemy.engine import Engine
 from werkzeug.sansio.utils import get_current_url
 from werkzeug.utils import cached_property
 
-from blog import accounts, cache, cli, errors, hosts, posts, security, templating
+from blog import accounts, cache, cli, errors, hosts, security, templating
 from blog.auth.views import bp as auth_bp
 from blog.auth.views import register_session_rules
 from blog.editor import bp as editor_bp
 from blog.extensions import csrf, db, login_manager, migrate
+from blog.posts import listings
 from blog.public import files
 from blog.public.views import bp as public_bp
 from blog.urls import SmallIntConverter
@@ -231,7 +232,7 @@ def register_extensions(app: Flask) -> None:
     app.wsgi_app = cache.PageCacheMiddleware(
         app.wsgi_app,
         app.config,
-        clock=lambda: posts.utcnow().replace(tzinfo=UTC).timestamp(),
+        clock=lambda: listings.utcnow().replace(tzinfo=UTC).timestamp(),
     )
     # Outside the cache, so that a forged Host is refused before it can fill it.
     hosts.guard(app)

@@ -10,7 +10,7 @@ from blog.accounts import ensure_editor_account
 from blog.extensions import db
 from blog.models import Category, Post, Tag, User, post_tags, utcnow
 from blog.render import body_fields
-from blog.search_index import optimize_search_index
+from blog.search.index import optimize_search_index
 from blog.slugs import slugify
 
 CATEGORIES = {

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from blog import failures
-from blog.extensions import db, login_manager
+from blog.extensions import db, treat_as_anonymous
 from blog.failures import Failure
 
 # A page that shows an editor form as it was sent, with failure.reason: its HTML, or None
@@ -60,7 +60,7 @@ def _settle(failure: Failure) -> None:
         # Flask-Login's template variable does not load the account from the database.
         g.database_down = True
         if "_login_user" not in g:
-            login_manager._update_request_context_with_user()
+            treat_as_anonymous()
 
 
 def _headers(failure: Failure) -> dict[str, str]:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from blog.extensions import db
 from blog.models import Post
-from blog.posts import is_public
+from blog.posts.listings import is_public
 from blog.urls import absolute_url, base_url
 
 FEED_SIZE = 20

@@ -170,7 +170,7 @@ def save_upload(upload: FileStorage) -> Media:
     db.session.flush()
     folder = media_folder()
     paths = [folder / media.filename] + [folder / name for name in variant_files(media)]
-    db.session.info.setdefault(_WRITTEN, []).extend(paths)
+    written_in_transaction(paths)
     try:
         _save(frames, paths[0], kind)
         for w, path in zip(widths, paths[1:], strict=True):
@@ -265,13 +265,23 @@ def delete_media(media: Media) -> None:
     """
     folder = media_folder()
     paths = [folder / name for name in [media.filename, *variant_files(media)]]
-    db.session.info.setdefault(_DOOMED, []).extend(paths)
+    doomed_in_transaction(paths)
     db.session.delete(media)
 
 
 # The files a transaction wrote (removed unless it commits) or doomed (removed once it does).
 _WRITTEN = "media_files_written"
 _DOOMED = "media_files_doomed"
+
+
+def written_in_transaction(paths) -> None:
+    """Note files just written for the transaction: removed unless it commits."""
+    db.session.info.setdefault(_WRITTEN, []).extend(paths)
+
+
+def doomed_in_transaction(paths) -> None:
+    """Note files the transaction deletes: removed once it commits, kept if it rolls back."""
+    db.session.info.setdefault(_DOOMED, []).extend(paths)
 
 
 def _remove(paths: list[Path]) -> None:

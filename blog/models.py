@@ -167,7 +167,7 @@ class Post(db.Model):
     # spilled body only through its overflow pages (see migration f7d3a8b2c615).
     body_source: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
-    # The body's words for the search index (blog/search.py), set wherever body_html is;
+    # The body's words for the search index (blog/search/results.py), set wherever body_html is;
     # an insert that leaves it out gets it from body_html. Deferred: no page shows it.
     search_text: Mapped[str] = mapped_column(
         Text, default=_search_text_default, server_default="", deferred=True

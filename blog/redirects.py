@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 
 from blog.extensions import db
 from blog.models import Category, OldSlug, Post, Tag
-from blog.posts import is_public
+from blog.posts.listings import is_public
 
 # Each kind's row, and the column of old_slugs that names it.
 TARGETS = {

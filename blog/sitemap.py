@@ -16,7 +16,7 @@ from blog.dates import utc_offset_minutes
 from blog.extensions import db
 from blog.feeds import rfc3339
 from blog.models import Category, Post, Tag, User, post_tags
-from blog.posts import is_public
+from blog.posts.listings import is_public
 from blog.settings import load_settings
 from blog.urls import absolute_url
 
@@ -84,7 +84,7 @@ def archive_urls() -> list[Url]:
 
 def _date_urls() -> list[Url]:
     """Return every year and month archive with a public post, each year before its months."""
-    # Months are counted the way the archives page counts them (blog.posts.archive_months):
+    # Months are counted the way the archives page counts them (blog.posts.listings.archive_months):
     # in the site's time zone at its current UTC offset, so both list the same months.
     offset = utc_offset_minutes(load_settings().zone)
     if db.engine.dialect.name == "sqlite":

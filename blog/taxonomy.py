@@ -7,7 +7,7 @@ from sqlalchemy import case, delete, func, or_, select, update
 
 from blog.extensions import db
 from blog.models import Category, Post, Tag, post_tags, utcnow
-from blog.posts import is_public
+from blog.posts.listings import is_public
 from blog.redirects import forget_slug, remember_slug
 from blog.slugs import slugify, unique_slug
 

@@ -13,7 +13,7 @@ from blog.dates import MONTHS, local_dates, to_local
 from blog.extensions import db
 from blog.media import srcset
 from blog.paths import path_for, script_root
-from blog.posts import nav_categories
+from blog.posts.listings import nav_categories
 from blog.seo import canonical_url, post_json_ld, utc_iso
 from blog.settings import fallback_settings, load_settings
 from blog.urls import absolute_url

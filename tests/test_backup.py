@@ -17,9 +17,15 @@ from PIL import Image
 from sqlalchemy import select, text
 
 from blog import accounts
-from blog.backup import BackupError, create_backup, schema_revisions, sqlite_file, unpack_backup
 from blog.extensions import db
 from blog.models import Media, Post, Revision, Setting, utcnow
+from blog.transfer.backup import (
+    BackupError,
+    create_backup,
+    schema_revisions,
+    sqlite_file,
+    unpack_backup,
+)
 from tests.conftest import Content, make_app
 from tests.helpers import PASSWORD
 

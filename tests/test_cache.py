@@ -132,7 +132,7 @@ def test_scheduled_post_appears_at_its_time_through_the_cache(app, client, conte
     assert client.get(f"/posts/{slug}").status_code == 404
     assert "Embargoed" not in client.get("/").text  # a cache hit, still right
     later = utcnow() + timedelta(hours=2)
-    monkeypatch.setattr("blog.posts.utcnow", lambda: later)
+    monkeypatch.setattr("blog.posts.listings.utcnow", lambda: later)
     assert "Embargoed" in client.get("/").text
     assert client.get(f"/posts/{slug}").status_code == 200
 

@@ -1,7 +1,7 @@
 """Deep pages: every page of every listing holds exactly what a plain OFFSET query gives.
 
 A page is read from where it starts (the post just before it), learned the first time it
-is asked for and kept per content change (blog/posts.py, _page_rows): these tests ask for
+is asked for and kept per content change (blog/posts/listings.py, _page_rows): these tests ask for
 pages in orders that take every way there (a seek, a walk from a start already known, from
 either end) and compare each with LIMIT/OFFSET over the same rule, ties in published_at,
 drafts, trash and scheduled posts included, before and after the listing changes.
@@ -17,7 +17,7 @@ from sqlalchemy import and_, select
 from blog.dates import month_range
 from blog.extensions import db
 from blog.models import Category, Post, Tag, User, utcnow
-from blog.posts import archive_posts, is_public
+from blog.posts.listings import archive_posts, is_public
 from blog.render import body_fields
 from blog.settings import load_settings
 
@@ -127,9 +127,9 @@ def visiting_orders(pages: int) -> list[int]:
 def test_every_page_of_every_listing_holds_what_offset_gives(
     archive, client, monkeypatch, few_posts, near_pages
 ):
-    # The ways of reading a tag's page (blog.posts.FEW_POSTS, NEAR_PAGES), each in turn.
-    monkeypatch.setattr("blog.posts.FEW_POSTS", few_posts)
-    monkeypatch.setattr("blog.posts.NEAR_PAGES", near_pages)
+    # The ways of reading a tag's page (blog.posts.listings.FEW_POSTS, NEAR_PAGES), each in turn.
+    monkeypatch.setattr("blog.posts.listings.FEW_POSTS", few_posts)
+    monkeypatch.setattr("blog.posts.listings.NEAR_PAGES", near_pages)
     for path, which in listings(archive).items():
         pages = page_count(archive, which)
         assert pages >= 3, path
@@ -166,7 +166,7 @@ def test_pages_follow_a_scheduled_post_when_its_time_comes(archive, client, cont
     for page in range(1, pages + 1):  # every start is known now
         assert titles(client.get(url("/", page))) == expected(archive, home, page), page
     later = utcnow() + timedelta(days=8)
-    monkeypatch.setattr("blog.posts.utcnow", lambda: later)
+    monkeypatch.setattr("blog.posts.listings.utcnow", lambda: later)
     # No commit in between: the content is the same, only the clock moved on, and the
     # scheduled post at the top moves every page down by one.
     for page in range(page_count(archive, home, later), 0, -1):

@@ -166,7 +166,7 @@ def test_drafts_and_scheduled_posts_stay_out_until_due(client, content, monkeypa
     for url in FEEDS:
         assert [e.title for e in feedparser.parse(client.get(url).data).entries] == ["Out now"]
     later = utcnow() + timedelta(hours=2)
-    monkeypatch.setattr("blog.posts.utcnow", lambda: later)
+    monkeypatch.setattr("blog.posts.listings.utcnow", lambda: later)
     for url in FEEDS:
         titles = [e.title for e in feedparser.parse(client.get(url).data).entries]
         assert titles == ["Embargoed", "Out now"], url
@@ -176,7 +176,7 @@ def test_scheduled_post_is_updated_when_it_goes_out(app, client, content, monkey
     """Saved before it was due, a scheduled post's change for readers is its publication."""
     due = (utcnow() + timedelta(hours=1)).replace(microsecond=0)
     content.post("Embargoed", published_at=due)
-    monkeypatch.setattr("blog.posts.utcnow", lambda: due + timedelta(minutes=5))
+    monkeypatch.setattr("blog.posts.listings.utcnow", lambda: due + timedelta(minutes=5))
     response = client.get("/feed.atom")
     entry = ET.fromstring(response.data).find(f"{A}entry")
     assert atom_date(entry.findtext(f"{A}updated")) == due.replace(tzinfo=UTC)

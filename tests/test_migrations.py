@@ -13,7 +13,7 @@ from sqlalchemy import inspect, text
 
 from blog import ROOT
 from blog.extensions import db
-from blog.search import search_posts
+from blog.search.results import search_posts
 from tests.conftest import make_app, postgres
 
 SCRIPTS = ScriptDirectory(str(ROOT / "migrations"))

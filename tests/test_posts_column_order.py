@@ -18,7 +18,7 @@ from blog import ROOT
 from blog.extensions import db
 from blog.models import Category, Media, Post, Revision, Tag, User
 from blog.render import body_fields
-from blog.search import search_posts
+from blog.search.results import search_posts
 from tests import test_migrations
 
 # An app over an empty database, to be migrated by the test.

@@ -104,7 +104,7 @@ def test_scheduled_post_appears_when_its_time_comes(client, content, monkeypatch
     )
     assert client.get(f"/posts/{slug}").status_code == 404
     later = utcnow() + timedelta(hours=2)
-    monkeypatch.setattr("blog.posts.utcnow", lambda: later)
+    monkeypatch.setattr("blog.posts.listings.utcnow", lambda: later)
     assert client.get(f"/posts/{slug}").status_code == 200
     assert "Embargoed" in client.get("/").text
     assert "Embargoed" in client.get("/category/politics").text
@@ -142,10 +142,10 @@ def test_category_tag_author_and_month_archives(client, content):
 def test_tag_archive_pages_hold_its_public_posts_newest_first(
     app, client, content, monkeypatch, few_posts, near_pages
 ):
-    """Every way of reading a tag's page (blog.posts.FEW_POSTS) gives the same pages."""
+    """Every way of reading a tag's page (blog.posts.listings.FEW_POSTS) gives the same pages."""
     app.config["PAGE_CACHE"] = False
-    monkeypatch.setattr("blog.posts.FEW_POSTS", few_posts)
-    monkeypatch.setattr("blog.posts.NEAR_PAGES", near_pages)
+    monkeypatch.setattr("blog.posts.listings.FEW_POSTS", few_posts)
+    monkeypatch.setattr("blog.posts.listings.NEAR_PAGES", near_pages)
     for n in range(14):
         content.post(f"Tagged {n:02d}", tags=["Harbour"], ago=timedelta(hours=n))
         content.post(f"Other {n:02d}", tags=["Inland"], ago=timedelta(hours=n, minutes=30))
@@ -253,7 +253,7 @@ def test_query_count_does_not_grow_with_posts(app, client, content, count_querie
         f"/posts/{slug}": 5,
         # Plus the archive's own row and its count (kept after the first request).
         "/category/science": 3,
-        # A tag on few posts reads their ids first (blog.posts.FEW_POSTS).
+        # A tag on few posts reads their ids first (blog.posts.listings.FEW_POSTS).
         "/tag/alpha": 4,
         "/author/amara": 3,
         "/archive/": 1,

@@ -1,7 +1,7 @@
 """Restore all or nothing under kill -9, and never trusting an archive's stored HTML.
 
 The kill tests run the real `flask restore` in a child process and kill it (SIGKILL): at each
-named step (blog.restore's test hook, BLOG_TEST_RESTORE_KILL_AT), and at random instants
+named step (blog.transfer.restore's test hook, BLOG_TEST_RESTORE_KILL_AT), and at random instants
 (BLOG_TEST_RESTORE_KILLS of them, 8 by default). After each kill the site must be entirely
 the old one or entirely the new one, pages included; the next run must leave no working
 folder behind and no upload of the other site.
@@ -28,10 +28,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from blog import backup, restore
 from blog.cache import HELD, read_stamp
 from blog.extensions import db
 from blog.models import Media, Post, Revision
+from blog.transfer import backup, restore
 from tests.conftest import Content, make_app
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,12 +8,18 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
-from blog import search
 from blog.accounts import ensure_editor_account
-from blog.editing import PostInput, move_to_trash, restore_from_trash, restore_revision, save_post
 from blog.extensions import db
 from blog.models import Category, Post, Revision, utcnow
-from blog.search_query import fts5_expression, fts5_title_expression, parse_query, tsquery_text
+from blog.posts.editing import (
+    PostInput,
+    move_to_trash,
+    restore_from_trash,
+    restore_revision,
+    save_post,
+)
+from blog.search import results as search
+from blog.search.query import fts5_expression, fts5_title_expression, parse_query, tsquery_text
 
 UTC = ZoneInfo("UTC")
 
@@ -260,7 +266,7 @@ def test_only_public_posts_are_found(app, client, content, monkeypatch):
     content.post("Zebra scheduled", published_at=utcnow() + timedelta(hours=2))
     assert found(client, "zebra") == ["Zebra published"]
     later = utcnow() + timedelta(hours=3)
-    monkeypatch.setattr("blog.posts.utcnow", lambda: later)
+    monkeypatch.setattr("blog.posts.listings.utcnow", lambda: later)
     assert sorted(found(client, "zebra")) == ["Zebra published", "Zebra scheduled"]
 
 
@@ -335,7 +341,7 @@ def test_scheduled_save_is_found_when_due(app, editing, monkeypatch):
     when = (utcnow() + timedelta(days=1)).replace(microsecond=0)
     editing(title="Future zebra", body="Soon.", status="schedule", publish_at=when)
     assert search_titles(app, "zebra") == []
-    monkeypatch.setattr("blog.posts.utcnow", lambda: when + timedelta(minutes=1))
+    monkeypatch.setattr("blog.posts.listings.utcnow", lambda: when + timedelta(minutes=1))
     assert search_titles(app, "zebra") == ["Future zebra"]
 
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from blog import search
-from blog.search_query import Term, parse_query
+from blog.search import results as search
+from blog.search.query import Term, parse_query
 
 TITLE = "Island nations weigh a bold plan for digital privacy"
 

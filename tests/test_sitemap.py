@@ -118,7 +118,7 @@ def test_lastmod_is_the_last_change_readers_see(app, client, site):
 def test_scheduled_post_enters_the_sitemap_when_due(client, site, monkeypatch):
     assert f"http://localhost/posts/{site['scheduled']}" not in urlset(client.get("/sitemap.xml"))
     later = utcnow() + timedelta(days=2)
-    monkeypatch.setattr("blog.posts.utcnow", lambda: later)
+    monkeypatch.setattr("blog.posts.listings.utcnow", lambda: later)
     found = urlset(client.get("/sitemap.xml"))
     assert f"http://localhost/posts/{site['scheduled']}" in found
     assert {"http://localhost/category/later-desk", "http://localhost/author/amara"} <= set(found)

@@ -15,11 +15,11 @@ from sqlalchemy import func, select, text
 from werkzeug.datastructures import FileStorage
 
 from blog import accounts
-from blog.editing import PostInput, save_post
 from blog.extensions import db
 from blog.media import save_upload
 from blog.models import Post, User, utcnow
-from blog.search import search_posts
+from blog.posts.editing import PostInput, save_post
+from blog.search.results import search_posts
 from blog.settings import SiteSettings, save_settings
 from tests.conftest import Content, make_app
 from tests.helpers import PASSWORD

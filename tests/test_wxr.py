@@ -15,7 +15,7 @@ from blog import accounts
 from blog.extensions import db
 from blog.media import save_upload
 from blog.models import Category, Media, Post, Setting, Tag, User, utcnow
-from blog.wxr import CONTENT, DC
+from blog.wordpress.wxr import CONTENT, DC
 from tests.conftest import make_app
 from tests.test_transfer import media_files
 
@@ -255,11 +255,11 @@ def test_a_bad_file_is_refused_and_changes_nothing(app, tmp_path, uploads, edit,
 
 
 def test_a_failure_halfway_leaves_neither_rows_nor_files(app, uploads, monkeypatch):
-    from blog import wxr_import
-    from blog.wxr import WxrError
+    from blog.wordpress import importing
+    from blog.wordpress.wxr import WxrError
 
     calls = []
-    real = wxr_import.unique_slug
+    real = importing.unique_slug
 
     def failing(model, base, exclude_id=None):
         calls.append(base)
@@ -267,7 +267,7 @@ def test_a_failure_halfway_leaves_neither_rows_nor_files(app, uploads, monkeypat
             raise WxrError("The disk is full.")
         return real(model, base, exclude_id)
 
-    monkeypatch.setattr(wxr_import, "unique_slug", failing)
+    monkeypatch.setattr(importing, "unique_slug", failing)
     before = counts(app)
 
     result = import_wxr(app, FIXTURE, "--media-dir", str(uploads))

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from blog import accounts, throttle
 from blog.auth.forms import NewPasswordForm, SignInForm
-from blog.extensions import db, login_manager
+from blog.extensions import db, treat_as_anonymous
 from blog.models import User, utcnow
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -186,7 +186,7 @@ def register_session_rules(app) -> None:
         if not session and remember_cookie not in request.cookies:
             # No session and no remember cookie: no one can be signed in. Say so at once,
             # sparing flask_login the hash of the reader's address it would make to find out.
-            login_manager._update_request_context_with_user()
+            treat_as_anonymous()
             return
         if current_user.is_authenticated and session_expired():
             end_session()

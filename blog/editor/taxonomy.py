@@ -9,7 +9,7 @@ from blog.editor.forms import EmptyForm
 from blog.editor.taxonomy_forms import CategoryForm, DeleteCategoryForm, TagForm
 from blog.extensions import db
 from blog.models import Category, Tag
-from blog.posts import CATEGORY_ORDER
+from blog.posts.listings import CATEGORY_ORDER
 from blog.urls import small_int
 
 bp = Blueprint("taxonomy", __name__)

@@ -18,13 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
-from blog import editing, errors, failures, media, post_page
+from blog import errors, failures, media
 from blog.auth.views import attempt_sign_in, safe_next, start_session, throttled_message
 from blog.dates import to_local
 from blog.editor.forms import EmptyForm, PostForm
 from blog.extensions import db
 from blog.models import Category, Media, Post, Revision, Tag, User, utcnow
-from blog.posts import CATEGORY_ORDER, is_public
+from blog.posts import editing, post_page
+from blog.posts.listings import CATEGORY_ORDER, is_public
 from blog.settings import load_settings
 from blog.slugs import slugify
 from blog.urls import small_int

@@ -5,9 +5,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, redirect, request
 
-from blog import feeds, posts, sitemap
+from blog import feeds, sitemap
 from blog.cache import make_conditional
 from blog.paths import path_for
+from blog.posts import listings
 from blog.public.moved import moved_or_404
 from blog.settings import load_settings
 from blog.urls import absolute_url, absolutize
@@ -60,7 +61,7 @@ def _archive_feed(fmt: str, found, name: str, subtitle: str, kind: str, values: 
         publisher=site.title,
         subtitle=subtitle or site.tagline,
         page_url=absolute_url(f"public.{kind}", **values),
-        posts=feeds.feed_posts(posts.archive_posts(kind, found.id)),
+        posts=feeds.feed_posts(listings.archive_posts(kind, found.id)),
         **_feed_urls(f"public.discovery.{kind}_feed", **values),
     )
     return _feed_response(fmt, feed)
@@ -69,7 +70,7 @@ def _archive_feed(fmt: str, found, name: str, subtitle: str, kind: str, values: 
 @bp.get("/category/<slug>/feed.<any(atom, rss):fmt>")
 def category_feed(slug: str, fmt: str):
     """Serve the newest posts of one category as Atom or RSS."""
-    found = posts.public_archive("category", slug)
+    found = listings.public_archive("category", slug)
     if found is None:
         return moved_or_404("category", slug, "public.discovery.category_feed", fmt=fmt)
     return _archive_feed(fmt, found, found.name, found.description, "category", {"slug": slug})
@@ -78,7 +79,7 @@ def category_feed(slug: str, fmt: str):
 @bp.get("/tag/<slug>/feed.<any(atom, rss):fmt>")
 def tag_feed(slug: str, fmt: str):
     """Serve the newest posts with one tag as Atom or RSS."""
-    found = posts.public_archive("tag", slug)
+    found = listings.public_archive("tag", slug)
     if found is None:
         return moved_or_404("tag", slug, "public.discovery.tag_feed", fmt=fmt)
     return _archive_feed(fmt, found, found.name, "", "tag", {"slug": slug})
@@ -87,7 +88,7 @@ def tag_feed(slug: str, fmt: str):
 @bp.get("/author/<username>/feed.<any(atom, rss):fmt>")
 def author_feed(username: str, fmt: str):
     """Serve the newest posts of one author as Atom or RSS."""
-    found = posts.public_archive("author", username)
+    found = listings.public_archive("author", username)
     if found is None:
         abort(404)
     return _archive_feed(

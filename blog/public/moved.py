@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from flask import abort, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from blog.posts import public_archive
+from blog.posts.listings import public_archive
 from blog.redirects import old_slug_target
 
 

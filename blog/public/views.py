@@ -11,14 +11,14 @@ from flask import (
 )
 from flask_login import current_user
 
-from blog import post_page, posts
 from blog.cache import CACHEABLE_HEADER, FILLING, content_stamp, make_conditional, stamp_date
 from blog.dates import archive_date, month_range, utc_offset_minutes
 from blog.media import served_type
 from blog.paths import path_for
+from blog.posts import listings, post_page
 from blog.public import discovery, files, wordpress
 from blog.public.moved import moved_or_404, permanent_redirect
-from blog.search import search_posts
+from blog.search.results import search_posts
 from blog.settings import load_settings
 from blog.urls import page_number
 
@@ -46,7 +46,7 @@ def http_caching(response):
     if stamp and "last-modified" not in present:
         added.append(("Last-Modified", stamp_date(stamp)))
     if FILLING in request.environ:
-        due = posts.next_scheduled_time()
+        due = listings.next_scheduled_time()
         expires = str(due.replace(tzinfo=UTC).timestamp()) if due else "inf"
         added.append((CACHEABLE_HEADER, expires))
     response.headers.extend(added)
@@ -64,7 +64,7 @@ def _page_number() -> int:
 
 
 def _listing(template: str, listing: str, value=None, params=None, **context):
-    page = posts.paginate_posts(
+    page = listings.paginate_posts(
         listing,
         value,
         **(params or {}),
@@ -73,7 +73,7 @@ def _listing(template: str, listing: str, value=None, params=None, **context):
         key=request.path,
     )
     # A date with no posts is no archive: a 404, or crawlers would find one per month since
-    # 1970. (A category, tag or author with none was a 404 already: posts.public_archive.)
+    # 1970. (A category, tag or author with none was a 404 already: listings.public_archive.)
     if page is None or (listing == "month" and not page.total):
         abort(404)
     return render_template(template, page=page, **context)
@@ -106,7 +106,7 @@ def post(slug: str):
 @bp.get("/category/<slug>")
 def category(slug: str):
     """List the public posts of one category."""
-    found = posts.public_archive("category", slug)
+    found = listings.public_archive("category", slug)
     if found is None:
         return moved_or_404("category", slug, "public.category")
     return _listing(
@@ -122,7 +122,7 @@ def category(slug: str):
 @bp.get("/tag/<slug>")
 def tag(slug: str):
     """List the public posts with one tag."""
-    found = posts.public_archive("tag", slug)
+    found = listings.public_archive("tag", slug)
     if found is None:
         return moved_or_404("tag", slug, "public.tag")
     return _listing("public/archive.html", "tag", found.id, heading=found.name, kind="Tag")
@@ -131,7 +131,7 @@ def tag(slug: str):
 @bp.get("/author/<username>")
 def author(username: str):
     """List the public posts of one author, with their bio."""
-    found = posts.public_archive("author", username)
+    found = listings.public_archive("author", username)
     if found is None:
         abort(404)
     return _listing(
@@ -151,7 +151,7 @@ def archives():
 
 
 def _archive_months() -> list[tuple[int, int, int]]:
-    return posts.archive_months(utc_offset_minutes(load_settings().zone))
+    return listings.archive_months(utc_offset_minutes(load_settings().zone))
 
 
 def _canonical_or_redirect(endpoint: str, **values):

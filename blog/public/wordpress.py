@@ -7,9 +7,9 @@ an archive, one indexed look-up (and one more for a renamed archive's old slug).
 
 from flask import Blueprint, Response, abort, request
 
-from blog import posts
 from blog.dates import archive_date
 from blog.paths import path_for
+from blog.posts import listings
 from blog.public.moved import moved_or_404, permanent_redirect
 from blog.urls import small_int
 
@@ -21,7 +21,7 @@ def home_redirect() -> Response | None:
     # WordPress's plain links (/?p=ID, /?page_id=ID) of imported posts lead to them for good.
     args = request.args
     wp_id = args.get("p", type=small_int) or args.get("page_id", type=small_int)
-    if wp_id is not None and (found := posts.post_by_wp_id(wp_id)) is not None:
+    if wp_id is not None and (found := listings.post_by_wp_id(wp_id)) is not None:
         return permanent_redirect(path_for("public.post", slug=found.slug), p=None, page_id=None)
     if "s" in args:
         return _search()
@@ -69,7 +69,7 @@ def permalink(year: int, month: int, slug: str):
     if slug.isascii() and slug.isdigit() and 1 <= int(slug) <= 31:
         return month_archive(year, month)
     # The slug alone decides, as WordPress itself forgives a wrong date.
-    current = posts.public_slug(slug)
+    current = listings.public_slug(slug)
     if current is None:
         abort(404)
     return permanent_redirect(path_for("public.post", slug=current))
@@ -100,7 +100,7 @@ def month_page(year: int, month: int, number: int):
 @bp.get("/category/<slug>/page/<int(min=1):number>/", strict_slashes=False)
 def category_page(slug: str, number: int):
     """Send WordPress's /category/<slug>/page/2/ to the category's page 2."""
-    if posts.public_archive("category", slug) is None:
+    if listings.public_archive("category", slug) is None:
         return moved_or_404("category", slug, "public.category", {"page": _page_arg(number)})
     return _page("public.category", number, slug=slug)
 
@@ -108,7 +108,7 @@ def category_page(slug: str, number: int):
 @bp.get("/tag/<slug>/page/<int(min=1):number>/", strict_slashes=False)
 def tag_page(slug: str, number: int):
     """Send WordPress's /tag/<slug>/page/2/ to the tag's page 2."""
-    if posts.public_archive("tag", slug) is None:
+    if listings.public_archive("tag", slug) is None:
         return moved_or_404("tag", slug, "public.tag", {"page": _page_arg(number)})
     return _page("public.tag", number, slug=slug)
 
@@ -116,7 +116,7 @@ def tag_page(slug: str, number: int):
 @bp.get("/author/<username>/page/<int(min=1):number>/", strict_slashes=False)
 def author_page(username: str, number: int):
     """Send WordPress's /author/<username>/page/2/ to the author's page 2."""
-    if posts.public_archive("author", username) is None:
+    if listings.public_archive("author", username) is None:
         abort(404)
     return _page("public.author", number, username=username)
 

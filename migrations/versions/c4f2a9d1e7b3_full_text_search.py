@@ -5,7 +5,7 @@ triggers on posts, so that every way of writing a post (editor, demo, imports, a
 updates it. PostgreSQL: a generated tsvector column with a GIN index.
 
 The SQL is written out here rather than imported from blog/ so that this migration keeps
-doing what it did when the code moves on; blog.search_index.rebuild_search_index() (flask
+doing what it did when the code moves on; blog.search.index.rebuild_search_index() (flask
 search-rebuild) repeats it, IF NOT EXISTS. A later SQLite batch migration that recreates
 posts drops these triggers with the old table: it must end with that rebuild. migrations/env.py
 keeps autogenerate from proposing to drop the index's tables and column.

@@ -8,6 +8,7 @@ Revises: c3a1f0e2d4b5
 Create Date: 2026-11-27 10:00:00.000000
 
 """
+
 from alembic import op
 import sqlalchemy as sa
 

@@ -15,9 +15,10 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import select
 
-from blog import accounts, editing, taxonomy
+from blog import accounts, taxonomy
 from blog.extensions import db
 from blog.models import Category, Post, Tag
+from blog.posts import editing
 from blog.settings import SiteSettings, save_settings
 from tests.helpers import PASSWORD
 from tests.test_xss_channels import OWN_VARIANTS

@@ -14,7 +14,7 @@ The mapping (README, "Moving content in and out"):
   permalinks redirect; a slug already taken gets -2, -3 ... and is reported.
 - The first category is the post's category, the others become tags; WordPress's category
   tree is flattened. Categories and tags are found by slug, or created.
-- The body becomes HTML as WordPress shows it (blog.wxr_body), sanitized like any other.
+- The body becomes HTML as WordPress shows it (blog.wordpress.body), sanitized like any other.
 - A post whose WordPress id the site already has is skipped: importing a file twice is safe.
   An item without an id (WordPress writes some files so) is skipped when a post without a
   WordPress id has its title and date, as WordPress's importer does (post_exists).
@@ -38,8 +38,8 @@ from blog.media import UploadError, save_upload
 from blog.models import Category, Media, Post, Tag, utcnow
 from blog.render import BodyTooComplex, body_fields, plain_text, render_body
 from blog.slugs import slugify, unique_slug
-from blog.wxr import Item, Progress, Wxr, WxrError
-from blog.wxr_body import convert_body, upload_key
+from blog.wordpress.body import convert_body, upload_key
+from blog.wordpress.wxr import Item, Progress, Wxr, WxrError
 
 STATUSES = {
     "publish": "published",

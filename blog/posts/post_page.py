@@ -1,6 +1,6 @@
 """What a post's public page reads: the post, its tags, its neighbours, related posts.
 
-Plain rows through statements built once per process (see blog/posts.py), so the page
+Plain rows through statements built once per process (see blog/posts/listings.py), so the page
 costs the same whatever the archive's size.
 """
 
@@ -10,11 +10,11 @@ from functools import cache
 
 from sqlalchemy import and_, bindparam, case, func, literal, select, tuple_, union_all
 
-from blog import posts
 from blog.dates import local_dates
 from blog.extensions import db
 from blog.models import Media, Post, post_tags, reading_minutes
-from blog.posts import (
+from blog.posts import listings
+from blog.posts.listings import (
     POSTS,
     PUBLIC,
     TAGS,
@@ -105,7 +105,7 @@ _TAGS = (
 
 def public_post(slug: str) -> PostPage | None:
     """Return the public post with this slug, with everything its page shows."""
-    row = db.session.execute(_POST, {"slug": slug, "now": posts.utcnow()}).first()
+    row = db.session.execute(_POST, {"slug": slug, "now": listings.utcnow()}).first()
     if row is None:
         return None
     tags = db.session.execute(_TAGS, {"id": row.id}).all()
@@ -125,7 +125,7 @@ def preview_page(post: Post) -> PostPage:
 
     Nothing is read but what the post holds; a draft without a date shows today's.
     """
-    published_at = post.published_at or posts.utcnow()
+    published_at = post.published_at or listings.utcnow()
     image = post.image
     return PostPage(
         id=post.id,
@@ -180,7 +180,7 @@ def adjacent_posts(post: PostPage) -> tuple[PostLink | None, PostLink | None]:
 
     Row values compare (published_at, id) as one key, which the index serves directly.
     """
-    params = {"published_at": post.published_at, "id": post.id, "now": posts.utcnow()}
+    params = {"published_at": post.published_at, "id": post.id, "now": listings.utcnow()}
     found = {
         side: post_link(title, slug)
         for side, title, slug in db.session.execute(_NEIGHBOURS, params)
@@ -243,7 +243,7 @@ def related_posts(post: PostPage, limit: int = 3) -> list[PostLink]:
     params |= {
         "id": post.id,
         "category_id": post.category_id,
-        "now": posts.utcnow(),
+        "now": listings.utcnow(),
         "limit": limit,
     }
     rows = db.session.execute(_related_statement(len(tag_ids)), params)

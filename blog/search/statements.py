@@ -1,10 +1,10 @@
-"""The statements behind search (blog.search): one reads a page of results, one how common
+"""The statements behind search (blog.search.results): one reads a page of results, one how common
 some words are. Built once, with parameters: building them anew each time would cost more
 than running them.
 
 A page's statement takes its window in two parts, each newest first: the newest matches of
 the query (one more than it shows, to tell that more match) and the newest title matches
-(see blog.search for what a title match is, and when it is looked for). Their union is
+(see blog.search.results for what a title match is, and when it is looked for). Their union is
 ranked; the shown posts' cards, marked titles and snippets and the union's size come back.
 """
 
@@ -24,9 +24,9 @@ from sqlalchemy import (
     union_all,
 )
 
-from blog import posts
 from blog.models import Post
-from blog.posts import CARD_COLUMNS, POSTS
+from blog.posts import listings
+from blog.posts.listings import CARD_COLUMNS, POSTS
 
 TITLE_WEIGHT = 10.0
 SNIPPET_WORDS = 30
@@ -85,7 +85,7 @@ def probe_statement(count: int):
 
 
 def _page_columns(window, title, snippet):
-    """Return a page's columns: CARD_COLUMNS first (posts.cards), then what search adds."""
+    """Return a page's columns: CARD_COLUMNS first (listings.cards), then what search adds."""
     return (
         *CARD_COLUMNS,
         title.label("title_marked"),
@@ -204,7 +204,7 @@ def postgresql_page_statement():
     # Ids first, scores after: a score reads the post's whole vector, so only the window's.
     newest = (
         select(POSTS.c.id)
-        .where(_VECTOR.op("@@")(tsquery), posts.PUBLIC)
+        .where(_VECTOR.op("@@")(tsquery), listings.PUBLIC)
         .order_by(POSTS.c.id.desc())
         .limit(bindparam("window"))
         .cte("newest")
@@ -226,7 +226,7 @@ def postgresql_page_statement():
     # posts until enough titles match, all of them when few do.
     in_titles = (
         select(POSTS.c.id)
-        .where(_VECTOR.op("@@")(titled), posts.PUBLIC, worth_reading)
+        .where(_VECTOR.op("@@")(titled), listings.PUBLIC, worth_reading)
         .order_by((POSTS.c.id + 0).desc())
         .limit(bindparam("titles"))
         .subquery("in_titles")

@@ -13,19 +13,16 @@ export leaves out: the accounts' password hashes and session tokens (an export i
 content; the backup is for credentials), sign-in bookkeeping, and the search index (derived).
 
 An import reads and checks the whole archive first (read_archive, here), then writes it in the
-caller's transaction (blog.transfer_import).
+caller's transaction (blog.transfer.importing).
 """
 
-import hashlib
 import json
-import os
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import IO
 
 from sqlalchemy import func, select
 
@@ -34,12 +31,12 @@ from blog.extensions import db
 from blog.media import CONTENT_TYPES, STORED_NAME, variant_files
 from blog.models import Category, Media, OldSlug, Post, Revision, Setting, Tag, User, post_tags
 from blog.render import FORMATS as BODY_FORMATS
+from blog.transfer.files import open_private, sha256, written_whole
 
 FORMAT = "blog-export"
 VERSION = 1
 CONTENT = "content.json"
 MEDIA = "media"
-CHUNK = 1024 * 1024
 STATUSES = ("draft", "published", "trash")
 OLD_SLUG_KINDS = ("post", "category", "tag")
 
@@ -91,14 +88,6 @@ def _json_value(value):
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _sha256(stream) -> tuple[int, str]:
-    digest, size = hashlib.sha256(), 0
-    while chunk := stream.read(CHUNK):
-        digest.update(chunk)
-        size += len(chunk)
-    return size, digest.hexdigest()
-
-
 def export_size() -> int:
     """Return how many steps an export takes: one per post and one per media file."""
     posts = db.session.scalar(select(func.count()).select_from(Post))
@@ -138,39 +127,21 @@ def export_site(target: Path, media_folder: Path, progress: Progress | None = No
         post["tags"] = tagged.get(post["id"], [])
     content["counts"] = {table: len(content[table]) for table in TABLES}
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        with (
-            open_private(partial) as file,
-            zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive,
-        ):
-            for row in content["media"]:
-                row["files"] = [
-                    _add_file(archive, media_folder / name, name) for name in _file_names(row)
-                ]
-                if progress:
-                    progress(len(row["files"]))
-            archive.writestr(CONTENT, json.dumps(content, indent=1, ensure_ascii=False) + "\n")
+    with (
+        written_whole(target) as partial,
+        open_private(partial) as file,
+        zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for row in content["media"]:
+            row["files"] = [
+                _add_file(archive, media_folder / name, name) for name in _file_names(row)
+            ]
             if progress:
-                progress(len(content["posts"]))
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+                progress(len(row["files"]))
+        archive.writestr(CONTENT, json.dumps(content, indent=1, ensure_ascii=False) + "\n")
+        if progress:
+            progress(len(content["posts"]))
     return content["counts"]
-
-
-def open_private(path: Path, mode: str = "wb", **options) -> IO:
-    """Open a file for writing that only this account can read: exports hold drafts.
-
-    Made so from the start, not changed after: a reader who opened it before would keep it.
-    """
-
-    def opener(name, flags: int) -> int:
-        descriptor = os.open(name, flags, 0o600)
-        os.fchmod(descriptor, 0o600)  # a file that was there already keeps its mode otherwise
-        return descriptor
-
-    return open(path, mode, opener=opener, **options)
 
 
 def _file_names(media_row: dict) -> list[str]:
@@ -181,7 +152,7 @@ def _file_names(media_row: dict) -> list[str]:
 def _add_file(archive: zipfile.ZipFile, path: Path, name: str) -> dict:
     try:
         with open(path, "rb") as file:
-            size, sha256 = _sha256(file)
+            size, digest = sha256(file)
     except FileNotFoundError:
         raise TransferError(
             f"The media file {name} is missing from {path.parent}: restore it from a backup "
@@ -189,7 +160,7 @@ def _add_file(archive: zipfile.ZipFile, path: Path, name: str) -> dict:
         ) from None
     # Images are compressed already: stored, not deflated again.
     archive.write(path, f"{MEDIA}/{name}", compress_type=zipfile.ZIP_STORED)
-    return {"path": f"{MEDIA}/{name}", "size": size, "sha256": sha256}
+    return {"path": f"{MEDIA}/{name}", "size": size, "sha256": digest}
 
 
 def read_archive(source: Path) -> Archive:
@@ -213,7 +184,7 @@ def read_archive(source: Path) -> Archive:
                 raise TransferError(f"The archive holds {extra[0]}, which content.json lacks.")
             for name, entry in listed.items():
                 with archive.open(name) as stream:
-                    if _sha256(stream) != (entry["size"], entry["sha256"]):
+                    if sha256(stream) != (entry["size"], entry["sha256"]):
                         raise TransferError(f"{name} does not match its checksum: damaged.")
     except FileNotFoundError:
         raise TransferError(f"There is no archive at {source}.") from None

@@ -8,7 +8,6 @@ and names are HTML there ("News &amp; Views"), as WordPress keeps them.
 Markdown bodies go out as their clean HTML; links to this site's paths become absolute.
 """
 
-import os
 import re
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -22,8 +21,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from blog.dates import to_local
 from blog.extensions import db
 from blog.models import Category, Media, Post, Tag, User, utcnow
-from blog.transfer import open_private
-from blog.wxr import NAMESPACES, NO_DATE, WXR_VERSION, Progress
+from blog.transfer.files import open_private, written_whole
+from blog.wordpress.wxr import NAMESPACES, NO_DATE, WXR_VERSION, Progress
 
 # Characters XML 1.0 forbids even in CDATA: a file holding one would not parse at all.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -82,43 +81,41 @@ def export_wxr(
     # WordPress keeps categories and tags in one table: their term ids must not meet.
     tag_offset = max((c.id for c in categories), default=0)
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        with open_private(partial, "w", encoding="utf-8", newline="\n") as out:
-            out.write(_channel(base, title, tagline))
-            out.writelines(_author(user) for user in users)
-            out.writelines(_category(category) for category in categories)
-            out.writelines(_tag(tag, tag_offset) for tag in tags)
-            out.write(f"\n\t<generator>{_text(base)}/</generator>\n\n")
-            creator = users[0].username if users else "editor"
-            alts = dict(
-                db.session.execute(
-                    select(Post.image_id, Post.image_alt).where(Post.image_alt != "")
-                ).all()
-            )
-            for m in media:
-                out.write(_attachment(m, media_ids[m.id], base, creator, alts.get(m.id), zone))
-            now = utcnow()
-            for start in range(0, len(posts), BATCH):
-                batch = [post_id for post_id, _ in posts[start : start + BATCH]]
-                stmt = (
-                    select(Post)
-                    .where(Post.id.in_(batch))
-                    .order_by(Post.id)
-                    .options(
-                        joinedload(Post.author),
-                        joinedload(Post.category),
-                        selectinload(Post.tags),
-                    )
+    with (
+        written_whole(target) as partial,
+        open_private(partial, "w", encoding="utf-8", newline="\n") as out,
+    ):
+        out.write(_channel(base, title, tagline))
+        out.writelines(_author(user) for user in users)
+        out.writelines(_category(category) for category in categories)
+        out.writelines(_tag(tag, tag_offset) for tag in tags)
+        out.write(f"\n\t<generator>{_text(base)}/</generator>\n\n")
+        creator = users[0].username if users else "editor"
+        alts = dict(
+            db.session.execute(
+                select(Post.image_id, Post.image_alt).where(Post.image_alt != "")
+            ).all()
+        )
+        for m in media:
+            out.write(_attachment(m, media_ids[m.id], base, creator, alts.get(m.id), zone))
+        now = utcnow()
+        for start in range(0, len(posts), BATCH):
+            batch = [post_id for post_id, _ in posts[start : start + BATCH]]
+            stmt = (
+                select(Post)
+                .where(Post.id.in_(batch))
+                .order_by(Post.id)
+                .options(
+                    joinedload(Post.author),
+                    joinedload(Post.category),
+                    selectinload(Post.tags),
                 )
-                for post in db.session.scalars(stmt).unique():
-                    out.write(_post(post, ids[post.id], media_ids, base, zone, now, tag_offset))
-                if progress:
-                    progress(len(batch))
-            out.write("</channel>\n</rss>\n")
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+            )
+            for post in db.session.scalars(stmt).unique():
+                out.write(_post(post, ids[post.id], media_ids, base, zone, now, tag_offset))
+            if progress:
+                progress(len(batch))
+        out.write("</channel>\n</rss>\n")
     counts = {"posts": len(posts), "images": len(media)}
     return counts | {"categories": len(categories), "tags": len(tags)}
 

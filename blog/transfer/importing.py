@@ -1,4 +1,4 @@
-"""Import: a checked export archive (blog.transfer) written into an empty site, in one transaction.
+"""Import: a checked export archive (blog.transfer.archive) written into an empty site, at once.
 
 A post's body_html is rendered again from its body_source through the sanitizer, never taken
 from the file; every image file is checked to be the image its name says; files follow the
@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from blog.extensions import db
 
 # The media module's lists of the files that follow the transaction (written, doomed).
-from blog.media import _DOOMED, _WRITTEN, FORMATS, variant_files
+from blog.media import FORMATS, doomed_in_transaction, variant_files, written_in_transaction
 from blog.models import Category, Media, OldSlug, Post, Revision, Setting, Tag, User, post_tags
 from blog.render import BodyTooComplex, body_fields
-from blog.transfer import MEDIA, TABLES, Archive, Progress, SiteHasContent, TransferError
+from blog.transfer.archive import MEDIA, TABLES, Archive, Progress, SiteHasContent, TransferError
 
 KINDS = {extension: kind for kind, (extension, _) in FORMATS.items()}
 
@@ -123,7 +123,7 @@ def _user_ids(users: list[dict]) -> dict[int, int]:
 def _write_media(archive: Archive, folder: Path, replaced: set[Path], progress) -> None:
     """Write the archive's image files into folder; they stay only if the transaction commits."""
     folder.mkdir(parents=True, exist_ok=True)
-    written, kept = db.session.info.setdefault(_WRITTEN, []), set()
+    kept = set()
     with zipfile.ZipFile(archive.path) as zipped:
         for row in archive.content["media"]:
             for entry in row["files"]:
@@ -136,13 +136,12 @@ def _write_media(archive: Archive, folder: Path, replaced: set[Path], progress) 
                         raise TransferError(f"The media folder already has another {name}.")
                     kept.add(Path(name))
                 else:
-                    written.append(path)
+                    written_in_transaction([path])
                     path.write_bytes(data)
                 if progress:
                     progress(1)
     # The replaced images' files go once the import commits, except those it brought back.
-    doomed = db.session.info.setdefault(_DOOMED, [])
-    doomed.extend(folder / name for name in replaced - kept)
+    doomed_in_transaction([folder / name for name in replaced - kept])
 
 
 def _check_image(data: bytes, name: str) -> None:

@@ -1,8 +1,8 @@
 """WordPress's export format, WXR (WordPress eXtended RSS): its namespaces, and reading a file.
 
 Reading accepts versions 1.0 to 1.2 in every spelling WordPress has written (the wp namespace
-names the version, over http or https) and checks what an import needs; blog.wxr_import maps
-the result into this blog, blog.wxr_export writes one.
+names the version, over http or https) and checks what an import needs;
+blog.wordpress.importing maps the result into this blog, blog.wordpress.export writes one.
 """
 
 import re

@@ -14,9 +14,9 @@ appeared or changed since): an upload's files are complete before its row is com
 Media row in the copy has its files in the archive, unless that row is deleted in the moment
 between the snapshot and the second pass. The archive may hold a few files no row uses.
 
-Restore (blog.restore) checks the whole archive with unpack_backup before it touches anything
-(entry names, manifest, the size and SHA-256 of every file, PRAGMA integrity_check and row
-counts of the database, a schema revision this code knows), then switches the site to it.
+Restore (blog.transfer.restore) checks the whole archive with unpack_backup before it touches
+anything (entry names, manifest, the size and SHA-256 of every file, PRAGMA integrity_check and
+row counts of the database, a schema revision this code knows), then switches the site to it.
 
 The working folders (.backup-XXXX beside the archive, .restore-XXXX beside the media folder)
 hold a copy of the database, password hashes included: they are readable by their owner only,
@@ -30,7 +30,6 @@ paths (see sqlite_file) and know nothing of Flask, requests or the terminal.
 
 import fcntl
 import gzip
-import hashlib
 import json
 import os
 import shutil
@@ -45,6 +44,8 @@ from pathlib import Path, PurePosixPath
 
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
+
+from blog.transfer.files import file_sha256
 
 FORMAT = "blog-backup"
 VERSION = 1
@@ -120,7 +121,7 @@ def private_folder(parent: Path, prefix: str) -> Iterator[Path]:
     """Yield a new folder in parent, readable by its owner only and locked while this run lives.
 
     The folder is removed when the block ends, however it ends; a killed run's folder stays
-    unlocked, for remove_leftovers (or blog.restore.recover) of the next run.
+    unlocked, for remove_leftovers (or blog.transfer.restore.recover) of the next run.
     """
     parent.mkdir(parents=True, exist_ok=True)
     while True:
@@ -222,7 +223,7 @@ def unpack_backup(source: Path, into: Path) -> dict:
     if extra := sorted(present - listed.keys()):
         raise BackupError(f"The archive holds files its manifest does not list: {extra[0]} ...")
     for name, (size, sha256) in listed.items():
-        if (into / name).stat().st_size != size or _sha256(into / name) != sha256:
+        if (into / name).stat().st_size != size or file_sha256(into / name) != sha256:
             raise BackupError(f"{name} in the archive does not match its checksum: damaged.")
     _check_database(into / DATABASE, manifest)
     return manifest
@@ -285,7 +286,7 @@ def _describe(staging: Path, media_files: list[str]) -> dict:
             {
                 "path": name,
                 "size": (staging / name).stat().st_size,
-                "sha256": _sha256(staging / name),
+                "sha256": file_sha256(staging / name),
             }
             for name in names
         ],
@@ -377,11 +378,3 @@ def _schema_revision(connection: sqlite3.Connection) -> str | None:
     except sqlite3.OperationalError:
         return None  # never migrated
     return ",".join(sorted(row[0] for row in rows)) or None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        while chunk := file.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()

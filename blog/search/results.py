@@ -5,9 +5,9 @@ in step by triggers on posts (migration c4f2a9d1e7b3), ranked with bm25 (a title
 counts TITLE_WEIGHT times a body word) and highlighted with highlight() and snippet().
 PostgreSQL: a generated tsvector column (posts.search_vector) with a GIN index, ranked with
 ts_rank_cd and highlighted with ts_headline. Either way the query is parsed first
-(blog.search_query), so that the reader's text never reaches the database as syntax.
+(blog.search.query), so that the reader's text never reaches the database as syntax.
 
-One statement reads a page (blog.search_sql): a window of matches, ranked, then the shown
+One statement reads a page (blog.search.statements): a window of matches, ranked, then the shown
 posts' cards, titles and snippets, marked (marking splits a post's whole text: only the shown
 posts are marked). The work per search is bounded whatever the archive holds:
 - the window holds the newest CANDIDATES matches (by id: the most recently written), and the
@@ -30,7 +30,7 @@ posts are marked). The work per search is bounded whatever the archive holds:
   a term in more than half the posts, whose weight in bm25 is nil, when another term is
   left to rank. A bounded probe finds how common a term is; each process remembers it.
 
-Rebuilding the index and merging it after bulk loads live in blog.search_index.
+Rebuilding the index and merging it after bulk loads live in blog.search.index.
 """
 
 import re
@@ -39,10 +39,10 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from blog import posts
 from blog.extensions import db
-from blog.posts import Page
-from blog.search_query import (
+from blog.posts import listings
+from blog.posts.listings import Page
+from blog.search.query import (
     SearchQuery,
     Term,
     fts5_expression,
@@ -51,7 +51,7 @@ from blog.search_query import (
     parse_query,
     tsquery_text,
 )
-from blog.search_sql import (
+from blog.search.statements import (
     CLOSE,
     OPEN,
     postgresql_page_statement,
@@ -89,7 +89,7 @@ def highlighted(marked: str) -> Markup:
 
 @dataclass
 class SearchHit:
-    post: posts.Card
+    post: listings.Card
     title_html: Markup
     snippet_html: Markup
 
@@ -159,7 +159,7 @@ def _page_rows(query: SearchQuery, offset: int, limit: int):
         "titles": CANDIDATES,
         "limit": limit,
         "offset": offset,
-        "now": posts.utcnow(),
+        "now": listings.utcnow(),
     }
     if _is_postgresql():
         params["tsquery"] = tsquery_text(query)
@@ -197,7 +197,7 @@ def search_posts(query: str, page: int = 1, per_page: int = 10) -> SearchResults
         SearchHit(
             card, highlighted(row.title_marked or card.title), highlighted(row.snippet_marked)
         )
-        for card, row in zip(posts.cards(rows), rows, strict=True)
+        for card, row in zip(listings.cards(rows), rows, strict=True)
     ]
     # matched counts the window. With at most CANDIDATES matches, all are among the newest
     # and no title match is looked for: it is their number. Past it, the window holds the

@@ -1,9 +1,9 @@
-"""Restore a backup (blog.backup) all or nothing, even when the process is killed at any instant.
+"""Restore a backup (blog.transfer.backup) all or nothing, even when the process is killed.
 
 The site is the database and the uploads it names. A restore prepares everything beside them,
 in .restore-XXXX next to the media folder, and then switches in one step:
 
-1. unpack and check the archive (blog.backup.unpack_backup);
+1. unpack and check the archive (blog.transfer.backup.unpack_backup);
 2. prepare the copy: the migrations bring it to the current schema, every post's body is
    rendered again from its source through the sanitizer (an archive's stored HTML is never
    trusted: its checksums prove nothing against whoever wrote them), the search index is built
@@ -19,8 +19,9 @@ in .restore-XXXX next to the media folder, and then switches in one step:
 
 At every instant readers see the old site or the new one. The next restore or backup (recover)
 completes a run killed after the switch, and undoes one killed before it: the uploads it added
-go, the stamp is released. Each run locks its folder (blog.backup.private_folder), so that a
-running restore's folder is never taken for a dead one's. Linux and other Unix systems only.
+go, the stamp is released. Each run locks its folder (blog.transfer.backup.private_folder), so
+that a running restore's folder is never taken for a dead one's. Linux and other Unix systems
+only.
 """
 
 import filecmp
@@ -39,8 +40,11 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from blog import editing
-from blog.backup import (
+from blog.cache import HELD, hold_stamp, read_stamp, release_stamp
+from blog.extensions import db, migrate
+from blog.posts import editing
+from blog.search.index import rebuild_search_index
+from blog.transfer.backup import (
     BUSY_SECONDS,
     DATABASE,
     MEDIA,
@@ -52,9 +56,6 @@ from blog.backup import (
     site_content,
     unpack_backup,
 )
-from blog.cache import HELD, hold_stamp, read_stamp, release_stamp
-from blog.extensions import db, migrate
-from blog.search_index import rebuild_search_index
 
 PREFIX = ".restore-"
 PLAN = "plan.json"

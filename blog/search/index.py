@@ -1,6 +1,6 @@
 """Keeping the search index: its SQLite schema, a rebuild, a merge after bulk loads.
 
-The triggers keep the index in step with every write (see blog.search); these are for what
+The triggers keep the index in step with every write (see blog.search.results); these are for what
 goes around them: a database whose triggers were lost, text that drifted from its body, and
 the thousands of small pieces a bulk load leaves behind.
 """

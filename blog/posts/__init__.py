@@ -1,0 +1,1 @@
+"""Posts: the listings readers page through, a post's page, and saving posts."""

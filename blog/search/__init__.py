@@ -1,0 +1,1 @@
+"""Search: the reader's query, the full-text index on SQLite and PostgreSQL, ranked results."""

@@ -1,0 +1,1 @@
+"""Moving a site whole: the JSON export archive and its import, backups and restore."""

@@ -1,0 +1,88 @@
+"""Terminal commands for WordPress: import-wxr | export-wxr."""
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from blog.extensions import db, prepare_database
+from blog.models import Post
+from blog.settings import load_settings
+from blog.wordpress.export import export_wxr
+from blog.wordpress.importing import import_wxr
+from blog.wordpress.wxr import WxrError, read_wxr
+
+
+@click.command("import-wxr")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--pages",
+    type=click.Choice(["skip", "import"]),
+    default="skip",
+    show_default=True,
+    help="What to do with WordPress pages: leave them out, or import them as posts.",
+)
+@click.option(
+    "--media-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="WordPress's wp-content/uploads folder, for the attachments and featured images.",
+)
+def import_wxr_command(path: Path, pages: str, media_dir: Path | None) -> None:
+    """Import a WordPress export (WXR): posts, categories, tags, images, all or nothing."""
+    prepare_database()
+    try:
+        wxr = read_wxr(path)
+        steps = wxr.steps(pages, with_media=media_dir is not None)
+        with click.progressbar(length=steps, label="Importing") as bar:
+            report = import_wxr(
+                wxr,
+                zone=load_settings().zone,
+                pages=pages,
+                media_dir=media_dir,
+                progress=bar.update,
+            )
+        db.session.commit()
+    except WxrError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error} Nothing was changed.") from None
+    for line in report.lines():
+        click.echo(line)
+
+
+@click.command("export-wxr")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--base-url",
+    help="The site's public address (BASE_URL by default): WordPress fetches images there.",
+)
+def export_wxr_command(path: Path, base_url: str | None) -> None:
+    """Write every post and image to PATH as a WordPress export (WXR 1.2)."""
+    prepare_database()
+    base_url = base_url or current_app.config["BASE_URL"]
+    if not base_url.startswith(("http://", "https://")):
+        raise click.ClickException(
+            "Give the site's public address: --base-url https://news.example "
+            "(or set BASE_URL), so that links and images in the file lead back to it."
+        )
+    settings = load_settings()
+    total = db.session.scalar(select(func.count()).select_from(Post))
+    with click.progressbar(length=total, label="Exporting") as bar:
+        counts = export_wxr(
+            path,
+            base_url=base_url,
+            title=settings.title,
+            tagline=settings.tagline,
+            zone=settings.zone,
+            progress=bar.update,
+        )
+    click.echo(
+        f"Exported {counts['posts']} posts, {counts['images']} images, "
+        f"{counts['categories']} categories and {counts['tags']} tags to {path}."
+    )
+
+
+COMMANDS = (import_wxr_command, export_wxr_command)
