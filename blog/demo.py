@@ -9,6 +9,7 @@ from sqlalchemy import func, insert, select
 from blog.accounts import ensure_editor_account
 from blog.extensions import db
 from blog.models import Category, Post, Tag, User, post_tags, utcnow
+from blog.posts.status import Status
 from blog.render import body_fields
 from blog.search.index import optimize_search_index
 from blog.slugs import slugify
@@ -172,7 +173,7 @@ def create_demo_posts(
             title = f"{rng.choice(SUBJECTS)} {rng.choice(ACTIONS)} {rng.choice(OBJECTS)}"
             source, fields = rng.choice(bodies)
             published = now - timedelta(seconds=rng.random() * span)
-            status = "draft" if n in drafts else "published"
+            status = Status.DRAFT if n in drafts else Status.PUBLISHED
             rows.append(
                 dict(
                     id=n,
@@ -194,7 +195,7 @@ def create_demo_posts(
         db.session.execute(insert(Post), rows)
         db.session.execute(insert(post_tags), links)
         if progress:
-            progress(sum(row["status"] == "published" for row in rows))
+            progress(sum(row["status"] == Status.PUBLISHED for row in rows))
     if count and db.engine.dialect.name == "postgresql":
         # The ids were written explicitly, so PostgreSQL's sequence did not move: the next
         # post the editor saves would take id 1 again. (SQLite picks max(id) + 1 itself.)

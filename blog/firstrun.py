@@ -5,6 +5,7 @@ from sqlalchemy import exists, select
 from blog.accounts import ensure_editor_account
 from blog.extensions import db
 from blog.models import Category, Post, utcnow
+from blog.posts.status import Status
 from blog.render import body_fields
 
 WELCOME = """Welcome to your new blog. This is its first post: edit it or delete it, then start
@@ -36,7 +37,7 @@ def ensure_welcome_content() -> bool:
             body_format="markdown",
             body_source=WELCOME,
             **body_fields(WELCOME, "markdown").as_dict(),
-            status="published",
+            status=Status.PUBLISHED,
             published_at=utcnow(),
             author=author,
             category=category,

@@ -7,6 +7,7 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blog.extensions import db
+from blog.posts.status import Status, public, scheduled, shown_state
 from blog.render import search_text
 
 
@@ -139,9 +140,9 @@ class Post(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # "draft", "published" or "trash"; a published post whose published_at is still in the
+    # A Status: draft, published or trash; a published post whose published_at is still in the
     # future is scheduled, decided at query time so that no background job is needed.
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default=Status.DRAFT)
     published_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -182,12 +183,15 @@ class Post(db.Model):
     def reading_minutes(self) -> int:
         return reading_minutes(self.word_count)
 
+    def is_public(self, now: datetime | None = None) -> bool:
+        return public(self.status, self.published_at, now or utcnow())
+
     def is_scheduled(self, now: datetime | None = None) -> bool:
-        return (
-            self.status == "published"
-            and self.published_at is not None
-            and self.published_at > (now or utcnow())
-        )
+        return scheduled(self.status, self.published_at, now or utcnow())
+
+    def shown_state(self, now: datetime | None = None) -> str:
+        """Draft, scheduled, published or trash: what the editor's lists call it."""
+        return shown_state(self.status, self.published_at, now or utcnow())
 
 
 class Revision(db.Model):

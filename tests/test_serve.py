@@ -37,7 +37,7 @@ def free_port() -> int:
 def fetch(url: str, headers: dict | None = None) -> tuple[int, dict, str]:
     request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, dict(response.headers), response.read().decode()
     except urllib.error.HTTPError as error:
         with error:
@@ -94,7 +94,7 @@ def make_serve(instance: Path):
 def test_make_serve(tmp_path):
     instance = tmp_path / "instance"
     with make_serve(instance) as (url, output):
-        with urllib.request.urlopen(url + "/", timeout=5) as response:
+        with urllib.request.urlopen(url + "/", timeout=30) as response:
             # gunicorn dates every response; the app adds no second Date.
             assert len(response.headers.get_all("Date")) == 1
         status, _, home = fetch(url + "/")

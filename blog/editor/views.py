@@ -25,14 +25,15 @@ from blog.editor.forms import EmptyForm, PostForm
 from blog.extensions import db
 from blog.models import Category, Media, Post, Revision, Tag, User, utcnow
 from blog.posts import editing, post_page
-from blog.posts.listings import CATEGORY_ORDER, is_public
+from blog.posts.listings import CATEGORY_ORDER, is_public, is_scheduled
+from blog.posts.status import SHOWN_STATES, Status
 from blog.settings import load_settings
 from blog.slugs import slugify
 from blog.urls import small_int
 
 bp = Blueprint("posts", __name__)
 
-STATUSES = ("draft", "scheduled", "published", "trash")
+STATUSES = SHOWN_STATES
 
 
 def _post_or_404(post_id: int) -> Post:
@@ -57,17 +58,17 @@ def dashboard():
     query = request.args.get("q", "").strip()[:200]
     stmt = select(Post).options(joinedload(Post.category))
     now = utcnow()
-    if status == "draft":
-        stmt = stmt.where(Post.status == "draft")
+    if status == Status.DRAFT:
+        stmt = stmt.where(Post.status == Status.DRAFT)
     elif status == "scheduled":
-        stmt = stmt.where(Post.status == "published", Post.published_at > now)
-    elif status == "published":
+        stmt = stmt.where(is_scheduled(now))
+    elif status == Status.PUBLISHED:
         stmt = stmt.where(is_public(now))
-    elif status == "trash":
-        stmt = stmt.where(Post.status == "trash")
+    elif status == Status.TRASH:
+        stmt = stmt.where(Post.status == Status.TRASH)
     else:
         status = ""
-        stmt = stmt.where(Post.status != "trash")
+        stmt = stmt.where(Post.status != Status.TRASH)
     if category_id:
         stmt = stmt.where(Post.category_id == category_id)
     if query:
@@ -128,7 +129,7 @@ def _form_for(post: Post | None) -> PostForm:
             image_id=post.image_id or 0,
             status="schedule"
             if scheduled
-            else ("publish" if post.status == "published" else "draft"),
+            else ("publish" if post.status == Status.PUBLISHED else "draft"),
             publish_at=to_local(post.published_at, zone).replace(tzinfo=None)
             if scheduled
             else None,
@@ -315,9 +316,9 @@ def _form_after_failure(failure: failures.Failure) -> str:
 
 
 def _saved_message(post: Post, was_public: bool) -> str:
-    if post.status == "trash":
+    if post.status == Status.TRASH:
         return "Saved. The post is still in the trash: restore it to make it a draft again."
-    if post.status == "draft":
+    if post.status == Status.DRAFT:
         return "Draft saved."
     if post.is_scheduled():
         return "Post scheduled."
@@ -404,7 +405,7 @@ def preview():
         id=original.id if original else None,
         title=data.title or "Untitled",
         slug=original.slug if original else "preview",
-        status="draft",
+        status=Status.DRAFT,
         version=0,
         published_at=(original.published_at if original else None) or utcnow(),
         updated_at=utcnow(),
@@ -501,7 +502,7 @@ def _back_or(fallback: str) -> str:
 def untrash(post_id: int):
     """Bring a post back from the trash as a draft."""
     post = _post_or_404(post_id)
-    if post.status == "trash" and EmptyForm().validate_on_submit():
+    if post.status == Status.TRASH and EmptyForm().validate_on_submit():
         editing.restore_from_trash(post)
         db.session.commit()
         flash(f"“{post.title}” restored as a draft.")
@@ -512,7 +513,7 @@ def untrash(post_id: int):
 def delete(post_id: int):
     """Ask, then delete a trashed post for good, with its revisions."""
     post = _post_or_404(post_id)
-    if post.status != "trash":
+    if post.status != Status.TRASH:
         abort(409, description="Only a post in the trash can be deleted for good.")
     form = EmptyForm()
     if form.validate_on_submit():
@@ -528,7 +529,7 @@ def delete(post_id: int):
 def empty_trash():
     """Ask, then delete every post in the trash for good, all at once."""
     form = EmptyForm()
-    count = editing.status_counts()["trash"]
+    count = editing.status_counts()[Status.TRASH]
     # The count the editor was shown: a trash that changed since is shown again, not emptied.
     shown = request.form.get("count", type=int)
     if form.validate_on_submit() and shown == count:

@@ -10,6 +10,7 @@ from blog import redirects
 from blog.dates import to_utc
 from blog.extensions import db
 from blog.models import Post, Revision, Tag, User, utcnow
+from blog.posts.status import SHOWN_STATES, Status, scheduled
 from blog.render import BodyTooComplex, body_fields
 from blog.slugs import slugify, unique_slug
 
@@ -98,15 +99,15 @@ def fill_post(post: Post, data: PostInput, zone: ZoneInfo, tags: list[Tag]) -> N
     post.seo_title = data.seo_title.strip()
     post.seo_description = data.seo_description.strip()
     now = utcnow()
-    if post.status == "trash":
+    if post.status == Status.TRASH:
         # A save edits a trashed post where it is: only restore_from_trash brings it back.
         pass
     elif data.status == "draft":
         if post.published_at is not None and post.published_at > now:
             post.published_at = None  # a schedule called off: it was never public
-        post.status = "draft"
+        post.status = Status.DRAFT
     elif data.status == "schedule" and data.publish_at is not None:
-        post.status = "published"
+        post.status = Status.PUBLISHED
         post.published_at = to_utc(data.publish_at, zone)
     else:
         # Publishing keeps the time the post first went public, as WordPress does: a post
@@ -114,7 +115,7 @@ def fill_post(post: Post, data: PostInput, zone: ZoneInfo, tags: list[Tag]) -> N
         # place and date instead of coming back as new; a schedule not yet due is replaced.
         if post.published_at is None or post.published_at > now:
             post.published_at = now
-        post.status = "published"
+        post.status = Status.PUBLISHED
 
 
 def _set_body_fields(post: Post, fields) -> None:
@@ -136,7 +137,7 @@ def choose_slug(post: Post, data: PostInput) -> str:
     """Return the post's slug: as typed if given; once published it never follows the title."""
     if data.slug.strip():
         wanted = slugify(data.slug)
-    elif post.slug and post.published_at is not None and post.status == "published":
+    elif post.slug and post.published_at is not None and post.status == Status.PUBLISHED:
         wanted = post.slug
     else:
         wanted = slugify(data.title)
@@ -164,12 +165,7 @@ def save_post(post: Post | None, data: PostInput, author: User, zone: ZoneInfo) 
 
 def is_live(post: Post | None) -> bool:
     """Tell whether readers can see the post now: published, and its time has come."""
-    return (
-        post is not None
-        and post.status == "published"
-        and post.published_at is not None
-        and not post.is_scheduled()
-    )
+    return post is not None and post.is_public()
 
 
 def _public_slug(post: Post | None) -> str | None:
@@ -200,13 +196,13 @@ def restore_revision(post: Post, revision: Revision) -> None:
 
 
 def move_to_trash(post: Post) -> None:
-    post.status = "trash"
+    post.status = Status.TRASH
     post.version += 1
 
 
 def restore_from_trash(post: Post) -> None:
     """Bring a post back from the trash as a draft, as WordPress does: nothing goes live."""
-    post.status = "draft"
+    post.status = Status.DRAFT
     post.version += 1
 
 
@@ -225,7 +221,7 @@ def _delete_trashed(*where) -> int:
     # stays. The database's cascades take its revisions, tag links and old slugs; its images
     # are used by whatever posts still show them (blog.media), and the search index only
     # ever held published posts. A bulk statement marks the content changed (blog.cache).
-    return db.session.execute(delete(Post).where(Post.status == "trash", *where)).rowcount
+    return db.session.execute(delete(Post).where(Post.status == Status.TRASH, *where)).rowcount
 
 
 def trashed_titles(limit: int) -> list[str]:
@@ -233,7 +229,7 @@ def trashed_titles(limit: int) -> list[str]:
     return list(
         db.session.scalars(
             select(Post.title)
-            .where(Post.status == "trash")
+            .where(Post.status == Status.TRASH)
             .order_by(Post.updated_at.desc(), Post.id.desc())
             .limit(limit)
         )
@@ -243,13 +239,13 @@ def trashed_titles(limit: int) -> list[str]:
 def status_counts(now: datetime | None = None) -> dict[str, int]:
     """Return how many posts are drafts, scheduled, published and in the trash."""
     now = now or utcnow()
-    scheduled = (Post.status == "published") & (Post.published_at > now)
+    due_later = scheduled(Post.status, Post.published_at, now)
     rows = db.session.execute(
-        select(Post.status, scheduled, func.count()).group_by(Post.status, scheduled)
+        select(Post.status, due_later, func.count()).group_by(Post.status, due_later)
     ).all()
-    counts = {"draft": 0, "scheduled": 0, "published": 0, "trash": 0}
-    for status, is_scheduled, n in rows:
-        counts["scheduled" if is_scheduled else status] += n
+    counts = dict.fromkeys(SHOWN_STATES, 0)
+    for status, later, n in rows:
+        counts["scheduled" if later else status] += n
     return counts
 
 

@@ -17,6 +17,7 @@ from blog.extensions import db
 from blog.media import srcset
 from blog.models import Category, Media, Post, Tag, User, post_tags, reading_minutes, utcnow
 from blog.paths import path_for, script_root
+from blog.posts.status import public, scheduled
 from blog.settings import load_settings
 from blog.slugs import slugify
 
@@ -26,12 +27,17 @@ NOW = bindparam("now")
 
 
 def is_public(now: datetime | None = None) -> ColumnElement[bool]:
-    """Published and due: a scheduled post turns public when its time comes, no job needed."""
-    return and_(Post.status == "published", Post.published_at <= (now or utcnow()))
+    """Published and due (blog.posts.status.public), for ORM queries."""
+    return public(Post.status, Post.published_at, now or utcnow())
+
+
+def is_scheduled(now: datetime | None = None) -> ColumnElement[bool]:
+    """Published and due later (blog.posts.status.scheduled), for ORM queries."""
+    return scheduled(Post.status, Post.published_at, now or utcnow())
 
 
 # The same rule for the prebuilt statements, with the time bound when they run.
-PUBLIC = and_(POSTS.c.status == "published", POSTS.c.published_at <= NOW)
+PUBLIC = public(POSTS.c.status, POSTS.c.published_at, NOW)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,8 +234,8 @@ def _few_tagged(tag_id: int, now: datetime) -> list[int]:
     the date index over the whole archive to looking up these few ids.
     """
     rows = db.session.execute(_TAGGED, {"value": tag_id})
-    public = [(at, id_) for id_, status, at in rows if status == "published" and at and at <= now]
-    return [id_ for _, id_ in sorted(public, reverse=True)]
+    shown = [(at, id_) for id_, status, at in rows if public(status, at, now)]
+    return [id_ for _, id_ in sorted(shown, reverse=True)]
 
 
 CARD_COLUMNS = (
@@ -451,19 +457,11 @@ def next_scheduled_time() -> datetime | None:
     now = utcnow()
     due = memo_by_stamp(
         "next_scheduled",
-        lambda: db.session.scalar(
-            select(func.min(Post.published_at)).where(
-                Post.status == "published", Post.published_at > now
-            )
-        ),
+        lambda: db.session.scalar(select(func.min(Post.published_at)).where(is_scheduled(now))),
     )
     if due is not None and due <= now:
         # Its time has come since it was read: look for the one after it.
-        due = db.session.scalar(
-            select(func.min(Post.published_at)).where(
-                Post.status == "published", Post.published_at > now
-            )
-        )
+        due = db.session.scalar(select(func.min(Post.published_at)).where(is_scheduled(now)))
     return due
 
 

@@ -25,6 +25,7 @@ from blog.posts.listings import (
     category_link,
     post_link,
 )
+from blog.posts.status import Status
 from blog.settings import load_settings
 
 MEDIA = Media.__table__
@@ -168,7 +169,7 @@ def _neighbour(side: str, where, order):
 _NEIGHBOURS = union_all(
     _neighbour(
         "older",
-        and_(POSTS.c.status == "published", _KEY < _HERE),
+        and_(POSTS.c.status == Status.PUBLISHED, _KEY < _HERE),
         (POSTS.c.published_at.desc(), POSTS.c.id.desc()),
     ),
     _neighbour("newer", and_(PUBLIC, _KEY > _HERE), (POSTS.c.published_at, POSTS.c.id)),

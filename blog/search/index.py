@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, select, text, update
 
 from blog.extensions import db
 from blog.models import Post
+from blog.posts.status import Status
 from blog.render import search_text
 
 
@@ -96,5 +97,5 @@ def rebuild_search_index() -> int:
         )
         optimize_search_index()
     return db.session.scalar(
-        select(func.count()).select_from(Post).where(Post.status == "published")
+        select(func.count()).select_from(Post).where(Post.status == Status.PUBLISHED)
     )

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from blog.models import Post
 from blog.posts import listings
 from blog.posts.listings import CARD_COLUMNS, POSTS
+from blog.posts.status import Status, scheduled
 
 TITLE_WEIGHT = 10.0
 SNIPPET_WORDS = 30
@@ -105,8 +106,8 @@ def sqlite_page_statement(scored: bool, titled: bool):
     # The index holds published posts only: those is_public() still hides are the scheduled
     # ones, a short list found through the status and date index.
     not_yet_public = union_all(
-        select(Post.id).where(Post.status == "published", Post.published_at > bindparam("now")),
-        select(Post.id).where(Post.status == "published", Post.published_at.is_(None)),
+        select(Post.id).where(scheduled(Post.status, Post.published_at, bindparam("now"))),
+        select(Post.id).where(Post.status == Status.PUBLISHED, Post.published_at.is_(None)),
     )
 
     def newest(expression: str, count: str, up_to=None):

@@ -30,6 +30,7 @@ from blog.dates import EARLIEST_YEAR, in_post_years, latest_year
 from blog.extensions import db
 from blog.media import CONTENT_TYPES, STORED_NAME, variant_files
 from blog.models import Category, Media, OldSlug, Post, Revision, Setting, Tag, User, post_tags
+from blog.posts.status import Status
 from blog.render import FORMATS as BODY_FORMATS
 from blog.transfer.files import open_private, sha256, written_whole
 
@@ -37,7 +38,7 @@ FORMAT = "blog-export"
 VERSION = 1
 CONTENT = "content.json"
 MEDIA = "media"
-STATUSES = ("draft", "published", "trash")
+STATUSES = tuple(Status)
 OLD_SLUG_KINDS = ("post", "category", "tag")
 
 # The columns an archive holds, per table, in the order they are written and restored.

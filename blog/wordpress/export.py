@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from blog.dates import to_local
 from blog.extensions import db
 from blog.models import Category, Media, Post, Tag, User, utcnow
+from blog.posts.status import Status
 from blog.transfer.files import open_private, written_whole
 from blog.wordpress.wxr import NAMESPACES, NO_DATE, WXR_VERSION, Progress
 
@@ -260,7 +261,7 @@ def _attachment(media: Media, wp_id: int, base, creator, alt: str | None, zone) 
 def _post(post: Post, wp_id: int, media_ids, base: str, zone, now, tag_offset) -> str:
     body = post.body_source if post.body_format == "html" else post.body_html
     status = post.status
-    if status == "published":
+    if status == Status.PUBLISHED:
         status = "future" if post.is_scheduled(now) else "publish"
     fields = _fields(
         escape(post.title),

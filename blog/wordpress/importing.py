@@ -36,18 +36,19 @@ from blog.dates import to_utc
 from blog.extensions import db
 from blog.media import UploadError, save_upload
 from blog.models import Category, Media, Post, Tag, utcnow
+from blog.posts.status import Status
 from blog.render import BodyTooComplex, body_fields, plain_text, render_body
 from blog.slugs import slugify, unique_slug
 from blog.wordpress.body import convert_body, upload_key
 from blog.wordpress.wxr import Item, Progress, Wxr, WxrError
 
 STATUSES = {
-    "publish": "published",
-    "future": "published",
-    "draft": "draft",
-    "pending": "draft",
-    "private": "draft",
-    "trash": "trash",
+    "publish": Status.PUBLISHED,
+    "future": Status.PUBLISHED,
+    "draft": Status.DRAFT,
+    "pending": Status.DRAFT,
+    "private": Status.DRAFT,
+    "trash": Status.TRASH,
 }
 
 
@@ -181,10 +182,10 @@ def _status(item: Item) -> tuple[str, str]:
     A private post, or a public one behind a password, must not become readable by anyone.
     """
     if item.status == "private":
-        return "draft", "private"
+        return Status.DRAFT, "private"
     if item.password and item.status in ("publish", "future"):
-        return "draft", "password-protected"
-    return STATUSES.get(item.status, "draft"), ""
+        return Status.DRAFT, "password-protected"
+    return STATUSES.get(item.status, Status.DRAFT), ""
 
 
 class _Terms:
