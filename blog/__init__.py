@@ -131,6 +131,9 @@ def configure(app: Flask, test_config: dict | None) -> None:
         # Static URLs carry their content hash (?v=...), so they may be kept for a year.
         SEND_FILE_MAX_AGE_DEFAULT=365 * 24 * 3600,
         PAGE_CACHE_ENTRIES=2000,
+        # How the page caches of several workers agree that content changed: "file" (a stamp
+        # in instance/, one machine) or "database" (PostgreSQL: several machines).
+        CONTENT_STAMP="file",
         SITE_TITLE="My Blog",
         SITE_TAGLINE="News and stories",
         TIMEZONE="UTC",
@@ -229,9 +232,11 @@ def register_extensions(app: Flask) -> None:
     app.before_request(_csrf_on_writes)
     cache.watch_sessions()
     # Always in place; PAGE_CACHE switches it on and off (a test can flip it).
+    stamp = app.extensions["content_stamp"] = cache.stamp_source(app.config)
     app.wsgi_app = cache.PageCacheMiddleware(
         app.wsgi_app,
         app.config,
+        stamp,
         clock=lambda: listings.utcnow().replace(tzinfo=UTC).timestamp(),
     )
     # Outside the cache, so that a forged Host is refused before it can fill it.

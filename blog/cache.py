@@ -12,11 +12,18 @@ switch cannot outlive it, even if the restore is killed between switch and relea
 
 The lookup runs as WSGI middleware in front of Flask, so a hit costs about what a
 hello-world costs: a stat() of the stamp, a dict lookup, and the stored bytes.
+
+Several machines (BLOG_CONTENT_STAMP=database, PostgreSQL only) cannot share a file: the stamp
+is then a row of the database (content_version), raised in the transaction that changes public
+content, and announced with NOTIFY when it commits. Each worker keeps a connection that
+LISTENs and holds the last stamp in memory, so that a hit still costs no round trip; while
+that connection is down, the worker serves nothing from memory (as under a held stamp).
 """
 
 import functools
 import gzip
 import hashlib
+import logging
 import os
 import threading
 import time
@@ -25,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import event
+from sqlalchemy import event, make_url, text
 from sqlalchemy.orm import Session
 from werkzeug.http import http_date, parse_date
 from werkzeug.wrappers import Response
@@ -86,11 +93,111 @@ def read_stamp(path: str) -> int:
     return HELD if found.st_size else found.st_mtime_ns
 
 
+class FileStamp:
+    """The stamp of one machine: a file's mtime in instance/ (see the module's docstring)."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = str(path)
+
+    def read(self) -> int:
+        return read_stamp(self.path)
+
+    def bump(self, connection) -> None:
+        """Nothing to do inside the transaction: the file is touched once it commits."""
+
+    def committed(self, raised: int | None) -> None:
+        touch_stamp(self.path)
+
+    def close(self) -> None:
+        pass
+
+
+class SharedStamp:
+    """The stamp of several machines: a row in PostgreSQL, pushed to each worker by NOTIFY."""
+
+    CHANNEL = "blog_content"
+    _RAISE = text(
+        "UPDATE content_version SET stamp = GREATEST(stamp + 1, :now) WHERE id = 1 RETURNING stamp"
+    )
+    _NOTIFY = text("SELECT pg_notify(:channel, :stamp)")
+
+    def __init__(self, database_url: str):
+        url = make_url(database_url)
+        if url.get_backend_name() != "postgresql":
+            raise ValueError("BLOG_CONTENT_STAMP=database needs PostgreSQL (BLOG_DATABASE_URL).")
+        self.dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self.value: int | None = None  # None: not listening, so nothing is known
+        self.pid: int | None = None
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+
+    def read(self) -> int:
+        if self.pid != os.getpid():  # first use in this process (gunicorn forks after import)
+            self._start()
+        value = self.value
+        return HELD if value is None else value
+
+    def _start(self) -> None:
+        with self.lock:
+            if self.pid == os.getpid():
+                return
+            self.pid, self.value = os.getpid(), None
+            threading.Thread(target=self._listen, name="content-stamp", daemon=True).start()
+
+    def _listen(self) -> None:
+        import psycopg  # only a PostgreSQL site gets here
+
+        while not self.stopped.is_set():
+            try:
+                with psycopg.connect(self.dsn, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {self.CHANNEL}")
+                    # Read after LISTEN: a commit in between is both read and announced.
+                    (stamp,) = conn.execute("SELECT stamp FROM content_version").fetchone()
+                    self._seen(stamp)
+                    while not self.stopped.is_set():
+                        for note in conn.notifies(timeout=1.0):
+                            self._seen(int(note.payload))
+            except Exception as error:  # a lost server: serve fresh pages until it is back
+                self.value = None
+                if not self.stopped.is_set():
+                    logging.getLogger(__name__).warning("content stamp: %s; retrying", error)
+                    self.stopped.wait(1.0)
+        self.value = None
+
+    def _seen(self, stamp: int) -> None:
+        with self.lock:
+            self.value = stamp if self.value is None else max(self.value, stamp)
+
+    def bump(self, connection) -> int:
+        """Raise the stamp in the writing transaction: it counts, and is announced, on commit.
+
+        The row stays locked until then: public writes of two workers take turns.
+        """
+        stamp = connection.execute(self._RAISE, {"now": time.time_ns()}).scalar_one()
+        connection.execute(self._NOTIFY, {"channel": self.CHANNEL, "stamp": str(stamp)})
+        return stamp
+
+    def committed(self, raised: int | None) -> None:
+        # This worker reads its own write at once; the others when the NOTIFY reaches them.
+        if raised is not None and self.value is not None:
+            self._seen(raised)
+
+    def close(self) -> None:
+        self.stopped.set()
+
+
+def stamp_source(config) -> FileStamp | SharedStamp:
+    """Return the stamp the settings ask for: the instance's file, or the database's row."""
+    if config.get("CONTENT_STAMP", "file") == "database":
+        return SharedStamp(config["SQLALCHEMY_DATABASE_URI"])
+    return FileStamp(config["PAGE_CACHE_STAMP"])
+
+
 _watching = False
 
 
-def _stamp_path() -> str | None:
-    return current_app.config.get("PAGE_CACHE_STAMP") if has_app_context() else None
+def _stamp() -> FileStamp | SharedStamp | None:
+    return current_app.extensions.get("content_stamp") if has_app_context() else None
 
 
 def watch_sessions() -> None:
@@ -102,8 +209,11 @@ def watch_sessions() -> None:
     session_class = Session
 
     def note(session: Session, tables) -> None:
-        if set(tables) - PRIVATE_TABLES:
+        if set(tables) - PRIVATE_TABLES and not session.info.get("public_content_changed"):
             session.info["public_content_changed"] = True
+            stamp = _stamp()
+            if stamp is not None:
+                session.info["content_stamp_raised"] = stamp.bump(session.connection())
 
     @event.listens_for(session_class, "after_flush")
     def after_flush(session, flush_context):
@@ -119,14 +229,15 @@ def watch_sessions() -> None:
     @event.listens_for(session_class, "after_commit")
     def after_commit(session):
         if session.info.pop("public_content_changed", False):
-            path = _stamp_path()
-            if path:
-                touch_stamp(path)
+            stamp = _stamp()
+            if stamp is not None:
+                stamp.committed(session.info.pop("content_stamp_raised", None))
                 g.pop("content_stamp", None)
 
     @event.listens_for(session_class, "after_rollback")
     def after_rollback(session):
         session.info.pop("public_content_changed", None)
+        session.info.pop("content_stamp_raised", None)
 
 
 def _not_modified(entry: "Entry", etag: str, environ) -> bool:
@@ -181,9 +292,10 @@ class Entry:
 class PageCacheMiddleware:
     """Serve anonymous GETs of public pages from memory while the content stamp holds."""
 
-    def __init__(self, wsgi_app, config, clock=time.time):
+    def __init__(self, wsgi_app, config, stamp, clock=time.time):
         self.wsgi_app = wsgi_app
         self.config = config
+        self.stamp = stamp
         self.clock = clock
         self.entries: OrderedDict[str, Entry] = OrderedDict()
         self.lock = threading.Lock()
@@ -211,7 +323,7 @@ class PageCacheMiddleware:
             environ.get("PATH_INFO", ""),
             environ.get("QUERY_STRING", ""),
         )
-        stamp = read_stamp(self.config["PAGE_CACHE_STAMP"])
+        stamp = self.stamp.read()
         if stamp == HELD:
             return self.wsgi_app(environ, start_response)
         entry = self.entries.get(key)
@@ -301,7 +413,7 @@ def content_stamp() -> int:
     """
     stamp = g.get("content_stamp")
     if stamp is None:
-        stamp = g.content_stamp = max(read_stamp(current_app.config["PAGE_CACHE_STAMP"]), 0)
+        stamp = g.content_stamp = max(current_app.extensions["content_stamp"].read(), 0)
     return stamp
 
 

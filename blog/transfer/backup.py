@@ -364,7 +364,9 @@ def _row_counts(connection: sqlite3.Connection, *, content_only: bool = False) -
     shadow_prefixes = tuple(f"{name}_" for name in virtual)
     counts = {}
     for name, _ in tables:
-        bookkeeping = name == "alembic_version" or name.startswith(shadow_prefixes)
+        bookkeeping = name in ("alembic_version", "content_version") or name.startswith(
+            shadow_prefixes
+        )
         if name in virtual or (content_only and bookkeeping):
             continue
         quoted = name.replace('"', '""')
