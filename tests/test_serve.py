@@ -38,7 +38,7 @@ def fetch(url: str, headers: dict | None = None) -> tuple[int, dict, str]:
     request = urllib.request.Request(url, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, dict(response.headers), response.read().decode()
+            return response.status, dict(response.headers), response.read().decode(errors="replace")
     except urllib.error.HTTPError as error:
         with error:
             return error.code, dict(error.headers), error.read().decode()
@@ -58,12 +58,15 @@ def wait_for_port(port: int, process: subprocess.Popen, seconds: float) -> None:
 
 
 @contextmanager
-def make_serve(instance: Path):
-    """Run `make serve` (2 workers) over a fresh instance; yield its URL, then its output."""
+def make_serve(instance: Path, **settings: str):
+    """Run `make serve` (2 workers) over a fresh instance; yield its URL, then its output.
+
+    settings: more environment variables (BLOG_TRUSTED_PROXIES="1" ...).
+    """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BLOG_")}
     # A FLASK_DEBUG left in the shell must not switch debug on under gunicorn.
-    env.update(BLOG_INSTANCE_PATH=str(instance), FLASK_DEBUG="1")
+    env.update(BLOG_INSTANCE_PATH=str(instance), FLASK_DEBUG="1", **settings)
     command = ["make", "-o", f"{VENV}/.installed", "serve"]
     command += [f"VENV={VENV}", f"PORT={port}", "WORKERS=2"]
     process = subprocess.Popen(
