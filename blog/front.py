@@ -171,7 +171,8 @@ _SPACE = re.compile(r"\s+")
 
 
 def _words(text: str, length: int) -> str:
-    return _SPACE.sub(" ", text).strip().rstrip("…")[:length]
+    # Without spaces: a derived excerpt puts one between paragraphs, the tags none.
+    return _SPACE.sub("", text).rstrip("…")[:length]
 
 
 def standfirst(excerpt: str, body_html: str) -> str:
@@ -179,7 +180,7 @@ def standfirst(excerpt: str, body_html: str) -> str:
     body's first words (an excerpt derived from the body rather than written)."""
     if not excerpt.strip():
         return ""
-    start = _words(excerpt, 60)
+    start = _words(excerpt, 50)
     # Only the body's beginning: a derived excerpt is its first words.
     body = _words(Markup(body_html[: 4 * len(excerpt) + 2000]).striptags(), len(start))
     return "" if body == start else excerpt
