@@ -97,6 +97,12 @@ def _section_statement(count: int):
     return union_all(*branches)
 
 
+def _whole_rows(count: int) -> int:
+    """Return how many of count cards a block shows: 4, 2 or 1, so that no row of its grid
+    (four columns, two on tablets) ends with a card alone."""
+    return next(n for n in (SECTION_CARDS, 2, 1) if n <= count)
+
+
 def front_sections(shown: list[Card], categories: list[CategoryLink]) -> list[Section]:
     """Return a block per category, in the menu's order: its newest posts not shown above.
 
@@ -119,7 +125,7 @@ def front_sections(shown: list[Card], categories: list[CategoryLink]) -> list[Se
             found = by_category.get(category.slug, [])
             found.sort(key=lambda card: (card.published_at, card.id), reverse=True)
             if found:
-                sections.append(Section(category, found[:SECTION_CARDS]))
+                sections.append(Section(category, found[: _whole_rows(len(found))]))
         return sections
 
     # What page 1 shows follows the content too; checked, so that a page 1 read in another

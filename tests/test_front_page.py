@@ -136,8 +136,9 @@ def test_section_blocks_follow_the_content(app, client, content):
     assert "Story 10" in first.split('<div class="front-sections">')[1]
     content.post("Fresh", category="Science")
     again = client.get("/").text.split('<div class="front-sections">')[1]
-    # Story 9 left page 1 for the section block; kept blocks would have missed that.
-    assert card_titles(again) == ["Story 9", "Story 10", "Story 11"]
+    # Story 9 left page 1 for the section block; kept blocks would have missed that. Three
+    # left: two shown, as a block shows 4, 2 or 1 (whole rows at 4 and at 2 columns).
+    assert card_titles(again) == ["Story 9", "Story 10"]
 
 
 def test_page_two_is_a_plain_list(client, content):
@@ -218,8 +219,11 @@ def test_fonts_are_self_hosted_with_their_licence_and_the_headline_face_preloade
     with client.get(re.search(r'<link rel="stylesheet" href="([^"]+)"', page)[1]) as sheet:
         css = sheet.text
     faces = re.findall(r"@font-face \{([^}]*)\}", css)
-    assert len(faces) >= 3
-    for face in faces:
+    fetched = [face for face in faces if "url(" in face]
+    assert len(fetched) >= 3
+    # The others only scale a font already on the reader's computer.
+    assert all("src: local(" in face for face in faces if face not in fetched)
+    for face in fetched:
         assert "font-display: swap" in face
         [url] = re.findall(r"url\(([^)]+)\)", face)
         assert not url.startswith(("http:", "https:", "//"))
