@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from urllib.parse import unquote
 
+from flask import g
 from markupsafe import Markup
 from sqlalchemy import bindparam, select, union_all
+from sqlalchemy.exc import SQLAlchemyError
 
 from blog import posts
 from blog.cache import memo_by_stamp
@@ -165,12 +167,19 @@ def author_bio(username: str) -> str:
 
 
 def latest_cards(count: int = 4) -> list[Card]:
-    """Return the newest public posts as cards (for the page that was not found)."""
-    rows = db.session.execute(
-        select(*CARD_COLUMNS).where(PUBLIC).order_by(*NEWEST).limit(count),
-        {"now": posts.utcnow()},
-    )
-    return posts.cards(rows)
+    """Return the newest public posts as cards (for the page that was not found), or none
+    while the database is out of reach: the 404 page must still be a 404."""
+    if g.get("database_down"):
+        return []
+    try:
+        rows = db.session.execute(
+            select(*CARD_COLUMNS).where(PUBLIC).order_by(*NEWEST).limit(count),
+            {"now": posts.utcnow()},
+        )
+        return posts.cards(rows)
+    except SQLAlchemyError:
+        db.session.rollback()
+        return []
 
 
 _SPACE = re.compile(r"\s+")

@@ -231,7 +231,7 @@ def test_masthead_is_one_compact_row_with_a_search_link(open_page, site):
     # One line of sections that scrolls sideways rather than wrapping.
     assert strip[0] > strip[1]
     search = page.get_by_role("banner").get_by_role("link", name="Search")
-    assert search.locator("svg").is_visible()
+    assert search.locator(".search-icon").is_visible()
     search.click()
     assert page.url.endswith("/search")
     assert page.get_by_role("searchbox").is_visible()
