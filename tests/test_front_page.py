@@ -195,7 +195,7 @@ def test_related_posts_are_cards_with_pictures_and_authors(app, client, content)
     picture(app, "Also energy 1")
     page = client.get(f"/posts/{slug}").text
     related = region(page, 'id="related-heading"', "</aside>")
-    assert '<div class="grid grid-3">' in related
+    assert '<ul class="grid grid-3">' in related and related.count('<li class="card') == 3
     assert sorted(card_titles(related)) == [f"Also energy {n}" for n in range(3)]
     assert related.count('class="card-image"') == 1 and related.count("Sofia Marín") == 3
     assert re.search(r'<img [^>]*width="1600" height="1000"', related)
