@@ -254,3 +254,26 @@ def test_no_accessibility_violation_of_any_impact(open_page, site, axe, name, wi
     assert not violations, [
         (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations
     ]
+
+
+@pytest.mark.parametrize("name", ["home", "story", "category"])
+def test_first_view_weighs_under_120_kb_before_pictures(open_page, site, name):
+    url, paths = site
+    page = open_page(width=1280)
+    finished = []
+    page.on("requestfinished", lambda request: finished.append(request))
+    page.goto(url + paths[name])
+    page.evaluate("document.fonts.ready")
+    page.wait_for_timeout(200)
+    weight = {}
+    for request in finished:
+        sizes = request.sizes()
+        kind = request.resource_type
+        weight[kind] = (
+            weight.get(kind, 0) + sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        )
+    first_view = sum(weight.get(kind, 0) for kind in ("document", "stylesheet", "font"))
+    assert weight.get("font") and first_view < 120 * 1024, weight
+    # Nothing but this site's own: no script at all, no other origin.
+    assert all(r.url.startswith(url) for r in finished), [r.url for r in finished]
+    assert "script" not in weight, weight
