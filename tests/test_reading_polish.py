@@ -159,8 +159,8 @@ def test_stylesheets_keep_long_words_and_code_inside_the_page(client):
     site, editor = css(client), css(client, "editor")
     # A one-word title, name or file name shrinks its column instead of widening the page.
     assert re.search(r"\.posts-table td \{[^}]*overflow-wrap: anywhere", editor)
-    # Related posts line up with the article's 42rem column.
-    assert re.search(r"\.related \{[^}]*max-width: 42rem", site)
+    # Related posts: three pictures in a row, wider than the article's column.
+    assert re.search(r"\.related \{[^}]*max-width: 64rem", site)
     # Code is sized in ems of the prose, and a long line scrolls inside its block.
     assert re.search(r"\.prose pre \{[^}]*overflow-x: auto[^}]*font-size: 0\.85em", site)
     assert re.search(r"\.prose pre code \{ font-size: inherit; \}", site)

@@ -76,7 +76,7 @@ DEAD_ATTRIBUTES = frozenset(
 )
 URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "cite", "ping"})
 SAFE_SCHEMES = frozenset({None, "http", "https", "mailto"})
-SITE_LINK_RELS = frozenset({"stylesheet", "alternate", "icon", "canonical"})
+SITE_LINK_RELS = frozenset({"stylesheet", "alternate", "icon", "canonical", "preload"})
 _C0_AND_SPACE = "".join(map(chr, range(0x21)))
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 SECRET = "test-secret"  # tests/conftest.py's SECRET_KEY: no page may ever show it

@@ -11,6 +11,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from blog import front
 from blog.cache import CACHEABLE_HEADER, FILLING, content_stamp, make_conditional, stamp_date
 from blog.dates import archive_date, month_range, utc_offset_minutes
 from blog.media import served_type
@@ -29,6 +30,9 @@ bp = Blueprint("public", __name__)
 CACHE_CONTROL = "public, max-age=0, s-maxage=60, stale-while-revalidate=30"
 bp.register_blueprint(discovery.bp)
 bp.register_blueprint(wordpress.bp)
+# The reading design's small helpers, for the templates (the error pages' too).
+for helper in (front.author_bio, front.standfirst, front.initials, front.latest_cards):
+    bp.add_app_template_global(helper)
 
 
 @bp.after_request
@@ -87,7 +91,7 @@ def index():
     """Show the newest public posts, a page at a time."""
     if moved := wordpress.home_redirect():
         return moved
-    return _listing("public/index.html", "home")
+    return _listing("public/index.html", "home", arrange=front.front_page)
 
 
 @bp.get("/posts/<slug>")
@@ -102,7 +106,7 @@ def post(slug: str):
         post=found,
         older=older,
         newer=newer,
-        related=post_page.related_posts(found),
+        related=front.with_pictures(post_page.related_posts(found)),
     )
 
 

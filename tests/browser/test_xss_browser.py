@@ -78,7 +78,8 @@ LIVE_DOM = """() => {
   }
   const dead = "iframe, frame, frameset, object, embed, applet, base, style, svg, math," +
                "template, noscript, portal, meta[http-equiv], link:not([rel=stylesheet])" +
-               ":not([rel=alternate]):not([rel=icon]):not([rel=canonical])";
+               ":not([rel=alternate]):not([rel=icon]):not([rel=canonical])" +
+               ":not([rel=preload][href^='/static/fonts/'])";
   for (const el of document.querySelectorAll(dead)) {
     found.push(`${el.tagName} ${el.outerHTML.slice(0, 80)}`);
   }
