@@ -15,11 +15,11 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, select, union_all
 from sqlalchemy.exc import SQLAlchemyError
 
-from blog.posts import listings
 from blog.cache import memo_by_stamp
 from blog.extensions import db
 from blog.models import Category, User
 from blog.paths import script_root
+from blog.posts import listings
 from blog.posts.listings import CARD_COLUMNS, NEWEST, POSTS, PUBLIC, Card, CategoryLink, PostLink
 
 # Cards in a row of the front page's grid at its widest: the grid only ever holds a multiple
