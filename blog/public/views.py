@@ -15,7 +15,7 @@ from blog.cache import CACHEABLE_HEADER, FILLING, content_stamp, make_conditiona
 from blog.dates import archive_date, month_range, utc_offset_minutes
 from blog.media import served_type
 from blog.paths import path_for
-from blog.posts import listings, post_page
+from blog.posts import featured, listings, post_page
 from blog.public import discovery, files, wordpress
 from blog.public.moved import moved_or_404, permanent_redirect
 from blog.search.results import search_posts
@@ -64,6 +64,10 @@ def _page_number() -> int:
 
 
 def _listing(template: str, listing: str, value=None, params=None, **context):
+    return render_template(template, page=_listing_page(listing, value, params), **context)
+
+
+def _listing_page(listing: str, value=None, params=None) -> listings.Page:
     page = listings.paginate_posts(
         listing,
         value,
@@ -76,15 +80,18 @@ def _listing(template: str, listing: str, value=None, params=None, **context):
     # 1970. (A category, tag or author with none was a 404 already: listings.public_archive.)
     if page is None or (listing == "month" and not page.total):
         abort(404)
-    return render_template(template, page=page, **context)
+    return page
 
 
 @bp.get("/")
 def index():
-    """Show the newest public posts, a page at a time."""
+    """Show the featured posts, the first one leading, then the newest, a page at a time."""
     if moved := wordpress.home_redirect():
         return moved
-    return _listing("public/index.html", "home")
+    page = _listing_page("home")
+    if page.page == 1:
+        page.items = featured.home_items(page.items)
+    return render_template("public/index.html", page=page)
 
 
 @bp.get("/posts/<slug>")
