@@ -100,6 +100,7 @@ def page_links(page) -> list[PageLink]:
 EDITOR_NAV = [
     ("editor.posts.dashboard", "Posts"),
     ("editor.posts.new", "New post"),
+    ("editor.pages.index", "Pages"),
     ("editor.media.index", "Media"),
     ("editor.taxonomy.categories", "Categories"),
     ("editor.taxonomy.tags", "Tags"),

@@ -11,6 +11,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from blog import pages
 from blog.cache import CACHEABLE_HEADER, FILLING, content_stamp, make_conditional, stamp_date
 from blog.dates import archive_date, month_range, utc_offset_minutes
 from blog.media import served_type
@@ -225,6 +226,27 @@ def search():
     if results is None:
         abort(404)
     return render_template("public/search.html", query=query, results=results)
+
+
+# strict_slashes off: an unknown /name is a 404 at once, not a redirect to /name/ first.
+@bp.get("/<slug>/", strict_slashes=False)
+def page(slug: str):
+    """Show a published top-level page (About, Contact ...): no date, byline or category."""
+    return _page(pages.public_page(slug), "public.page", slug=slug)
+
+
+@bp.get("/<parent>/<slug>/", strict_slashes=False)
+def child_page(parent: str, slug: str):
+    """Show a published page under another one, at /parent/slug/."""
+    return _page(pages.public_page(slug, parent), "public.child_page", parent=parent, slug=slug)
+
+
+def _page(found, endpoint: str, **values):
+    if found is None:
+        abort(404)
+    if not request.path.endswith("/"):
+        return permanent_redirect(path_for(endpoint, **values))
+    return render_template("public/page.html", page=found)
 
 
 @bp.get("/media/<path:filename>")
