@@ -230,7 +230,8 @@ def link_problem(url: str) -> str | None:
     """Return why a custom link cannot go in a menu, or None: https, or a path on this site."""
     url = url.strip()
     parts = urlsplit(url)
-    # A backslash or a space: browsers read "/\\host" as "//host", another site.
+    # A backslash or a space: browsers read a slash and a backslash as two slashes, which
+    # would lead to another site.
     odd = "\\" in url or any(ord(c) < 33 for c in url)
     if not odd and parts.scheme == "https" and parts.netloc:
         return None
