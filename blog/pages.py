@@ -16,6 +16,7 @@ from blog.models import Page, PageRevision, utcnow
 from blog.paths import path_for, script_root
 from blog.render import body_fields
 from blog.slugs import slugify
+from blog.urls import reserved_segments
 
 STATUSES = ("draft", "published", "trash")
 
@@ -43,15 +44,9 @@ class PageInput:
     seo_description: str = ""
 
 
-def reserved_slugs() -> set[str]:
+def reserved_slugs() -> frozenset[str]:
     """Return the first path segments the site's own routes use: no page may take them."""
-    taken = set()
-    for rule in current_app.url_map.iter_rules():
-        first = rule.rule.lstrip("/").split("/", 1)[0]
-        literal = first.split("<", 1)[0].split(".", 1)[0].rstrip("-")
-        if literal:
-            taken.add(literal.lower())
-    return taken
+    return reserved_segments(current_app.url_map)
 
 
 def slug_problem(slug: str, page: Page | None) -> str | None:

@@ -23,7 +23,7 @@ def act(client, app, slug: str, action: str, next_url: str = "/editor/?featured=
     token = csrf_token(client, "/editor/")
     return client.post(
         f"/editor/posts/{post_id(app, slug)}/featured",
-        data={"csrf_token": token, "action": action, "next": next_url},
+        data={"csrf_token": token, "change": action, "next": next_url},
     )
 
 
@@ -91,7 +91,7 @@ def test_the_posts_list_shows_and_filters_featured_posts(app, signed_in, content
 def test_feature_needs_a_csrf_token(app, signed_in, content):
     slug = content.post("Story")
     response = signed_in.post(
-        f"/editor/posts/{post_id(app, slug)}/featured", data={"action": "feature"}
+        f"/editor/posts/{post_id(app, slug)}/featured", data={"change": "feature"}
     )
     assert response.status_code in (302, 400)
     assert home_titles(signed_in) == ["Story"]
@@ -101,7 +101,7 @@ def test_feature_needs_a_csrf_token(app, signed_in, content):
 def test_feature_is_behind_sign_in(app, client, content):
     slug = content.post("Story")
     response = client.post(
-        f"/editor/posts/{post_id(app, slug)}/featured", data={"action": "feature"}
+        f"/editor/posts/{post_id(app, slug)}/featured", data={"change": "feature"}
     )
     assert response.status_code in (400, 401)
 
@@ -129,3 +129,16 @@ def test_home_query_count_stays_bounded_with_featured_posts(
     response, statements = count_queries(lambda: client.get("/"))
     assert response.status_code == 200
     assert len(statements) <= 1, statements
+
+
+def test_a_category_leads_with_its_own_featured_posts(app, signed_in, content):
+    science = [
+        content.post(f"Science {n}", category="Science", ago=timedelta(hours=n)) for n in range(3)
+    ]
+    world = content.post("World story", category="World News")
+    act(signed_in, app, world, "feature")
+    act(signed_in, app, science[2], "feature")
+    page = signed_in.get("/category/science").text
+    titles = re.findall(r'<h2 class="card-title"><a href="[^"]+">([^<]+)</a>', page)
+    assert titles == ["Science 2", "Science 0", "Science 1"]
+    assert home_titles(signed_in)[:2] == ["World story", "Science 2"]

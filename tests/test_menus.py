@@ -36,7 +36,7 @@ def add(client, menu: str, target: str):
 
 
 def change(client, menu: str, action: str, **which):
-    data = {"csrf_token": token(client), "action": action, **which}
+    data = {"csrf_token": token(client), "change": action, **which}
     return client.post(f"/editor/menus/{menu}/item", data=data)
 
 
@@ -194,10 +194,10 @@ def test_a_footer_item_added_and_reset(app, signed_in, content):
 
 def test_menu_changes_need_a_csrf_token_and_sign_in(app, client, auth, content):
     content.post(category="Science")
-    response = client.post("/editor/menus/header/item", data={"action": "up", "index": "0"})
+    response = client.post("/editor/menus/header/item", data={"change": "up", "index": "0"})
     assert response.status_code in (400, 401)
     auth.sign_in()
-    response = client.post("/editor/menus/header/item", data={"action": "down", "index": "0"})
+    response = client.post("/editor/menus/header/item", data={"change": "down", "index": "0"})
     assert response.status_code == 400
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(MenuItem)) == 0

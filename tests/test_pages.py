@@ -218,3 +218,11 @@ def test_a_page_costs_a_bounded_number_of_queries(app, client, auth, content, co
     response, statements = count_queries(lambda: client.get("/about/"))
     assert response.status_code == 200
     assert len(statements) <= 2, statements
+
+
+def test_the_sites_own_routes_keep_their_answers(client):
+    # The page routes take any /name/: never one the site uses itself.
+    assert client.get("/auth/sign-out").status_code == 405
+    assert client.get("/editor").status_code in (301, 302, 308)
+    assert client.get("/search/").status_code == 404
+    assert client.get("/nope").status_code == 404

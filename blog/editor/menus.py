@@ -91,7 +91,7 @@ def add_link(menu: str):
 def change(menu: str):
     """Move an item up or down, or remove it."""
     menu = _menu_or_404(menu)
-    action = request.form.get("action")
+    action = request.form.get("change")
     if action not in ("up", "down", "remove") or not EmptyForm().validate_on_submit():
         abort(400)
     item_id = request.form.get("item", type=small_int)

@@ -519,7 +519,7 @@ FEATURE_ACTIONS = {
 def feature(post_id: int):
     """Pin a post to the home page, unpin it, or move it up or down among the pinned ones."""
     post = _post_or_404(post_id)
-    action = request.form.get("action", "")
+    action = request.form.get("change", "")
     if action not in FEATURE_ACTIONS:
         abort(400, description="Unknown action.")
     if EmptyForm().validate_on_submit():

@@ -2,6 +2,7 @@
 
 The home page (and any redesign of it) asks featured_cards() for the pinned public posts in
 order and home_items() for its first page: those, then the newest posts that are not pinned.
+A category's first page leads the same way with the pinned posts of that category.
 """
 
 from sqlalchemy import func, select
@@ -37,7 +38,16 @@ def featured_cards() -> list[Card]:
 
 def home_items(newest: list[Card]) -> list[Card]:
     """Return the first page of the home page: the pinned posts, then the newest, once each."""
-    pinned = featured_cards()
+    return _pinned_first(featured_cards(), newest)
+
+
+def category_items(newest: list[Card], category_slug: str) -> list[Card]:
+    """Return the first page of a category: its pinned posts in their order, then the newest."""
+    pinned = [card for card in featured_cards() if card.category.slug == category_slug]
+    return _pinned_first(pinned, newest)
+
+
+def _pinned_first(pinned: list[Card], newest: list[Card]) -> list[Card]:
     if not pinned:
         return newest
     shown = {card.id for card in pinned}

@@ -113,14 +113,17 @@ def post(slug: str):
 
 @bp.get("/category/<slug>")
 def category(slug: str):
-    """List the public posts of one category."""
+    """List the public posts of one category, its featured ones first."""
     found = listings.public_archive("category", slug)
     if found is None:
         return moved_or_404("category", slug, "public.category")
-    return _listing(
+    page = _listing_page("category", found.id)
+    if page.page == 1:
+        # Its own lead: the category's featured posts, in the editor's order.
+        page.items = featured.category_items(page.items, slug)
+    return render_template(
         "public/archive.html",
-        "category",
-        found.id,
+        page=page,
         heading=found.name,
         kind="Category",
         description=found.description,
@@ -229,13 +232,13 @@ def search():
 
 
 # strict_slashes off: an unknown /name is a 404 at once, not a redirect to /name/ first.
-@bp.get("/<slug>/", strict_slashes=False)
+@bp.get("/<page:slug>/", strict_slashes=False)
 def page(slug: str):
     """Show a published top-level page (About, Contact ...): no date, byline or category."""
     return _page(pages.public_page(slug), "public.page", slug=slug)
 
 
-@bp.get("/<parent>/<slug>/", strict_slashes=False)
+@bp.get("/<page:parent>/<slug>/", strict_slashes=False)
 def child_page(parent: str, slug: str):
     """Show a published page under another one, at /parent/slug/."""
     return _page(pages.public_page(slug, parent), "public.child_page", parent=parent, slug=slug)
