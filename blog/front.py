@@ -30,9 +30,12 @@ BESIDE_LEAD = 2
 SECTION_CARDS = 4
 
 
-def choose_lead(items: list[Card]) -> Card | None:
-    """Return the story the front page leads with: the newest one with a picture, else the
-    newest. The one place to prefer an editor's featured post once posts can have one."""
+def choose_lead(items: list[Card], pinned: bool = False) -> Card | None:
+    """Return the story the front page leads with: the editor's first featured post (pinned:
+    items starts with the featured ones), else the newest one with a picture, else the
+    newest."""
+    if pinned and items:
+        return items[0]
     for card in items:
         if card.image is not None:
             return card
@@ -53,13 +56,13 @@ class Front:
         return ([self.lead] if self.lead else []) + self.beside + self.grid
 
 
-def arrange_front(items: list[Card]) -> Front:
+def arrange_front(items: list[Card], pinned: bool = False) -> Front:
     """Split page 1's stories (newest first) into the lead, those beside it and the grid.
 
     The grid takes the largest multiple of GRID_COLUMNS that leaves at least BESIDE_LEAD
     stories beside the lead; whatever is left goes beside it, as headlines.
     """
-    lead = choose_lead(items)
+    lead = choose_lead(items, pinned)
     rest = [card for card in items if card is not lead]
     grid_count = max(0, len(rest) - BESIDE_LEAD) // GRID_COLUMNS * GRID_COLUMNS
     beside = rest[: len(rest) - grid_count]
@@ -140,9 +143,9 @@ def front_sections(shown: list[Card], categories: list[CategoryLink]) -> list[Se
     return sections if kept_key == key else load()
 
 
-def front_page(items: list[Card]) -> Front:
+def front_page(items: list[Card], pinned: bool = False) -> Front:
     """Return page 1 of the home page arranged, with a block per section below."""
-    front = arrange_front(items)
+    front = arrange_front(items, pinned)
     front.sections = front_sections(front.shown, listings.nav_categories())
     return front
 

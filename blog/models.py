@@ -252,3 +252,87 @@ class ContentVersion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     stamp: Mapped[int] = mapped_column(BigInteger)
+
+
+class FeaturedPost(db.Model):
+    """A post the editor pinned to the top of the home page; the lowest position leads."""
+
+    __tablename__ = "featured_posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Deleting the post for good unpins it.
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Page(db.Model):
+    """A standing page (About, Contact ...) at the site's top level: no date, byline or category.
+
+    Its own table, not a kind of post: every listing, feed, archive and the search index read
+    posts alone, and keep doing so without a filter of their own.
+    """
+
+    __tablename__ = "pages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "draft", "published" or "trash", as for posts; a page is public as soon as published.
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    # Its address is /parent-slug/slug/; deleting the parent makes it a top-level page.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pages.id", ondelete="SET NULL"), index=True
+    )
+    published_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("media.id", ondelete="SET NULL"))
+    wp_id: Mapped[int | None] = mapped_column(index=True, unique=True)
+    body_format: Mapped[str] = mapped_column(String(16), default="markdown")
+    title: Mapped[str] = mapped_column(String(300))
+    slug: Mapped[str] = mapped_column(String(320), unique=True)
+    image_alt: Mapped[str] = mapped_column(String(300), default="")
+    seo_title: Mapped[str] = mapped_column(String(300), default="")
+    seo_description: Mapped[str] = mapped_column(String(500), default="")
+    body_source: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+
+    image: Mapped[Media | None] = relationship(lazy="raise")
+
+
+class PageRevision(db.Model):
+    """A page as it was before one of its saves."""
+
+    __tablename__ = "page_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    body_format: Mapped[str] = mapped_column(String(16))
+    body_source: Mapped[str] = mapped_column(Text)
+    saved_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MenuItem(db.Model):
+    """One link of the header or footer menu, in the order of position.
+
+    kind says what it points at: a category or a page (by id: deleting it deletes the item),
+    a custom link (label and url), or the archives or the feeds.
+    """
+
+    __tablename__ = "menu_items"
+    __table_args__ = (Index("ix_menu_items_menu_position", "menu", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    menu: Mapped[str] = mapped_column(String(16))  # "header" or "footer"
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(16))  # category, page, link, archives, feeds
+    label: Mapped[str] = mapped_column(String(120), default="")
+    url: Mapped[str] = mapped_column(String(500), default="")
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="CASCADE"), index=True
+    )
+    page_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pages.id", ondelete="CASCADE"), index=True
+    )

@@ -5,7 +5,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, g
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from blog.cache import memo_by_stamp
 from blog.extensions import db
@@ -18,6 +18,8 @@ class SiteSettings:
     tagline: str
     timezone: str
     posts_per_page: int
+    # A line of the editor's at the foot of every page (a copyright, an address); plain text.
+    footer_line: str = ""
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -39,6 +41,7 @@ def _read_settings() -> SiteSettings:
         tagline=stored.get("tagline", defaults.tagline),
         timezone=_valid_zone(stored.get("timezone"), defaults.timezone),
         posts_per_page=_valid_page_size(stored.get("posts_per_page"), defaults.posts_per_page),
+        footer_line=stored.get("footer_line", defaults.footer_line),
     )
 
 
@@ -90,4 +93,9 @@ def save_settings(settings: SiteSettings) -> None:
         ("posts_per_page", str(settings.posts_per_page)),
     ):
         db.session.merge(Setting(key=key, value=value))
+    # Optional: a blank footer line is no row at all.
+    if settings.footer_line:
+        db.session.merge(Setting(key="footer_line", value=settings.footer_line))
+    else:
+        db.session.execute(delete(Setting).where(Setting.key == "footer_line"))
     g.pop("site_settings", None)

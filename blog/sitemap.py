@@ -1,4 +1,4 @@
-"""The sitemap (sitemaps.org 0.9): the home page, every archive and every public post.
+"""The sitemap (sitemaps.org 0.9): the home page, every archive, page and public post.
 
 Past MAX_URLS addresses, /sitemap.xml becomes an index of numbered parts. Posts are read as
 (slug, dates) rows, never as Post objects, so a site of 100,000 posts builds in one pass.
@@ -12,6 +12,7 @@ from xml.sax.saxutils import escape
 
 from sqlalchemy import Select, func, select
 
+from blog import pages
 from blog.dates import utc_offset_minutes
 from blog.extensions import db
 from blog.feeds import rfc3339
@@ -79,7 +80,18 @@ def archive_urls() -> list[Url]:
     urls += _dated("public.tag", db.session.execute(tags), "slug")
     urls += _dated("public.author", db.session.execute(authors), "username")
     urls += _date_urls()
+    urls += _page_urls()
     return urls
+
+
+def _page_urls() -> list[Url]:
+    """Return every published page (About, Contact ...), last changed when last saved."""
+    return [
+        Url(absolute_url("public.child_page", parent=parent, slug=slug), updated)
+        if parent
+        else Url(absolute_url("public.page", slug=slug), updated)
+        for slug, parent, updated in pages.sitemap_rows()
+    ]
 
 
 def _date_urls() -> list[Url]:

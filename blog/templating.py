@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from flask import Flask, current_app, g, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
+from blog import menus
 from blog.dates import MONTHS, local_dates, to_local
 from blog.extensions import db
 from blog.media import srcset
@@ -21,15 +22,25 @@ from blog.urls import absolute_url
 
 def site_context() -> dict:
     links = layout_links()
+    # Without the database: the site's name from the config, and no menus.
+    bare = {"nav_categories": [], "header_menu": [], "footer_menu": [], "links": links}
     if g.get("database_down"):
         # An outage's error page: asking the database again would only wait for it again.
-        return {"site": fallback_settings(), "nav_categories": [], "links": links}
+        return {"site": fallback_settings(), **bare}
     try:
-        return {"site": load_settings(), "nav_categories": nav_categories(), "links": links}
+        path = request.script_root + request.path
+        return {
+            "site": load_settings(),
+            "nav_categories": nav_categories(),
+            # Plain lists of links (label, url, current) for the masthead and the footer.
+            "header_menu": menus.with_current(menus.menu_links("header"), path),
+            "footer_menu": menus.with_current(menus.menu_links("footer"), path),
+            "links": links,
+        }
     except SQLAlchemyError:
         # The error page for a failing database must still render.
         db.session.rollback()
-        return {"site": fallback_settings(), "nav_categories": [], "links": links}
+        return {"site": fallback_settings(), **bare}
 
 
 # The links in every page's layout, by name: (endpoint, values).
@@ -100,9 +111,11 @@ def page_links(page) -> list[PageLink]:
 EDITOR_NAV = [
     ("editor.posts.dashboard", "Posts"),
     ("editor.posts.new", "New post"),
+    ("editor.pages.index", "Pages"),
     ("editor.media.index", "Media"),
     ("editor.taxonomy.categories", "Categories"),
     ("editor.taxonomy.tags", "Tags"),
+    ("editor.menus.index", "Menus"),
     ("editor.site.settings", "Settings"),
     ("editor.site.profile", "Profile"),
 ]

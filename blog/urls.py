@@ -1,7 +1,9 @@
 """Absolute URLs, right behind a proxy: the BASE_URL setting wins over the request's host."""
 
+import weakref
+
 from flask import current_app, request
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter, Map, ValidationError
 
 from blog.paths import path_for, script_root
 
@@ -16,6 +18,36 @@ class SmallIntConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", INT_LIMIT)
         super().__init__(map, *args, **kwargs)
+
+
+class PageSlugConverter(BaseConverter):
+    """A page's slug in its address: never the first segment of one of the site's own routes.
+
+    So /auth/sign-out (GET) stays a 405 and /editor a redirect to /editor/, instead of
+    reaching the page routes, which match any /name/ or /name/child/.
+    """
+
+    def to_python(self, value: str) -> str:
+        if value.lower() in reserved_segments(self.map):
+            raise ValidationError()
+        return value
+
+
+_reserved: "weakref.WeakKeyDictionary[Map, frozenset[str]]" = weakref.WeakKeyDictionary()
+
+
+def reserved_segments(url_map: Map) -> frozenset[str]:
+    """Return the first path segments the map's literal rules use, read once per map."""
+    found = _reserved.get(url_map)
+    if found is None:
+        taken = set()
+        for rule in url_map.iter_rules():
+            first = rule.rule.lstrip("/").split("/", 1)[0]
+            literal = first.split("<", 1)[0].split(".", 1)[0].rstrip("-")
+            if literal:
+                taken.add(literal.lower())
+        found = _reserved[url_map] = frozenset(taken)
+    return found
 
 
 def small_int(value: str) -> int:

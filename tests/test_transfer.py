@@ -17,8 +17,9 @@ from werkzeug.datastructures import FileStorage
 from blog import accounts
 from blog.extensions import db
 from blog.media import save_upload
-from blog.models import Post, User, utcnow
+from blog.models import FeaturedPost, MenuItem, Page, PageRevision, Post, User, utcnow
 from blog.posts.editing import PostInput, save_post
+from blog.render import body_fields
 from blog.search.results import search_posts
 from blog.settings import SiteSettings, save_settings
 from tests.conftest import Content, make_app
@@ -120,6 +121,35 @@ def filled(app, content, editor):
         data.title, data.slug = "Edited twice, again", "edited-twice-again"
         save_post(post, data, author, zone)  # /posts/edited-twice redirects: an old slug
         post.wp_id = 4242
+        db.session.flush()
+        # Pinned posts, a page whose parent comes after it, a revision, and menus.
+        db.session.add_all(
+            [
+                FeaturedPost(post_id=post.id, position=1),
+                FeaturedPost(post_id=1, position=2),
+                Page(id=1, title="Team", slug="team", parent_id=None, body_source="We *are*."),
+                Page(id=2, title="About", slug="about", status="published", wp_id=77),
+            ]
+        )
+        db.session.flush()
+        team = db.session.get(Page, 1)
+        team.parent_id = 2
+        team.body_html = body_fields(team.body_source, "markdown").body_html
+        db.session.add_all(
+            [
+                PageRevision(
+                    page_id=1,
+                    version=1,
+                    title="Team",
+                    body_format="markdown",
+                    body_source="Old",
+                    saved_at=utcnow(),
+                ),
+                MenuItem(menu="header", position=1, kind="page", page_id=2),
+                MenuItem(menu="header", position=2, kind="category", category_id=1),
+                MenuItem(menu="footer", position=1, kind="link", label="Ext", url="https://x.org/"),
+            ]
+        )
         save_settings(SiteSettings("Le Monde ✓", "Tagline ✓", "Europe/Paris", 7))
         db.session.commit()
     return app
@@ -162,6 +192,10 @@ def test_round_trip_keeps_every_row_and_file(filled, archive, sites):
         "media",
         "settings",
         "old_slugs",
+        "featured_posts",
+        "pages",
+        "page_revisions",
+        "menu_items",
     ):
         assert rows[table], table
     assert len(files) == 5  # two originals, three resized copies
@@ -210,7 +244,7 @@ def test_import_refuses_a_site_with_content_and_changes_nothing(filled, archive,
     result = import_(site, archive)
 
     assert result.exit_code == 1
-    assert "already has content (6 posts, 2 categories, 3 tags, 2 images)" in result.output
+    assert "already has content (6 posts, 2 categories, 3 tags, 2 images, 2 pages)" in result.output
     assert "--force" in result.output
     assert state(site) == before
 

@@ -507,3 +507,43 @@ def test_existing_categories_and_tags_are_found_by_slug(app, content):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Category)) == 4
         assert db.session.scalar(select(func.count()).select_from(Tag)) == 4
+
+
+def featured_wp_ids(app) -> list[int]:
+    from blog.models import FeaturedPost
+
+    with app.app_context():
+        rows = db.session.execute(
+            select(Post.wp_id)
+            .join(FeaturedPost, FeaturedPost.post_id == Post.id)
+            .order_by(FeaturedPost.position)
+        )
+        return [wp_id for (wp_id,) in rows]
+
+
+def test_a_sticky_post_comes_in_featured(app, imported):
+    assert featured_wp_ids(app) == [102]
+
+
+def test_featured_posts_go_out_sticky_and_come_back_featured(site, tmp_path, migrated_database):
+    from blog.models import FeaturedPost
+
+    with site.app_context():
+        first = db.session.scalars(select(Post).order_by(Post.id)).first()
+        db.session.add(FeaturedPost(post_id=first.id, position=1))
+        db.session.commit()
+        slug = first.slug
+    path = tmp_path / "sticky.xml"
+    assert export_wxr(site, path, "--base-url", "https://news.example").exit_code == 0
+    assert path.read_text().count("<wp:is_sticky>1</wp:is_sticky>") == 1
+    fresh = fresh_site(tmp_path, migrated_database)
+    try:
+        assert import_wxr(fresh, path).exit_code == 0
+        with fresh.app_context():
+            pinned = db.session.scalars(
+                select(Post.slug).join(FeaturedPost, FeaturedPost.post_id == Post.id)
+            ).all()
+        assert pinned == [slug]
+    finally:
+        with fresh.app_context():
+            db.engine.dispose()

@@ -4,11 +4,13 @@ from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
 from blog.editor import media as media_views
-from blog.editor import site, taxonomy, views
+from blog.editor import menus, pages, site, taxonomy, views
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 bp.register_blueprint(views.bp)
 bp.register_blueprint(media_views.bp)
+bp.register_blueprint(pages.bp)
+bp.register_blueprint(menus.bp)
 bp.register_blueprint(taxonomy.bp)
 bp.register_blueprint(site.bp)
 

@@ -142,3 +142,43 @@ class PostForm(FlaskForm):
             field.data = str(int(field.data or "0"))
         except ValueError:
             raise ValidationError("This form is damaged; reload the post.") from None
+
+
+class PageForm(FlaskForm):
+    """A page: written like a post, with no category, tags, excerpt or schedule."""
+
+    title = StringField(
+        "Title", validators=[DataRequired("Give the page a title."), longest(300, "The title")]
+    )
+    slug = StringField(
+        "Slug",
+        validators=[longest(200, "The slug")],
+        description="The page's address, /slug/. Left blank, it is made from the title.",
+    )
+    parent = SelectField(
+        "Parent page",
+        coerce=int,
+        default=0,
+        invalid_choice_message="That page cannot be the parent; choose another.",
+        invalid_value_message="Choose a page from the list.",
+        description="A page under another has the address /parent/slug/.",
+    )
+    body_format = PostForm.body_format
+    body = PostForm.body
+    status = RadioField(
+        "Status",
+        choices=[SelectChoice("draft", "Draft"), SelectChoice("publish", "Published")],
+        default="draft",
+        invalid_choice_message="Choose Draft or Published.",
+    )
+    image_id = PostForm.image_id
+    image_alt = PostForm.image_alt
+    seo_title = PostForm.seo_title
+    seo_description = StringField(
+        "Description for search engines",
+        validators=[longest(500, "The description for search engines")],
+        description="Shown in search results and link previews.",
+    )
+    version = HiddenField(default="0")
+    validate_body = PostForm.validate_body
+    validate_version = PostForm.validate_version

@@ -21,7 +21,7 @@ bp = Blueprint("site", __name__)
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
-    """Change the site's title, tagline, time zone and posts per page."""
+    """Change the site's title, tagline, time zone, posts per page and footer line."""
     form = SettingsForm(obj=load_settings())
     if form.validate_on_submit():
         save_settings(
@@ -30,6 +30,7 @@ def settings():
                 tagline=(form.tagline.data or "").strip(),
                 timezone=form.timezone.data,
                 posts_per_page=form.posts_per_page.data,
+                footer_line=(form.footer_line.data or "").strip(),
             )
         )
         db.session.commit()

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Valid
 
 from blog.accounts import MAX_PASSWORD, MIN_PASSWORD
 from blog.auth.forms import NEW_PASSWORD
+from blog.menus import link_problem
 
 
 @cache
@@ -37,6 +38,12 @@ class SettingsForm(FlaskForm):
         invalid_value_message="That is not a whole number.",
         description="On the home page and the archives, from 1 to 50.",
         render_kw={"min": 1, "max": 50},
+    )
+
+    footer_line = StringField(
+        "Footer line",
+        validators=[Length(max=300)],
+        description="Shown at the foot of every page, e.g. © 2026 The Harbour Times. Plain text.",
     )
 
     def __init__(self, *args, **kwargs):
@@ -76,3 +83,20 @@ class PasswordForm(FlaskForm):
         "New password again",
         validators=[DataRequired(), EqualTo("new_password", "The two passwords differ.")],
     )
+
+
+class MenuLinkForm(FlaskForm):
+    """A custom link for a menu: a label and an https:// address or a path on this site."""
+
+    label = StringField(
+        "Label", validators=[DataRequired("Give the link a label."), Length(max=120)]
+    )
+    url = StringField(
+        "Address",
+        validators=[DataRequired("Give the link's address."), Length(max=500)],
+        description="https://… or a path on this site, such as /about/.",
+    )
+
+    def validate_url(self, field):
+        if problem := link_problem(field.data or ""):
+            raise ValidationError(problem)

@@ -23,8 +23,8 @@ from blog.auth.views import attempt_sign_in, safe_next, start_session, throttled
 from blog.dates import to_local
 from blog.editor.forms import EmptyForm, PostForm
 from blog.extensions import db
-from blog.models import Category, Media, Post, Revision, Tag, User, utcnow
-from blog.posts import editing, post_page
+from blog.models import Category, FeaturedPost, Media, Post, Revision, Tag, User, utcnow
+from blog.posts import editing, featured, post_page
 from blog.posts.listings import CATEGORY_ORDER, is_public, is_scheduled
 from blog.posts.status import SHOWN_STATES, Status
 from blog.settings import load_settings
@@ -56,6 +56,7 @@ def dashboard():
     status = request.args.get("status", "")
     category_id = request.args.get("category", 0, type=small_int)
     query = request.args.get("q", "").strip()[:200]
+    only_featured = request.args.get("featured") == "1"
     stmt = select(Post).options(joinedload(Post.category))
     now = utcnow()
     if status == Status.DRAFT:
@@ -73,7 +74,13 @@ def dashboard():
         stmt = stmt.where(Post.category_id == category_id)
     if query:
         stmt = stmt.where(Post.title.icontains(query, autoescape=True))
-    stmt = stmt.order_by(Post.updated_at.desc(), Post.id.desc())
+    if only_featured:
+        # In the order the home page shows them, where they can be moved up and down.
+        stmt = stmt.join(FeaturedPost, FeaturedPost.post_id == Post.id).order_by(
+            FeaturedPost.position, FeaturedPost.id
+        )
+    else:
+        stmt = stmt.order_by(Post.updated_at.desc(), Post.id.desc())
     page = db.paginate(
         stmt, page=request.args.get("page", 1, type=small_int), per_page=20, error_out=False
     )
@@ -84,6 +91,9 @@ def dashboard():
         status=status,
         category_id=category_id,
         query=query,
+        only_featured=only_featured,
+        featured=featured.featured_positions(),
+        form=EmptyForm(),
         now=now,
         categories=db.session.scalars(select(Category).order_by(*CATEGORY_ORDER)).all(),
     )
@@ -496,6 +506,33 @@ def _back_or(fallback: str) -> str:
     """Return the page a trash-list action came from (its next), else fallback."""
     back = request.values.get("next")
     return safe_next(back) if back else fallback
+
+
+FEATURE_ACTIONS = {
+    "feature": "“{}” is featured on the home page.",
+    "unfeature": "“{}” is no longer featured.",
+    "up": "“{}” moved up.",
+    "down": "“{}” moved down.",
+}
+
+
+@bp.post("/posts/<int:post_id>/featured")
+def feature(post_id: int):
+    """Pin a post to the home page, unpin it, or move it up or down among the pinned ones."""
+    post = _post_or_404(post_id)
+    action = request.form.get("change", "")
+    if action not in FEATURE_ACTIONS:
+        abort(400, description="Unknown action.")
+    if EmptyForm().validate_on_submit():
+        if action == "feature":
+            featured.feature(post)
+        elif action == "unfeature":
+            featured.unfeature(post)
+        else:
+            featured.move_featured(post, -1 if action == "up" else 1)
+        db.session.commit()
+        flash(FEATURE_ACTIONS[action].format(post.title))
+    return redirect(_back_or(url_for(".dashboard", featured=1)))
 
 
 @bp.post("/posts/<int:post_id>/untrash")

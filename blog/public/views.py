@@ -1,5 +1,6 @@
 """What readers see: the home page, posts, the archives and search."""
 
+import functools
 from datetime import UTC, datetime
 
 from flask import (
@@ -11,12 +12,12 @@ from flask import (
 )
 from flask_login import current_user
 
-from blog import front
+from blog import front, pages
 from blog.cache import CACHEABLE_HEADER, FILLING, content_stamp, make_conditional, stamp_date
 from blog.dates import archive_date, month_range, utc_offset_minutes
 from blog.media import served_type
 from blog.paths import path_for
-from blog.posts import listings, post_page
+from blog.posts import featured, listings, post_page
 from blog.public import discovery, files, wordpress
 from blog.public.moved import moved_or_404, permanent_redirect
 from blog.search.results import search_posts
@@ -71,6 +72,10 @@ def _page_number() -> int:
 
 
 def _listing(template: str, listing: str, value=None, params=None, **context):
+    return render_template(template, page=_listing_page(listing, value, params), **context)
+
+
+def _listing_page(listing: str, value=None, params=None) -> listings.Page:
     page = listings.paginate_posts(
         listing,
         value,
@@ -83,15 +88,20 @@ def _listing(template: str, listing: str, value=None, params=None, **context):
     # 1970. (A category, tag or author with none was a 404 already: listings.public_archive.)
     if page is None or (listing == "month" and not page.total):
         abort(404)
-    return render_template(template, page=page, **context)
+    return page
 
 
 @bp.get("/")
 def index():
-    """Show the newest public posts, a page at a time."""
+    """Show the featured posts, the first one leading, then the newest, a page at a time."""
     if moved := wordpress.home_redirect():
         return moved
-    return _listing("public/index.html", "home", arrange=front.front_page)
+    page = _listing_page("home")
+    pinned = page.page == 1 and bool(featured.featured_cards())
+    if pinned:
+        page.items = featured.home_items(page.items)
+    arrange = functools.partial(front.front_page, pinned=pinned)
+    return render_template("public/index.html", page=page, arrange=arrange)
 
 
 @bp.get("/posts/<slug>")
@@ -112,14 +122,17 @@ def post(slug: str):
 
 @bp.get("/category/<slug>")
 def category(slug: str):
-    """List the public posts of one category."""
+    """List the public posts of one category, its featured ones first."""
     found = listings.public_archive("category", slug)
     if found is None:
         return moved_or_404("category", slug, "public.category")
-    return _listing(
+    page = _listing_page("category", found.id)
+    if page.page == 1:
+        # Its own lead: the category's featured posts, in the editor's order.
+        page.items = featured.category_items(page.items, slug)
+    return render_template(
         "public/archive.html",
-        "category",
-        found.id,
+        page=page,
         heading=found.name,
         kind="Category",
         description=found.description,
@@ -225,6 +238,27 @@ def search():
     if results is None:
         abort(404)
     return render_template("public/search.html", query=query, results=results)
+
+
+# strict_slashes off: an unknown /name is a 404 at once, not a redirect to /name/ first.
+@bp.get("/<page:slug>/", strict_slashes=False)
+def page(slug: str):
+    """Show a published top-level page (About, Contact ...): no date, byline or category."""
+    return _page(pages.public_page(slug), "public.page", slug=slug)
+
+
+@bp.get("/<page:parent>/<slug>/", strict_slashes=False)
+def child_page(parent: str, slug: str):
+    """Show a published page under another one, at /parent/slug/."""
+    return _page(pages.public_page(slug, parent), "public.child_page", parent=parent, slug=slug)
+
+
+def _page(found, endpoint: str, **values):
+    if found is None:
+        abort(404)
+    if not request.path.endswith("/"):
+        return permanent_redirect(path_for(endpoint, **values))
+    return render_template("public/page.html", page=found)
 
 
 @bp.get("/media/<path:filename>")

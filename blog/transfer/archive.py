@@ -3,8 +3,10 @@
 Archive layout (a zip file; format "blog-export", version 1; README "Moving content in and out")::
 
     content.json   format, version, exported_at, counts, settings, and the rows of users,
-                   categories, tags, media, posts (each with its tag ids), revisions and
-                   old_slugs (absent from archives made before there were any: none)
+                   categories, tags, media, posts (each with its tag ids), revisions,
+                   old_slugs, featured_posts (post_id, position), pages, page_revisions and
+                   menu_items (each of the last five absent from archives made before it
+                   existed: none)
     media/NAME     every stored image file, originals and resized copies; each media row lists
                    its files with their size and SHA-256
 
@@ -29,7 +31,21 @@ from sqlalchemy import func, select
 from blog.dates import EARLIEST_YEAR, in_post_years, latest_year
 from blog.extensions import db
 from blog.media import CONTENT_TYPES, STORED_NAME, variant_files
-from blog.models import Category, Media, OldSlug, Post, Revision, Setting, Tag, User, post_tags
+from blog.models import (
+    Category,
+    FeaturedPost,
+    Media,
+    MenuItem,
+    OldSlug,
+    Page,
+    PageRevision,
+    Post,
+    Revision,
+    Setting,
+    Tag,
+    User,
+    post_tags,
+)
 from blog.posts.status import Status
 from blog.render import FORMATS as BODY_FORMATS
 from blog.transfer.files import open_private, sha256, written_whole
@@ -40,6 +56,8 @@ CONTENT = "content.json"
 MEDIA = "media"
 STATUSES = tuple(Status)
 OLD_SLUG_KINDS = ("post", "category", "tag")
+MENUS = ("header", "footer")
+MENU_KINDS = ("category", "page", "link", "archives", "feeds")
 
 # The columns an archive holds, per table, in the order they are written and restored.
 TABLES = {
@@ -58,7 +76,20 @@ TABLES = {
         "id post_id version title body_format body_source excerpt saved_at created_at",
     ),
     "old_slugs": (OldSlug, "id kind slug post_id category_id tag_id created_at"),
+    "featured_posts": (FeaturedPost, "id post_id position"),
+    "pages": (
+        Page,
+        "id title slug parent_id body_format body_source body_html status version published_at"
+        " created_at updated_at image_id image_alt seo_title seo_description wp_id",
+    ),
+    "page_revisions": (
+        PageRevision,
+        "id page_id version title body_format body_source saved_at created_at",
+    ),
+    "menu_items": (MenuItem, "id menu position kind label url category_id page_id"),
 }
+# Tables added after version 1 came out: an archive made before them has none of their rows.
+LATER_TABLES = ("old_slugs", "featured_posts", "pages", "page_revisions", "menu_items")
 TABLES = {table: (model, tuple(columns.split())) for table, (model, columns) in TABLES.items()}
 Progress = Callable[[int], object]
 
@@ -207,9 +238,10 @@ def _check_content(content) -> None:
     if not isinstance(settings, dict) or not all(isinstance(v, str) for v in settings.values()):
         raise TransferError("The archive's settings are damaged.")
     counts = content.get("counts")
-    if isinstance(counts, dict) and "old_slugs" not in content and "old_slugs" not in counts:
-        # Archives made before old slugs were kept: they have none.
-        content["old_slugs"], counts["old_slugs"] = [], 0
+    for table in LATER_TABLES:
+        if isinstance(counts, dict) and table not in content and table not in counts:
+            # Archives made before the table existed: they have none of its rows.
+            content[table], counts[table] = [], 0
     for table, (model, columns) in TABLES.items():
         rows = content.get(table)
         if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
@@ -229,6 +261,12 @@ def _check_content(content) -> None:
     for index, row in enumerate(content["old_slugs"]):
         if row["kind"] not in OLD_SLUG_KINDS or row[f"{row['kind']}_id"] is None:
             raise TransferError(f"old_slugs[{index}] ({row['slug']}) is damaged.")
+    for index, page in enumerate(content["pages"]):
+        if page["status"] not in STATUSES or page["body_format"] not in BODY_FORMATS:
+            raise TransferError(f"pages[{index}] ({page['slug']}): unknown status or body format.")
+    for index, row in enumerate(content["menu_items"]):
+        if row["menu"] not in MENUS or row["kind"] not in MENU_KINDS:
+            raise TransferError(f"menu_items[{index}]: unknown menu or kind.")
     for index, row in enumerate(content["media"]):
         extension = row["filename"].rpartition(".")[2]
         expected = _file_names(row)

@@ -11,14 +11,28 @@ from io import BytesIO
 from pathlib import Path
 
 from PIL import Image
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from blog.extensions import db
 
 # The media module's lists of the files that follow the transaction (written, doomed).
 from blog.media import FORMATS, doomed_in_transaction, variant_files, written_in_transaction
-from blog.models import Category, Media, OldSlug, Post, Revision, Setting, Tag, User, post_tags
+from blog.models import (
+    Category,
+    FeaturedPost,
+    Media,
+    MenuItem,
+    OldSlug,
+    Page,
+    PageRevision,
+    Post,
+    Revision,
+    Setting,
+    Tag,
+    User,
+    post_tags,
+)
 from blog.render import BodyTooComplex, body_fields
 from blog.transfer.archive import MEDIA, TABLES, Archive, Progress, SiteHasContent, TransferError
 
@@ -27,7 +41,7 @@ KINDS = {extension: kind for kind, (extension, _) in FORMATS.items()}
 
 def content_counts() -> dict[str, int]:
     """Return how many posts, categories, tags and images the site has."""
-    models = {"posts": Post, "categories": Category, "tags": Tag, "images": Media}
+    models = {"posts": Post, "categories": Category, "tags": Tag, "images": Media, "pages": Page}
     return {
         name: db.session.scalar(select(func.count()).select_from(model))
         for name, model in models.items()
@@ -81,7 +95,11 @@ def import_archive(
         links = [{"post_id": p["id"], "tag_id": t} for p in content["posts"] for t in p["tags"]]
         if links:
             db.session.execute(insert(post_tags), links)
-        for table in ("revisions", "old_slugs"):
+        for table in ("revisions", "old_slugs", "featured_posts"):
+            if content[table]:
+                db.session.execute(insert(TABLES[table][0]), content[table])
+        _write_pages(content["pages"])
+        for table in ("page_revisions", "menu_items"):
             if content[table]:
                 db.session.execute(insert(TABLES[table][0]), content[table])
         for key, value in content["settings"].items():
@@ -93,12 +111,50 @@ def import_archive(
     return {table: len(content[table]) for table in TABLES}
 
 
+def _write_pages(pages: list[dict]) -> None:
+    """Insert the archive's pages, bodies rendered again; parents once every page exists."""
+    rows = []
+    for page in pages:
+        try:
+            fields = body_fields(page["body_source"], page["body_format"])
+        except BodyTooComplex as error:
+            raise TransferError(
+                f"Page {page['id']} ({page['title']!r}) is too complex to render ({error})."
+            ) from None
+        rows.append({**page, "body_html": fields.body_html, "parent_id": None})
+    if rows:
+        db.session.execute(insert(Page), rows)
+    # updated_at as given: else its onupdate would stamp the time of the import.
+    parents = [
+        {"b_id": p["id"], "parent_id": p["parent_id"], "updated_at": p["updated_at"]}
+        for p in pages
+        if p["parent_id"]
+    ]
+    if parents:
+        pages_table = Page.__table__
+        db.session.execute(
+            update(pages_table).where(pages_table.c.id == bindparam("b_id")), parents
+        )
+
+
 def _clear_content() -> set[Path]:
     """Delete the site's content (accounts and settings aside); return the images' files."""
     files = set()
     for media in db.session.scalars(select(Media)):
         files.update(Path(name) for name in [media.filename, *variant_files(media)])
-    for model in (OldSlug, post_tags, Revision, Post, Tag, Category, Media):
+    for model in (
+        MenuItem,
+        PageRevision,
+        Page,
+        FeaturedPost,
+        OldSlug,
+        post_tags,
+        Revision,
+        Post,
+        Tag,
+        Category,
+        Media,
+    ):
         db.session.execute(delete(model))
     return files
 
@@ -158,7 +214,7 @@ def _restart_id_sequences() -> None:
     """PostgreSQL: continue every id sequence past the ids the import wrote."""
     if db.engine.dialect.name != "postgresql":
         return
-    for table in ("users", "categories", "tags", "media", "posts", "revisions", "old_slugs"):
+    for table in TABLES:
         db.session.execute(
             text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

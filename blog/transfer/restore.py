@@ -40,6 +40,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import text
 
+from blog import pages
 from blog.cache import HELD, hold_stamp, read_stamp, release_stamp
 from blog.extensions import db, migrate
 from blog.posts import editing
@@ -181,6 +182,7 @@ def prepare_copy(database: Path, migrations: str | os.PathLike) -> int:
                     f"({name}): it was not made by flask backup."
                 )
             editing.rerender_posts()
+            pages.rerender_pages()
             rebuild_search_index()
             db.session.commit()
     except BackupError:

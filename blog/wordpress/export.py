@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from blog.dates import to_local
 from blog.extensions import db
 from blog.models import Category, Media, Post, Tag, User, utcnow
+from blog.posts.featured import featured_positions
 from blog.posts.status import Status
 from blog.transfer.files import open_private, written_whole
 from blog.wordpress.wxr import NAMESPACES, NO_DATE, WXR_VERSION, Progress
@@ -100,6 +101,7 @@ def export_wxr(
         for m in media:
             out.write(_attachment(m, media_ids[m.id], base, creator, alts.get(m.id), zone))
         now = utcnow()
+        featured = featured_positions()
         for start in range(0, len(posts), BATCH):
             batch = [post_id for post_id, _ in posts[start : start + BATCH]]
             stmt = (
@@ -113,7 +115,18 @@ def export_wxr(
                 )
             )
             for post in db.session.scalars(stmt).unique():
-                out.write(_post(post, ids[post.id], media_ids, base, zone, now, tag_offset))
+                out.write(
+                    _post(
+                        post,
+                        ids[post.id],
+                        media_ids,
+                        base,
+                        zone,
+                        now,
+                        tag_offset,
+                        post.id in featured,
+                    )
+                )
             if progress:
                 progress(len(batch))
         out.write("</channel>\n</rss>\n")
@@ -233,7 +246,7 @@ def _fields(title, link, guid, dated, creator, content, excerpt, wp_id, gmt, mod
     }
 
 
-def _tail(slug: str, status: str, post_type: str) -> dict[str, str]:
+def _tail(slug: str, status: str, post_type: str, sticky: bool = False) -> dict[str, str]:
     return {
         "wp:post_name": cdata(slug),
         "wp:status": cdata(status),
@@ -241,7 +254,7 @@ def _tail(slug: str, status: str, post_type: str) -> dict[str, str]:
         "wp:menu_order": "0",
         "wp:post_type": cdata(post_type),
         "wp:post_password": cdata(""),
-        "wp:is_sticky": "0",
+        "wp:is_sticky": "1" if sticky else "0",
     }
 
 
@@ -258,7 +271,7 @@ def _attachment(media: Media, wp_id: int, base, creator, alt: str | None, zone) 
     return _item(fields, [], meta)
 
 
-def _post(post: Post, wp_id: int, media_ids, base: str, zone, now, tag_offset) -> str:
+def _post(post: Post, wp_id: int, media_ids, base: str, zone, now, tag_offset, sticky=False) -> str:
     body = post.body_source if post.body_format == "html" else post.body_html
     status = post.status
     if status == Status.PUBLISHED:
@@ -277,7 +290,8 @@ def _post(post: Post, wp_id: int, media_ids, base: str, zone, now, tag_offset) -
         post.updated_at,
         zone,
     )
-    fields |= _tail(post.slug, status, "post")
+    # A featured post is what WordPress calls sticky (its order is WordPress's own).
+    fields |= _tail(post.slug, status, "post", sticky)
     terms = [
         f'<category domain="category" nicename="{_text(post.category.slug)}">'
         f"{cdata(escape(post.category.name))}</category>"

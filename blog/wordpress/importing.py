@@ -36,6 +36,7 @@ from blog.dates import to_utc
 from blog.extensions import db
 from blog.media import UploadError, save_upload
 from blog.models import Category, Media, Post, Tag, utcnow
+from blog.posts.featured import feature
 from blog.posts.status import Status
 from blog.render import BodyTooComplex, body_fields, plain_text, render_body
 from blog.slugs import slugify, unique_slug
@@ -152,8 +153,11 @@ def import_wxr(
             report.already_imported += 1
             continue
         known.add(identity)
-        db.session.add(_post(item, editor.id, terms, images, zone, report))
+        post = _post(item, editor.id, terms, images, zone, report)
+        db.session.add(post)
         db.session.flush()
+        if item.sticky and item.post_type == "post":
+            feature(post)  # in the file's order
         if item.post_type == "page":
             report.pages += 1
         else:

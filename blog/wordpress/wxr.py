@@ -56,6 +56,7 @@ class Item:
     attachment_url: str
     parent: int = 0
     password: str = ""  # set: WordPress shows the post only to readers who know it
+    sticky: bool = False  # <wp:is_sticky>1: pinned to the top of the home page
 
 
 @dataclass
@@ -159,6 +160,7 @@ def read_wxr(path: Path) -> Wxr:
                 attachment_url=text(element, f"{wp}attachment_url").strip(),
                 parent=_number(text(element, f"{wp}post_parent")),
                 password=text(element, f"{wp}post_password"),
+                sticky=text(element, f"{wp}is_sticky").strip() == "1",
             )
         )
     return Wxr(version.text.strip(), authors, categories, tags, items)

@@ -1,0 +1,250 @@
+"""Pages: the list, the page form, preview, revisions and the trash."""
+
+import difflib
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased, joinedload
+from wtforms import SelectChoice
+
+from blog import pages
+from blog.editor.forms import EmptyForm, PageForm
+from blog.extensions import db
+from blog.models import Media, Page, PageRevision
+
+bp = Blueprint("pages", __name__)
+
+
+def _page_or_404(page_id: int) -> Page:
+    stmt = select(Page).where(Page.id == page_id).options(joinedload(Page.image))
+    return db.one_or_404(stmt, description="There is no page with that number.")
+
+
+@bp.get("/pages/")
+def index():
+    """List every page by title, with its parent, filtered by status."""
+    status = request.args.get("status", "")
+    parent = aliased(Page)
+    stmt = select(Page, parent.title).outerjoin(parent, parent.id == Page.parent_id)
+    if status in pages.STATUSES:
+        stmt = stmt.where(Page.status == status)
+    else:
+        status = ""
+        stmt = stmt.where(Page.status != "trash")
+    rows = db.session.execute(stmt.order_by(func.lower(Page.title), Page.id)).all()
+    counts = dict(db.session.execute(select(Page.status, func.count()).group_by(Page.status)).all())
+    return render_template(
+        "editor/pages.html",
+        rows=rows,
+        status=status,
+        counts={s: counts.get(s, 0) for s in pages.STATUSES},
+        public=pages.public_pages(),
+    )
+
+
+def _form_for(page: Page | None) -> PageForm:
+    if page is None or request.method == "POST":
+        form = PageForm()
+    else:
+        form = PageForm(
+            title=page.title,
+            slug=page.slug,
+            parent=page.parent_id or 0,
+            body_format=page.body_format,
+            body=page.body_source,
+            status="publish" if page.status == "published" else "draft",
+            image_id=page.image_id or 0,
+            image_alt=page.image_alt,
+            seo_title=page.seo_title,
+            seo_description=page.seo_description,
+            version=str(page.version),
+        )
+    form.parent.choices = [SelectChoice(0, "None: a top-level page")] + [
+        SelectChoice(id_, title) for id_, title in pages.parent_choices(page)
+    ]
+    recent = select(Media.id).order_by(Media.id.desc()).limit(100)
+    keep = Media.id.in_(recent)
+    if page is not None and page.image_id:
+        keep = keep | (Media.id == page.image_id)
+    images = db.session.scalars(select(Media).where(keep).order_by(Media.id.desc()))
+    form.image_id.choices = [SelectChoice(0, "No image")] + [
+        SelectChoice(m.id, m.original_name) for m in images
+    ]
+    return form
+
+
+def _input(form: PageForm) -> pages.PageInput:
+    return pages.PageInput(
+        title=form.title.data or "",
+        body=form.body.data or "",
+        body_format=form.body_format.data,
+        slug=form.slug.data or "",
+        parent_id=form.parent.data or None,
+        status=form.status.data,
+        image_id=form.image_id.data or None,
+        image_alt=form.image_alt.data or "",
+        seo_title=form.seo_title.data or "",
+        seo_description=form.seo_description.data or "",
+    )
+
+
+def _render(form: PageForm, page: Page | None, message: str = "", status: int = 200):
+    return render_template(
+        "editor/page_form.html",
+        form=form,
+        page=page,
+        message=message,
+        error=status >= 400,
+        public_pages=pages.public_pages(),
+    ), status
+
+
+def _page_form(page: Page | None):
+    form = _form_for(page)
+    if request.method == "GET":
+        return _render(form, page)
+    valid = form.validate()
+    data = _input(form)
+    if form.image_id.data and not (form.image_alt.data or "").strip():
+        form.image_alt.errors.append("Describe the image for readers who cannot see it.")
+        valid = False
+    if problem := pages.slug_problem(pages.wanted_slug(data, page), page):
+        form.slug.errors.append(problem)
+        valid = False
+    if data.parent_id and pages.has_children(page):
+        form.parent.errors.append(
+            "This page has pages under it: it stays at the top level (two levels at most)."
+        )
+        valid = False
+    if valid and page is not None and int(form.version.data) != page.version:
+        message = (
+            "The page was changed elsewhere since this form was opened, so nothing was saved. "
+            "Your text is kept below; the saved version is in Revisions."
+        )
+        form.version.data = str(page.version)
+        return _render(form, page, message, 409)
+    if not valid:
+        return _render(form, page, "Please correct the fields marked below.", 422)
+    was_public = page is not None and page.status == "published"
+    saved = pages.save_page(page, data)
+    db.session.commit()
+    if saved.status == "trash":
+        flash("Saved. The page is still in the trash: restore it to make it a draft again.")
+    elif saved.status == "draft":
+        flash("Draft saved.")
+    else:
+        flash("Page updated." if was_public else "Page published.")
+    return redirect(url_for(".edit", page_id=saved.id))
+
+
+@bp.route("/pages/new", methods=["GET", "POST"])
+def new():
+    """Write a new page."""
+    return _page_form(None)
+
+
+@bp.route("/pages/<int:page_id>", methods=["GET", "POST"])
+def edit(page_id: int):
+    """Edit a page; saving keeps the previous version as a revision."""
+    if request.method == "POST":
+        db.session.execute(select(Page.id).where(Page.id == page_id).with_for_update())
+    return _page_form(_page_or_404(page_id))
+
+
+@bp.post("/pages/preview")
+def preview():
+    """Show the form's unsaved page exactly as readers would see it."""
+    form = _form_for(None)
+    form.validate()
+    if form.body.errors:
+        abort(422, description=" ".join(form.body.errors))
+    data = _input(form)
+    page = Page(title=data.title or "Untitled", slug="preview", status="draft", version=0)
+    with db.session.no_autoflush:
+        pages.fill_page(page, data)
+        page.image = db.session.get(Media, data.image_id) if data.image_id else None
+    # Never added to the session: the preview saves nothing.
+    return render_template("public/page.html", page=page, post=None, preview=True)
+
+
+@bp.get("/pages/<int:page_id>/preview")
+def preview_saved(page_id: int):
+    """Show a saved page (draft or published) as readers would see it."""
+    return render_template("public/page.html", page=_page_or_404(page_id), post=None, preview=True)
+
+
+@bp.get("/pages/<int:page_id>/revisions")
+def revisions(page_id: int):
+    """List the earlier versions of a page, each with what changed since."""
+    page = _page_or_404(page_id)
+    items = db.session.scalars(
+        select(PageRevision).where(PageRevision.page_id == page.id).order_by(PageRevision.id.desc())
+    ).all()
+    diffs = {
+        item.id: list(
+            difflib.unified_diff(
+                [f"# {item.title}", ""] + item.body_source.splitlines(),
+                [f"# {page.title}", ""] + page.body_source.splitlines(),
+                f"version {item.version}",
+                "current version",
+                lineterm="",
+            )
+        )
+        for item in items[:20]
+    }
+    return render_template(
+        "editor/page_revisions.html", page=page, revisions=items, diffs=diffs, form=EmptyForm()
+    )
+
+
+@bp.post("/pages/<int:page_id>/revisions/<int:revision_id>/restore")
+def restore_revision(page_id: int, revision_id: int):
+    """Bring back an earlier version; the current text is kept as a revision."""
+    page = _page_or_404(page_id)
+    old = db.one_or_404(
+        select(PageRevision).where(PageRevision.id == revision_id, PageRevision.page_id == page.id)
+    )
+    if EmptyForm().validate_on_submit():
+        pages.restore_revision(page, old)
+        db.session.commit()
+        flash(f"Version {old.version} restored. The text it replaced is kept as a revision.")
+    return redirect(url_for(".edit", page_id=page.id))
+
+
+@bp.route("/pages/<int:page_id>/trash", methods=["GET", "POST"])
+def trash(page_id: int):
+    """Ask, then move a page to the trash, from where it can be restored."""
+    page = _page_or_404(page_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        pages.move_to_trash(page)
+        db.session.commit()
+        flash(f"“{page.title}” moved to the trash.")
+        return redirect(url_for(".index"))
+    return render_template("editor/page_confirm.html", page=page, form=form, action="trash")
+
+
+@bp.post("/pages/<int:page_id>/untrash")
+def untrash(page_id: int):
+    """Bring a page back from the trash as a draft."""
+    page = _page_or_404(page_id)
+    if page.status == "trash" and EmptyForm().validate_on_submit():
+        pages.restore_from_trash(page)
+        db.session.commit()
+        flash(f"“{page.title}” restored as a draft.")
+    return redirect(url_for(".edit", page_id=page.id))
+
+
+@bp.route("/pages/<int:page_id>/delete", methods=["GET", "POST"])
+def delete(page_id: int):
+    """Ask, then delete a trashed page for good, with its revisions and menu items."""
+    page = _page_or_404(page_id)
+    if page.status != "trash":
+        abort(409, description="Only a page in the trash can be deleted for good.")
+    form = EmptyForm()
+    if form.validate_on_submit():
+        pages.delete_for_good(page)
+        db.session.commit()
+        flash("Page deleted for good.")
+        return redirect(url_for(".index", status="trash"))
+    return render_template("editor/page_confirm.html", page=page, form=form, action="delete")
