@@ -231,9 +231,9 @@ def test_menus_keep_the_home_page_query_count(app, client, auth, content, count_
 def test_the_feeds_are_in_the_footer_once_whatever_its_menu(app, client, content):
     content.post()
     foot = client.get("/").text.split('<footer class="site-footer">')[1]
-    assert foot.count('href="/feed.atom"') == 1 and "Follow by feed" not in foot
+    assert foot.count('href="/feed.atom"') == 1 and "footer-feeds" not in foot
     with app.app_context():
         db.session.add(MenuItem(menu="footer", position=1, kind="archives"))
         db.session.commit()
     foot = client.get("/").text.split('<footer class="site-footer">')[1]
-    assert foot.count('href="/feed.atom"') == 1 and "Follow by feed" in foot
+    assert foot.count('href="/feed.atom"') == 1 and "footer-feeds" in foot
