@@ -244,7 +244,7 @@ def axe():
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("width", [360, 1280])
-@pytest.mark.parametrize("name", ["home", "story", "category", "search", "not-found"])
+@pytest.mark.parametrize("name", PAGE_TYPES)
 def test_no_accessibility_violation_of_any_impact(open_page, site, axe, name, width, scheme):
     url, paths = site
     page = open_page(width=width, color_scheme=scheme)
