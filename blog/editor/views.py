@@ -7,15 +7,17 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from blog import errors, failures, media
@@ -23,8 +25,18 @@ from blog.auth.views import attempt_sign_in, safe_next, start_session, throttled
 from blog.dates import to_local
 from blog.editor.forms import EmptyForm, PostForm
 from blog.extensions import db
-from blog.models import Category, Media, Post, Revision, Tag, User, utcnow
-from blog.posts import editing, post_page
+from blog.models import (
+    Autosave,
+    Category,
+    Media,
+    Post,
+    Revision,
+    Tag,
+    User,
+    reading_minutes,
+    utcnow,
+)
+from blog.posts import autosave, editing, post_page
 from blog.posts.listings import CATEGORY_ORDER, is_public
 from blog.settings import load_settings
 from blog.slugs import slugify
@@ -105,9 +117,19 @@ def _fill_choices(form: PostForm, post: Post | None) -> None:
     ]
 
 
+def _restoring() -> Autosave | None:
+    """Return the autosave the editor asked to restore into the form (?autosave=restore)."""
+    if request.method != "GET" or request.args.get("autosave") != "restore":
+        return None
+    post_id = (request.view_args or {}).get("post_id")
+    return autosave.autosave_for(current_user.id, post_id)
+
+
 def _form_for(post: Post | None) -> PostForm:
     """Return the post form, filled from the request if posted, else from the post."""
-    if post is None or request.method == "POST":
+    if (kept := _restoring()) is not None:
+        form = PostForm(formdata=MultiDict(autosave.form_data(kept)))
+    elif post is None or request.method == "POST":
         form = PostForm()
     else:
         zone = load_settings().zone
@@ -160,6 +182,10 @@ def _render_form(
     form: PostForm, post: Post | None, message: str = "", status: int = 200, failed=False
 ):
     signed_out = not current_user.is_authenticated
+    kept = None
+    restored = _restoring()
+    if request.method == "GET" and restored is None:
+        kept = autosave.autosave_for(current_user.id, post.id if post else None)
     return render_template(
         "editor/post_form.html",
         form=form,
@@ -170,7 +196,21 @@ def _render_form(
         signed_out=signed_out,
         failed=failed,
         zone=load_settings().timezone,
+        autosave=kept,
+        autosave_time=_autosave_time(kept or restored),
+        restored=restored is not None,
+        reading_minutes=reading_minutes,
     ), status
+
+
+def _autosave_time(kept: Autosave | None) -> str:
+    """Return when an autosave was made, as the editor's clock says it: "14:05", or dated."""
+    if kept is None:
+        return ""
+    zone = load_settings().zone
+    when = to_local(kept.saved_at, zone)
+    today = to_local(utcnow(), zone).date()
+    return when.strftime("%H:%M" if when.date() == today else "%Y-%m-%d %H:%M")
 
 
 def _reauthenticate() -> tuple[bool, str]:
@@ -272,6 +312,8 @@ def _post_form(post: Post | None):
     was_public = editing.is_live(post)
     user = db.session.get(User, current_user.id)
     saved = editing.save_post(post, _input(form, image_id), user, load_settings().zone)
+    # What was autosaved is now saved: it is offered no more (a new post's, and this one's).
+    autosave.discard_autosave(user.id, post.id if post else None)
     db.session.commit()
     flash(_saved_message(saved, was_public))
     return redirect(url_for(".edit", post_id=saved.id))
@@ -339,6 +381,32 @@ def _conflict(form: PostForm, post: Post):
     return render_template("editor/conflict.html", form=form, post=post, diff=diff), 409
 
 
+@bp.post("/posts/autosave")
+def autosave_form():
+    """Keep the post form as typed as the editor's autosave; the post itself stays as it is."""
+    post_id = request.form.get("post_id", 0, type=small_int) or None
+    if post_id is not None:
+        db.get_or_404(Post, post_id, description="There is no post with that number.")
+    base = request.form.get("version", 0, type=small_int) or 0
+    kept = autosave.store_autosave(current_user.id, post_id, base, request.form.to_dict())
+    db.session.commit()
+    # A fresh token with each answer: a desk left open for long still saves on the first try.
+    return jsonify(saved_at=_autosave_time(kept), csrf_token=generate_csrf())
+
+
+@bp.post("/posts/autosave/discard")
+def discard_autosave():
+    """Forget the editor's autosave of a post, and open the post as saved."""
+    post_id = request.form.get("post_id", 0, type=small_int) or None
+    if EmptyForm().validate_on_submit():
+        autosave.discard_autosave(current_user.id, post_id)
+        db.session.commit()
+        flash("The autosaved version was discarded.")
+    if post_id is None:
+        return redirect(url_for(".new"))
+    return redirect(url_for(".edit", post_id=post_id))
+
+
 @bp.route("/posts/new", methods=["GET", "POST"])
 def new():
     """Write a new post."""
@@ -358,6 +426,9 @@ def edit(post_id: int):
 @bp.app_errorhandler(CSRFError)
 def csrf_error(error):
     """Keep the text of a post form whose token expired; refuse any other request."""
+    if request.endpoint == "editor.posts.autosave_form":
+        # The desk's script says so beside Save; the text is still in the form.
+        return jsonify(error="expired", csrf_token=generate_csrf()), 400
     if request.endpoint in ("editor.posts.new", "editor.posts.edit"):
         post = _post_or_404(request.view_args["post_id"]) if request.view_args else None
         form = _form_for(post)
