@@ -73,7 +73,9 @@ def test_saving_the_post_discards_its_autosave(app, signed_in, category_id, publ
 
 def test_a_new_post_is_autosaved_offered_and_discarded(app, signed_in, category_id):
     url = "/editor/posts/new"
-    assert autosave(signed_in, url, category_id, title="Draft idea", body="Notes").status_code == 200
+    assert (
+        autosave(signed_in, url, category_id, title="Draft idea", body="Notes").status_code == 200
+    )
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Post)) == 0
     page = signed_in.get(url).text

@@ -67,6 +67,19 @@ class PostForm(FlaskForm):
         validators=[longest(1000, "The list of tags")],
         description="Separated by commas. New tags are created.",
     )
+    body_image = FileField(
+        "Picture",
+        description="JPEG, PNG, WebP or GIF. Stored when you save, and put at the end of the body.",
+    )
+    body_image_alt = StringField(
+        "Its description (alt text)",
+        validators=[longest(300, "The description")],
+        description="What the picture shows, for readers who cannot see it. Required.",
+    )
+    body_image_caption = StringField("Caption", validators=[longest(1000, "The caption")])
+    body_image_credit = StringField(
+        "Credit", validators=[longest(300, "The credit")], description="e.g. Photo: A. Name"
+    )
     image = FileField("Featured image", description="JPEG, PNG, WebP or GIF.")
     image_id = SelectField(
         "Or choose an uploaded image",

@@ -22,6 +22,7 @@ from wtforms import SelectChoice
 
 from blog import errors, failures, media
 from blog.auth.views import attempt_sign_in, safe_next, start_session, throttled_message
+from blog.body_images import body_snippet
 from blog.dates import to_local
 from blog.editor.forms import EmptyForm, PostForm
 from blog.extensions import db
@@ -264,10 +265,54 @@ def _keep_upload(form: PostForm, post: Post | None) -> None:
 
 def _file_not_kept(form: PostForm) -> None:
     """Say at the field that a file sent without a valid session was dropped."""
-    if name := _upload_name(form):
-        form.image.errors = [
-            f"“{media.clean_original_name(name)}” was not kept: choose the file again."
+    for field in (form.image, form.body_image):
+        if name := getattr(field.data, "filename", ""):
+            field.errors = [
+                f"“{media.clean_original_name(name)}” was not kept: choose the file again."
+            ]
+
+
+def _add_body_picture(form: PostForm) -> bool:
+    """Store the picture chosen for the body and put its snippet at the end of the body.
+
+    Committed at once, as the media page would, so that the body never names a picture that
+    is not stored, whatever happens to the rest of the form. False if it was refused.
+    """
+    name = getattr(form.body_image.data, "filename", "") or ""
+    if not name:
+        return True
+    alt = (form.body_image_alt.data or "").strip()
+    if not alt:
+        form.body_image_alt.errors = ["Describe the picture for readers who cannot see it."]
+        form.body_image.errors = [
+            f"“{media.clean_original_name(name)}” was not kept: describe it, then choose "
+            "the file again."
         ]
+        return False
+    try:
+        item = media.save_upload(form.body_image.data)
+    except media.UploadError as error:
+        if failures.classify(error) is failures.DISK_FULL:
+            raise  # not this file's fault: the whole save fails, the text comes back
+        form.body_image.errors = [str(error)]
+        return False
+    caption, credit = form.body_image_caption.data or "", form.body_image_credit.data or ""
+    media.describe_media(item, alt, caption, credit)
+    db.session.commit()
+    snippet = body_snippet(
+        url_for("public.media", filename=item.filename),
+        form.body_format.data,
+        item.alt,
+        item.caption,
+        item.credit,
+    )
+    body = (form.body.data or "").rstrip()
+    form.body.data = f"{body}\n\n{snippet}\n" if body else f"{snippet}\n"
+    form.body_image_alt.data = form.body_image_caption.data = form.body_image_credit.data = ""
+    form.body_image.description = (
+        f"“{media.clean_original_name(name)}” was stored and put at the end of the body."
+    )
+    return True
 
 
 def _post_form(post: Post | None):
@@ -290,6 +335,8 @@ def _post_form(post: Post | None):
     valid = form.validate()
     if (_upload_name(form) or form.image_id.data) and not (form.image_alt.data or "").strip():
         form.image_alt.errors = ["Describe the image for readers who cannot see it."]
+        valid = False
+    if not _add_body_picture(form):
         valid = False
     if other := editing.post_with_slug(form.slug.data or "", post):
         # Only a slug typed here: one made from the title takes a number silently.
@@ -426,7 +473,7 @@ def edit(post_id: int):
 @bp.app_errorhandler(CSRFError)
 def csrf_error(error):
     """Keep the text of a post form whose token expired; refuse any other request."""
-    if request.endpoint == "editor.posts.autosave_form":
+    if request.endpoint in ("editor.posts.autosave_form", "editor.media.insert"):
         # The desk's script says so beside Save; the text is still in the form.
         return jsonify(error="expired", csrf_token=generate_csrf()), 400
     if request.endpoint in ("editor.posts.new", "editor.posts.edit"):
