@@ -112,6 +112,10 @@
     var text = around(body.value.slice(0, range[0]), body.value.slice(range[1]), snippet);
     body.focus();
     body.setRangeText(text, range[0], range[1], "end");
+    // The caret goes past the blank line after the picture: typing starts a new paragraph.
+    var caret = range[0] + text.length;
+    if (body.value.slice(caret, caret + 2) === "\n\n") caret += 2;
+    body.setSelectionRange(caret, caret);
     form.dispatchEvent(new CustomEvent("desk:changed"));
   }
 

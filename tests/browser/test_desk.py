@@ -101,3 +101,102 @@ def test_save_stays_in_reach_at_360_px_and_the_font_can_be_monospace(open_page, 
     assert "mono" in body.evaluate("el => getComputedStyle(el).fontFamily").lower()
     page.reload()
     expect(page.get_by_label("Monospace")).to_be_checked()
+
+
+@pytest.fixture
+def photo(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "lighthouse.png"
+    ramp = Image.linear_gradient("L").resize((1200, 800))
+    Image.merge("RGB", (ramp, ramp.rotate(90), ramp)).save(path)
+    return path
+
+
+DROP = """(textarea, bytes) => {
+  const file = new File([new Uint8Array(bytes)], "dropped.png", {type: "image/png"});
+  const data = new DataTransfer();
+  data.items.add(file);
+  textarea.dispatchEvent(new DragEvent("dragover", {dataTransfer: data, bubbles: true, cancelable: true}));
+  textarea.dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true, cancelable: true}));
+}"""
+
+
+def test_a_picture_goes_in_at_the_cursor_and_is_found_again_in_the_library(
+    open_page, desk, photo
+):
+    page = open_page()
+    sign_in(page, desk)
+    page.get_by_label("Title", exact=True).fill("Lighthouse")
+    body = page.get_by_label("Body", exact=True)
+    body.fill("First paragraph.\n\nSecond paragraph.")
+    body.evaluate("el => el.setSelectionRange(16, 16)")  # after "First paragraph."
+
+    page.get_by_role("button", name="Insert a picture…").click()
+    dialog = page.get_by_role("dialog", name="Insert a picture")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Upload a new picture").set_input_files(photo)
+    dialog.get_by_role("button", name="Insert").click()
+    expect(dialog.get_by_role("alert")).to_have_text(
+        "Describe the picture for readers who cannot see it."
+    )
+    dialog.get_by_label("Description (alt text)").fill("The lighthouse at dusk")
+    dialog.get_by_label("Caption").fill("Cape light")
+    dialog.get_by_label("Credit").fill("Photo: Desk Test")
+    dialog.get_by_role("button", name="Insert").click()
+    expect(dialog).to_be_hidden()
+    value = body.input_value()
+    assert re.fullmatch(
+        r'First paragraph\.\n\n<figure><img src="/media/[0-9a-f]{24}\.png" '
+        r'alt="The lighthouse at dusk"><figcaption>Cape light <small>Photo: Desk Test</small>'
+        r"</figcaption></figure>\n\nSecond paragraph\.",
+        value,
+    ), value
+    # The caret is after the picture: typing goes on there.
+    page.keyboard.type("Third.")
+    assert "</figure>\n\nThird.Second paragraph." in body.input_value()
+
+    # Later: found by its description in the picker, with a thumbnail, its words offered again.
+    body.evaluate("el => el.setSelectionRange(0, 0)")
+    page.get_by_role("button", name="Insert a picture…").click()
+    dialog.get_by_label("Or find one in the library").fill("lighthouse dusk")
+    choice = dialog.get_by_role("button", name=re.compile("lighthouse.png"))
+    expect(choice).to_have_count(1)
+    thumbnail = choice.locator("img")
+    expect(thumbnail).to_have_js_property("complete", True)
+    assert thumbnail.evaluate("img => img.naturalWidth") == 480
+    choice.click()
+    expect(dialog.get_by_label("Description (alt text)")).to_have_value("The lighthouse at dusk")
+    expect(dialog.get_by_label("Caption")).to_have_value("Cape light")
+    dialog.get_by_role("button", name="Insert").click()
+    expect(dialog).to_be_hidden()
+    assert body.input_value().startswith("<figure><img src=\"/media/")
+
+    # Dropped on the body: the dialog asks for its description, then it goes in at the cursor.
+    body.evaluate("el => el.setSelectionRange(el.value.length, el.value.length)")
+    body.evaluate(DROP, list(photo.read_bytes()))
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_text("To upload: dropped.png")).to_be_visible()
+    dialog.get_by_label("Description (alt text)").fill("Dropped in")
+    dialog.get_by_role("button", name="Insert").click()
+    expect(dialog).to_be_hidden()
+    assert re.search(r"\n\n!\[Dropped in\]\(/media/[0-9a-f]{24}\.png\)\n$", body.input_value())
+
+    page.get_by_label("Category", exact=True).select_option(label="Technology")
+    page.get_by_label("Publish now", exact=True).check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_have_text("Post published.")
+
+    reader = open_page(width=360)
+    reader.goto(desk + "/posts/lighthouse")
+    pictures = reader.locator(".prose img")
+    expect(pictures).to_have_count(3)
+    first = pictures.first
+    expect(first).to_have_attribute("srcset", re.compile(r"-480\.png 480w"))
+    expect(first).to_have_attribute("width", "1200")
+    expect(first).not_to_have_attribute("loading", "lazy")
+    expect(pictures.nth(1)).to_have_attribute("loading", "lazy")
+    expect(first).to_have_js_property("complete", True)
+    # At 360 px the browser picks the 480 px copy, not the original.
+    assert first.evaluate("img => img.currentSrc").endswith("-480.png")
+    expect(reader.locator(".prose figcaption").first).to_have_text("Cape light Photo: Desk Test")
