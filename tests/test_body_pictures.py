@@ -69,9 +69,7 @@ def test_without_javascript_the_picture_is_stored_and_put_at_the_end_of_the_body
     assert "<small>Photo: A. Reporter</small></figcaption>" in page
 
 
-def test_a_picture_without_a_description_is_refused_and_the_text_kept(
-    app, signed_in, category_id
-):
+def test_a_picture_without_a_description_is_refused_and_the_text_kept(app, signed_in, category_id):
     data = post_form_data(
         signed_in, "/editor/posts/new", category_id, title="No alt", body="Words kept."
     )

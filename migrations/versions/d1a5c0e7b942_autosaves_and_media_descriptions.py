@@ -42,7 +42,9 @@ def upgrade():
         batch.add_column(
             sa.Column("caption", sa.String(length=1000), server_default="", nullable=False)
         )
-        batch.add_column(sa.Column("credit", sa.String(length=300), server_default="", nullable=False))
+        batch.add_column(
+            sa.Column("credit", sa.String(length=300), server_default="", nullable=False)
+        )
 
 
 def downgrade():

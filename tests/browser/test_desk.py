@@ -117,14 +117,13 @@ DROP = """(textarea, bytes) => {
   const file = new File([new Uint8Array(bytes)], "dropped.png", {type: "image/png"});
   const data = new DataTransfer();
   data.items.add(file);
-  textarea.dispatchEvent(new DragEvent("dragover", {dataTransfer: data, bubbles: true, cancelable: true}));
-  textarea.dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true, cancelable: true}));
+  const options = {dataTransfer: data, bubbles: true, cancelable: true};
+  textarea.dispatchEvent(new DragEvent("dragover", options));
+  textarea.dispatchEvent(new DragEvent("drop", options));
 }"""
 
 
-def test_a_picture_goes_in_at_the_cursor_and_is_found_again_in_the_library(
-    open_page, desk, photo
-):
+def test_a_picture_goes_in_at_the_cursor_and_is_found_again_in_the_library(open_page, desk, photo):
     page = open_page()
     sign_in(page, desk)
     page.get_by_label("Title", exact=True).fill("Lighthouse")
@@ -170,7 +169,7 @@ def test_a_picture_goes_in_at_the_cursor_and_is_found_again_in_the_library(
     expect(dialog.get_by_label("Caption")).to_have_value("Cape light")
     dialog.get_by_role("button", name="Insert").click()
     expect(dialog).to_be_hidden()
-    assert body.input_value().startswith("<figure><img src=\"/media/")
+    assert body.input_value().startswith('<figure><img src="/media/')
 
     # Dropped on the body: the dialog asks for its description, then it goes in at the cursor.
     body.evaluate("el => el.setSelectionRange(el.value.length, el.value.length)")
