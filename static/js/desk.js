@@ -70,13 +70,13 @@
     })
       .then(function (response) {
         if (response.status === 401) {
-          say("Not autosaved: you were signed out. Your text stays here; press Save to sign in again.");
+          say("Not autosaved: signed out. Your text stays here; press Save to sign in again.");
           return null;
         }
         return response.json().then(function (answer) {
           freshToken(answer.csrf_token);
           if (response.ok) {
-            say("Autosaved at " + answer.saved_at + ". Not saved yet: press Save.");
+            say("Autosaved at " + answer.saved_at + " (not saved yet)");
           } else {
             say("Not autosaved (this page had expired); trying again.");
             again = true;
