@@ -5,6 +5,10 @@ import re
 from dataclasses import asdict, dataclass
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
 
 from blog.sanitize import BodyTooComplex, clean_html
 
@@ -13,12 +17,18 @@ FORMATS = ("markdown", "html")
 # markdown-it drops everything past that depth, and the rest of the body with it, silently.
 # Up to this depth a body renders whole; past it, it is refused (text kept in the form).
 MAX_MARKDOWN_NESTING = 100
-# CommonMark plus GitHub-style tables; raw HTML is allowed in Markdown, then sanitized.
-_markdown = MarkdownIt("commonmark", {"html": True, "maxNesting": MAX_MARKDOWN_NESTING})
-_markdown.enable("table")
+# CommonMark plus GitHub-style tables, footnotes ([^1]), task lists (- [x]), bare URLs as
+# links and ids on headings; raw HTML is allowed in Markdown, then sanitized. Each plugin's
+# markup has its classes and ids allowed in blog/sanitize.py, and nothing else.
+_OPTIONS = {"html": True, "linkify": True}
+_markdown = MarkdownIt("commonmark", {**_OPTIONS, "maxNesting": MAX_MARKDOWN_NESTING})
+_markdown.enable(["table", "linkify"])
+_markdown.use(footnote_plugin).use(tasklists_plugin).use(anchors_plugin, max_level=6)
 # Inline nesting ("[[[a]]]", emphasis in links) keeps the preset's 20: past it, markdown-it
-# leaves the rest as text, and deeper made "[" x 100,000 four times slower.
-_inline_markdown = MarkdownIt("commonmark", {"html": True}).enable("table")
+# leaves the rest as text, and deeper made "[" x 100,000 four times slower. Footnote
+# references and bare URLs are inline rules: this parser has them too.
+_inline_markdown = MarkdownIt("commonmark", _OPTIONS).enable(["table", "linkify"])
+_inline_markdown.use(footnote_plugin)
 
 
 def _inline(state) -> None:
@@ -41,18 +51,80 @@ _WORDS = re.compile(r"\w+")
 _TABLE_PARTS = frozenset({"thead", "tbody", "tr", "th", "td"})
 
 
+# How the task list plugin writes "- [ ]" and "- [x]": a disabled checkbox, as raw HTML.
+_TASK_BOX = '<input class="task-list-item-checkbox"'
+# A paragraph of its own that asks for a table of contents of the body's headings.
+_TOC = re.compile(r"\[\[\s*toc\s*\]\]|\[toc\]", re.IGNORECASE)
+
+
 def _markdown_html(source: str) -> str:
-    tokens = _markdown.parse(source)
-    for token in tokens:
+    env: dict = {}
+    tokens = _markdown.parse(source, env)
+    headings = []  # (level, id, text) of each heading, for a table of contents
+    toc_at = []  # where a "[[toc]]" paragraph starts
+    for index, token in enumerate(tokens):
         if token.nesting == 1 and token.level >= MAX_MARKDOWN_NESTING - 1:
             # markdown-it stopped here: what this element held, and all after it, is gone.
             raise BodyTooComplex(f"Markdown nested more than {MAX_MARKDOWN_NESTING} levels deep")
-        # The post's title is the page's only h1: a Markdown "# Heading" becomes an h2.
-        if token.type in ("heading_open", "heading_close") and token.tag == "h1":
-            token.tag = "h2"
+        if token.type == "heading_open":
+            # The post's title is the page's only h1: a Markdown "# Heading" becomes an h2.
+            level = max(int(token.tag[1]), 2)
+            token.tag = f"h{level}"
+            tokens[index + 2].tag = token.tag
+            if anchor := token.attrGet("id"):
+                headings.append((level, str(anchor), _permalink(tokens[index + 1], anchor)))
         elif token.tag in _TABLE_PARTS or token.type == "table_open":
             token.block = False
-    return _markdown.renderer.render(tokens, _markdown.options, {})
+        elif token.type == "inline" and token.children and _is_task_box(token.children[0]):
+            token.children[0] = _task_mark(token.children[0])
+        elif (
+            token.type == "paragraph_open"
+            and token.level == 0
+            and _TOC.fullmatch(tokens[index + 1].content.strip())
+        ):
+            toc_at.append(index)
+    for index in reversed(toc_at):
+        toc = Token("html_block", "", 0, content=_table_of_contents(headings))
+        tokens[index : index + 3] = [toc]
+    return _markdown.renderer.render(tokens, _markdown.options, env)
+
+
+def _is_task_box(token: Token) -> bool:
+    return token.type == "html_inline" and token.content.startswith(_TASK_BOX)
+
+
+def _task_mark(box: Token) -> Token:
+    """A task list's box as a ballot box sign: no form control reaches a reader's page."""
+    return Token("text", "", 0, content="☑" if 'checked="checked"' in box.content else "☐")
+
+
+def _permalink(inline: Token, anchor) -> str:
+    """Add a link to the heading's own address inside it; return the heading's text."""
+    text = "".join(
+        child.content for child in inline.children or () if child.type in ("text", "code_inline")
+    )
+    link = Token("link_open", "a", 1, attrs={"class": "header-anchor", "href": f"#{anchor}"})
+    link.attrSet("aria-label", f"Link to “{text}”")
+    inline.children = [*(inline.children or ()), link, Token("link_close", "a", -1)]
+    return text
+
+
+def _table_of_contents(headings: list[tuple[int, str, str]]) -> str:
+    """Return a nested list of links to the headings, for "[[toc]]"; nothing without any."""
+    if not headings:
+        return ""
+    top = min(level for level, _, _ in headings)
+    parts, depth = ['<nav class="toc" aria-label="Contents">'], 0
+    for level, anchor, text in headings:
+        wanted = level - top + 1
+        if wanted > depth:
+            parts.append("<ul><li>" * (wanted - depth))
+        else:
+            parts.append("</li></ul>" * (depth - wanted) + "</li><li>")
+        depth = wanted
+        parts.append(f'<a href="#{html.escape(anchor)}">{html.escape(text)}</a>')
+    parts.append("</li></ul>" * depth + "</nav>\n")
+    return "".join(parts)
 
 
 def render_body(source: str, body_format: str) -> str:

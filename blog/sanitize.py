@@ -13,14 +13,26 @@ _HTML = _html5lib.namespaces["html"]
 
 ALLOWED_TAGS = frozenset(
     """a abbr b blockquote br caption cite code dd del details dfn div dl dt em figcaption figure
-    h2 h3 h4 h5 h6 hr i img ins kbd li mark ol p pre q s samp small span strong sub summary sup
-    table tbody td tfoot th thead time tr u ul""".split()
+    h2 h3 h4 h5 h6 hr i img ins kbd li mark nav ol p pre q s samp section small span
+    strong sub summary sup table tbody td tfoot th thead time tr u ul""".split()
 )
+_HEADING = ["id"]
 ALLOWED_ATTRIBUTES = {
-    "a": ["href", "title"],
+    "a": ["href", "title", "id", "class", "aria-label"],
     "abbr": ["title"],
     "img": ["src", "alt", "title", "width", "height"],
-    "ol": ["start", "reversed"],
+    "ol": ["start", "reversed", "class"],
+    "ul": ["class"],
+    "li": ["id", "class"],
+    "sup": ["class"],
+    "hr": ["class"],
+    "section": ["class"],
+    "nav": ["class", "aria-label"],
+    "h2": _HEADING,
+    "h3": _HEADING,
+    "h4": _HEADING,
+    "h5": _HEADING,
+    "h6": _HEADING,
     "td": ["colspan", "rowspan", "align"],
     "th": ["colspan", "rowspan", "align", "scope"],
     "time": ["datetime"],
@@ -28,6 +40,21 @@ ALLOWED_ATTRIBUTES = {
     "q": ["cite"],
     "blockquote": ["cite"],
 }
+# The classes the Markdown plugins give (blog/render.py), each on its own element, and no
+# other: the site's stylesheet is not the editor's to use.
+ALLOWED_CLASSES = {
+    "a": {"header-anchor", "footnote-backref"},
+    "sup": {"footnote-ref"},
+    "hr": {"footnotes-sep"},
+    "section": {"footnotes"},
+    "ol": {"footnotes-list"},
+    "ul": {"contains-task-list"},
+    "li": {"footnote-item", "task-list-item"},
+    "nav": {"toc"},
+}
+# Heading anchors and footnotes ("fn1", "fnref1:2"): letters, digits and a few marks, never
+# a name the page's own elements or scripts could be confused with through a leading "_".
+_ID = re.compile(r"[^\W_][\w\-:.]{0,119}")
 # Elements whose contents a reader never sees as text (code, styles, embeds, and fallbacks
 # for browsers that cannot run or play them): they go whole, not only their tags, or
 # "<script>alert(1)</script>" would leave "alert(1)" on the page.
@@ -72,7 +99,11 @@ def _allow_attribute(tag: str, name: str, value: str) -> bool:
     if name in URL_ATTRIBUTES:
         return is_safe_url(value)
     if name == "class":
-        return bool(_CODE_CLASS.fullmatch(value))
+        if tag == "code":
+            return bool(_CODE_CLASS.fullmatch(value))
+        return bool(value.split()) and set(value.split()) <= ALLOWED_CLASSES.get(tag, set())
+    if name == "id":
+        return bool(_ID.fullmatch(value))
     return True
 
 

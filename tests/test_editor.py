@@ -49,7 +49,7 @@ def test_publish_a_markdown_post(app, client, write):
     assert post.slug == "elections-in-spring" and post.status == "published"
     assert "<table>" in post.body_html and post.excerpt.startswith("Results")
     page = client.get("/posts/elections-in-spring").text
-    assert "<h2>Results</h2>" in page and "<td>1</td>" in page
+    assert '<h2 id="results">Results<a class="header-anchor"' in page and "<td>1</td>" in page
     with app.app_context():
         assert sorted(db.session.scalars(select(Tag.name))) == ["Elections", "europe"]
     assert "Elections in Spring" in client.get("/").text

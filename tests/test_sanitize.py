@@ -274,7 +274,10 @@ def test_markdown_content_survives():
     assert_harmless(out)
     assert clean_html(out) == out
     for level, text in enumerate(["Second", "Third", "Fourth", "Fifth", "Sixth"], start=2):
-        assert f"<h{level}>{text}</h{level}>" in out
+        # Each heading has an id to link to, and a link to itself (blog/render.py).
+        slug = text.lower()
+        link = f'<a class="header-anchor" href="#{slug}" aria-label="Link to “{text}”"></a>'
+        assert f'<h{level} id="{slug}">{text}{link}</h{level}>' in out
     assert '<a href="https://example.com/page?a=1&amp;b=2">secure link</a>' in out
     assert '<a href="mailto:editor@example.com">letter</a>' in out
     assert '<a href="/posts/hello/">relative one</a>' in out

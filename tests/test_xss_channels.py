@@ -23,6 +23,7 @@ from PIL import Image
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from blog.body_images import BODY_SIZES
 from blog.extensions import db
 from blog.models import Category, Post, Revision, Tag, User, post_tags
 from blog.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
@@ -177,6 +178,14 @@ class PageReader(HTMLParser):
                 return  # the sanitizer's own scroll region, exactly
             if tag not in ALLOWED_TAGS:
                 self.fail(f"tag outside the allowlist in post HTML {where}")
+            if tag == "img":
+                # What blog/body_images.py adds when the page is shown, with these values only
+                # (srcset's URLs are checked above).
+                shown = {"sizes": BODY_SIZES, "loading": "lazy", "decoding": "async"}
+                for name, value in shown.items():
+                    if name in values and values[name] != value:
+                        self.fail(f"{name} not as body_images writes it {where}")
+                names = names - {*shown, "srcset"}
             if names - set(ALLOWED_ATTRIBUTES.get(tag, ())):
                 self.fail(f"attribute outside the allowlist in post HTML {where}")
         elif tag == "script":

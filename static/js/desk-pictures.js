@@ -177,11 +177,17 @@
   more.addEventListener("click", function () {
     load(false);
   });
-  dialog.querySelector("form").addEventListener("submit", function (event) {
-    if (event.submitter && event.submitter.value === "insert") {
-      event.preventDefault();
-      send();
-    }
+  document.getElementById("picture-insert").addEventListener("click", send);
+  document.getElementById("picture-cancel").addEventListener("click", function () {
+    dialog.close();
+  });
+  [alt, caption, credit].forEach(function (input) {
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        send();
+      }
+    });
   });
   dialog.addEventListener("close", function () {
     body.focus();
