@@ -21,9 +21,19 @@ MAX_MARKDOWN_NESTING = 100
 # links and ids on headings; raw HTML is allowed in Markdown, then sanitized. Each plugin's
 # markup has its classes and ids allowed in blog/sanitize.py, and nothing else.
 _OPTIONS = {"html": True, "linkify": True}
-_markdown = MarkdownIt("commonmark", {**_OPTIONS, "maxNesting": MAX_MARKDOWN_NESTING})
-_markdown.enable(["table", "linkify"])
-_markdown.use(footnote_plugin).use(tasklists_plugin).use(anchors_plugin, max_level=6)
+
+
+def _block_markdown(typographer: bool) -> MarkdownIt:
+    options = {**_OPTIONS, "maxNesting": MAX_MARKDOWN_NESTING, "typographer": typographer}
+    md = MarkdownIt("commonmark", options).enable(["table", "linkify"])
+    if typographer:
+        # “Curly quotes”, ‘single’ ones, -- and --- as dashes, ... as an ellipsis.
+        md.enable(["replacements", "smartquotes"])
+    md.use(footnote_plugin).use(tasklists_plugin).use(anchors_plugin, max_level=6)
+    md.core.ruler.at("inline", _inline)
+    return md
+
+
 # Inline nesting ("[[[a]]]", emphasis in links) keeps the preset's 20: past it, markdown-it
 # leaves the rest as text, and deeper made "[" x 100,000 four times slower. Footnote
 # references and bare URLs are inline rules: this parser has them too.
@@ -42,7 +52,9 @@ def _inline(state) -> None:
             )
 
 
-_markdown.core.ruler.at("inline", _inline)
+# Typographic quotes are a site setting (SiteSettings.typographic_quotes): a parser for each.
+_markdown = _block_markdown(typographer=False)
+_typographic_markdown = _block_markdown(typographer=True)
 _WORDS = re.compile(r"\w+")
 
 
@@ -57,9 +69,10 @@ _TASK_BOX = '<input class="task-list-item-checkbox"'
 _TOC = re.compile(r"\[\[\s*toc\s*\]\]|\[toc\]", re.IGNORECASE)
 
 
-def _markdown_html(source: str) -> str:
+def _markdown_html(source: str, typographic: bool = False) -> str:
+    md = _typographic_markdown if typographic else _markdown
     env: dict = {}
-    tokens = _markdown.parse(source, env)
+    tokens = md.parse(source, env)
     headings = []  # (level, id, text) of each heading, for a table of contents
     toc_at = []  # where a "[[toc]]" paragraph starts
     for index, token in enumerate(tokens):
@@ -86,7 +99,7 @@ def _markdown_html(source: str) -> str:
     for index in reversed(toc_at):
         toc = Token("html_block", "", 0, content=_table_of_contents(headings))
         tokens[index : index + 3] = [toc]
-    return _markdown.renderer.render(tokens, _markdown.options, env)
+    return md.renderer.render(tokens, md.options, env)
 
 
 def _is_task_box(token: Token) -> bool:
@@ -127,9 +140,12 @@ def _table_of_contents(headings: list[tuple[int, str, str]]) -> str:
     return "".join(parts)
 
 
-def render_body(source: str, body_format: str) -> str:
-    """Return sanitized HTML for a post body in the given format."""
-    raw = _markdown_html(source) if body_format == "markdown" else source
+def render_body(source: str, body_format: str, typographic: bool = False) -> str:
+    """Return sanitized HTML for a post body in the given format.
+
+    typographic: Markdown gets curly quotes and dashes (the site's setting).
+    """
+    raw = _markdown_html(source, typographic) if body_format == "markdown" else source
     return clean_html(raw)
 
 
@@ -236,7 +252,9 @@ class BodyFields:
         return asdict(self)
 
 
-def body_fields(source: str, body_format: str, excerpt: str = "") -> BodyFields:
+def body_fields(
+    source: str, body_format: str, excerpt: str = "", typographic: bool = False
+) -> BodyFields:
     """Return the stored fields of a body: the one path from what was typed to what is kept.
 
     A blank excerpt is derived from the body; a given one is kept as typed (stripped). The
@@ -244,7 +262,7 @@ def body_fields(source: str, body_format: str, excerpt: str = "") -> BodyFields:
     HTML in one linear pass. Raises BodyTooComplex (from the sanitizer) for a body that
     would take too long; the post form checks for that first (see check_body).
     """
-    clean, text = _rendered(source, body_format)
+    clean, text = _rendered(source, body_format, typographic)
     given = excerpt.strip()
     searched = " ".join(text.words)
     return BodyFields(
@@ -258,18 +276,18 @@ def body_fields(source: str, body_format: str, excerpt: str = "") -> BodyFields:
 
 # The last body rendered, or the refusal it got: the post form checks a body before the view
 # saves it, and both then cost one render.
-_last: tuple[tuple[str, str], tuple[str, _Text] | BodyTooComplex] | None = None
+_last: tuple[tuple[str, str, bool], tuple[str, _Text] | BodyTooComplex] | None = None
 
 
-def _rendered(source: str, body_format: str) -> tuple[str, _Text]:
+def _rendered(source: str, body_format: str, typographic: bool = False) -> tuple[str, _Text]:
     global _last
-    key = (source, body_format)
+    key = (source, body_format, typographic)
     last = _last
     if last is not None and last[0] == key:
         result = last[1]
     else:
         try:
-            clean = render_body(source, body_format)
+            clean = render_body(source, body_format, typographic)
             result = (clean, _read(clean))
         except BodyTooComplex as refusal:
             result = refusal
@@ -279,10 +297,10 @@ def _rendered(source: str, body_format: str) -> tuple[str, _Text]:
     return result
 
 
-def check_body(source: str, body_format: str) -> str | None:
+def check_body(source: str, body_format: str, typographic: bool = False) -> str | None:
     """Return why a body cannot be saved, or None: the reason a form field shows."""
     try:
-        _rendered(source, body_format)
+        _rendered(source, body_format, typographic)
     except BodyTooComplex as refusal:
         return (
             f"This body is too complex to save ({refusal}). Split it into several posts, "

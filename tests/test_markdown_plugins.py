@@ -100,3 +100,37 @@ def test_the_xss_corpus_stays_dead_through_the_plugins(place):
         # Mis-nested markup (a table inside a heading) may move again when cleaned twice:
         # harmless either way.
         assert_harmless(clean_html(out))
+
+
+def test_typographic_quotes_are_a_site_setting(app, signed_in, category_id, runner):
+    from sqlalchemy import select
+
+    from blog.extensions import db
+    from blog.models import Post
+    from tests.helpers import csrf_token, post_form_data
+
+    source = '"Quoted" -- it\'s done...'
+
+    def write(title):
+        data = post_form_data(signed_in, "/editor/posts/new", category_id, title=title, body=source)
+        assert signed_in.post("/editor/posts/new", data=data).status_code == 302
+        with app.app_context():
+            return db.session.scalar(select(Post.body_html).where(Post.title == title))
+
+    assert write("Plain") == "<p>&quot;Quoted&quot; -- it's done...</p>\n"
+    settings = {
+        "csrf_token": csrf_token(signed_in, "/editor/settings"),
+        "title": "My Blog",
+        "tagline": "",
+        "timezone": "UTC",
+        "posts_per_page": "10",
+        "typographic_quotes": "y",
+    }
+    assert signed_in.post("/editor/settings", data=settings).status_code == 302
+    assert "checked" in signed_in.get("/editor/settings").text
+    assert write("Curly") == "<p>“Quoted” – it’s done…</p>\n"
+    # The older post gets them when every post is rendered again.
+    assert "1 changed" in runner.invoke(args=["rerender"]).output
+    with app.app_context():
+        plain = db.session.scalar(select(Post.body_html).where(Post.title == "Plain"))
+    assert plain == "<p>“Quoted” – it’s done…</p>\n"

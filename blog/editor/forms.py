@@ -122,6 +122,8 @@ class PostForm(FlaskForm):
         description="Left blank: the excerpt.",
     )
     version = HiddenField(default="0")
+    # The site's setting, set by the view: the body is checked as it will be rendered.
+    typographic = False
 
     def validate_publish_at(self, field):
         # An empty date stopped at Optional(); one that could not be read has its error.
@@ -145,7 +147,7 @@ class PostForm(FlaskForm):
         # Rendered here, once: the save (or preview) that follows reuses this render.
         if field.errors or self.body_format.data not in FORMATS:
             return
-        if refusal := check_body(field.data or "", self.body_format.data):
+        if refusal := check_body(field.data or "", self.body_format.data, self.typographic):
             raise ValidationError(refusal)
 
     def validate_version(self, field):

@@ -30,6 +30,7 @@ def settings():
                 tagline=(form.tagline.data or "").strip(),
                 timezone=form.timezone.data,
                 posts_per_page=form.posts_per_page.data,
+                typographic_quotes=form.typographic_quotes.data,
             )
         )
         db.session.commit()

@@ -158,6 +158,7 @@ def _form_for(post: Post | None) -> PostForm:
             version=str(post.version),
         )
     _fill_choices(form, post)
+    form.typographic = load_settings().typographic_quotes
     return form
 
 
@@ -176,6 +177,7 @@ def _input(form: PostForm, image_id: int | None) -> editing.PostInput:
         publish_at=form.publish_at.data,
         seo_title=form.seo_title.data or "",
         seo_description=form.seo_description.data or "",
+        typographic=load_settings().typographic_quotes,
     )
 
 
@@ -590,7 +592,7 @@ def restore_revision(post_id: int, revision_id: int):
     post = _post_or_404(post_id)
     old = _revision_or_404(post, revision_id)
     if EmptyForm().validate_on_submit():
-        editing.restore_revision(post, old)
+        editing.restore_revision(post, old, load_settings().typographic_quotes)
         db.session.commit()
         flash(f"Version {old.version} restored. The text it replaced is kept as a revision.")
     return redirect(url_for(".edit", post_id=post.id))
