@@ -10,6 +10,7 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from blog.embeds import card_html, find_embed, iframes_to_cards
 from blog.sanitize import BodyTooComplex, clean_html
 
 FORMATS = ("markdown", "html")
@@ -75,6 +76,7 @@ def _markdown_html(source: str, typographic: bool = False) -> str:
     tokens = md.parse(source, env)
     headings = []  # (level, id, text) of each heading, for a table of contents
     toc_at = []  # where a "[[toc]]" paragraph starts
+    cards = []  # (where a paragraph of nothing but a provider's address starts, its card)
     for index, token in enumerate(tokens):
         if token.nesting == 1 and token.level >= MAX_MARKDOWN_NESTING - 1:
             # markdown-it stopped here: what this element held, and all after it, is gone.
@@ -96,10 +98,24 @@ def _markdown_html(source: str, typographic: bool = False) -> str:
             and _TOC.fullmatch(tokens[index + 1].content.strip())
         ):
             toc_at.append(index)
-    for index in reversed(toc_at):
-        toc = Token("html_block", "", 0, content=_table_of_contents(headings))
-        tokens[index : index + 3] = [toc]
+        elif token.type == "paragraph_open" and (embed := _embedded(tokens[index + 1])):
+            cards.append((index, card_html(embed)))
+    replaced = [(index, _table_of_contents(headings)) for index in toc_at] + cards
+    for index, markup in sorted(replaced, reverse=True):
+        # The paragraph's three tokens (open, inline, close) become the block of HTML.
+        tokens[index : index + 3] = [Token("html_block", "", 0, content=markup + "\n")]
     return md.renderer.render(tokens, md.options, env)
+
+
+def _embedded(inline: Token):
+    """Return the embed of a paragraph that is nothing but a provider's bare address."""
+    children = inline.children or []
+    if len(children) != 3 or children[0].type != "link_open" or children[2].type != "link_close":
+        return None
+    href = str(children[0].attrGet("href") or "")
+    if children[1].type != "text" or children[1].content != href:
+        return None  # a link with words of its own stays a link
+    return find_embed(href)
 
 
 def _is_task_box(token: Token) -> bool:
@@ -146,6 +162,7 @@ def render_body(source: str, body_format: str, typographic: bool = False) -> str
     typographic: Markdown gets curly quotes and dashes (the site's setting).
     """
     raw = _markdown_html(source, typographic) if body_format == "markdown" else source
+    raw = iframes_to_cards(raw)
     return clean_html(raw)
 
 

@@ -19,6 +19,7 @@ ALLOWED_TAGS = frozenset(
 _HEADING = ["id"]
 ALLOWED_ATTRIBUTES = {
     "a": ["href", "title", "id", "class", "aria-label"],
+    "figure": ["class"],
     "abbr": ["title"],
     "img": ["src", "alt", "title", "width", "height"],
     "ol": ["start", "reversed", "class"],
@@ -43,7 +44,8 @@ ALLOWED_ATTRIBUTES = {
 # The classes the Markdown plugins give (blog/render.py), each on its own element, and no
 # other: the site's stylesheet is not the editor's to use.
 ALLOWED_CLASSES = {
-    "a": {"header-anchor", "footnote-backref"},
+    "a": {"header-anchor", "footnote-backref", "embed-play"},
+    "figure": {"embed"},  # blog/embeds.py's cards
     "sup": {"footnote-ref"},
     "hr": {"footnotes-sep"},
     "section": {"footnotes"},
