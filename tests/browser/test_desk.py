@@ -199,3 +199,55 @@ def test_a_picture_goes_in_at_the_cursor_and_is_found_again_in_the_library(open_
     # At 360 px the browser picks the 480 px copy, not the original.
     assert first.evaluate("img => img.currentSrc").endswith("-480.png")
     expect(reader.locator(".prose figcaption").first).to_have_text("Cape light Photo: Desk Test")
+
+
+def test_an_embed_loads_nothing_from_its_provider_until_the_reader_clicks(open_page, serve_site):
+    from blog.models import Post, User
+    from blog.render import body_fields
+
+    body = "Our video.\n\nhttps://www.youtube.com/watch?v=dQw4w9WgXcQ\n\nThe end."
+
+    def fill(app):
+        from blog.models import utcnow
+
+        author = User(username="writer", display_name="Writer")
+        category = Category(name="Video", slug="video")
+        db.session.add_all([author, category])
+        db.session.flush()
+        db.session.add(
+            Post(
+                title="With a video",
+                slug="with-a-video",
+                status="published",
+                published_at=utcnow(),
+                author_id=author.id,
+                category_id=category.id,
+                body_source=body,
+                **body_fields(body, "markdown").as_dict(),
+            )  # fmt: skip
+        )
+        db.session.commit()
+
+    url = serve_site(fill)
+    page = open_page(width=360)
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    # No request may leave the machine: one that tried is counted, then refused.
+    page.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: route.abort())
+    page.goto(url + "/posts/with-a-video")
+    page.wait_for_load_state("networkidle")
+    card = page.locator("figure.embed")
+    expect(card).to_contain_text("YouTube")
+    expect(card.get_by_role("link", name=re.compile(r"youtube\.com.watch"))).to_be_visible()
+    assert page.locator("iframe").count() == 0
+    outside = [u for u in requests if not u.startswith(url)]
+    assert outside == [], outside
+
+    card.get_by_role("link", name=re.compile("Play it here")).click()
+    frame = page.locator("figure.embed iframe")
+    expect(frame).to_have_attribute("src", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ")
+    expect(frame).to_have_attribute("sandbox", re.compile("allow-scripts"))
+    expect(frame).to_have_attribute("title", "YouTube player")
+    page.wait_for_timeout(300)
+    outside = [u for u in requests if not u.startswith(url)]
+    assert outside and all(u.startswith("https://www.youtube-nocookie.com/") for u in outside)
