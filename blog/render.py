@@ -11,7 +11,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from blog.embeds import card_html, find_embed, iframes_to_cards
-from blog.sanitize import BodyTooComplex, clean_html
+from blog.sanitize import BodyTooComplex, clean_html, removed_summary
 
 FORMATS = ("markdown", "html")
 # How deep Markdown may nest (quotes in lists in quotes ...). The preset's 20 was a trap:
@@ -64,6 +64,7 @@ _WORDS = re.compile(r"\w+")
 _TABLE_PARTS = frozenset({"thead", "tbody", "tr", "th", "td"})
 
 
+_ALIGN = re.compile(r"text-align:(left|right|center)")
 # How the task list plugin writes "- [ ]" and "- [x]": a disabled checkbox, as raw HTML.
 _TASK_BOX = '<input class="task-list-item-checkbox"'
 # A paragraph of its own that asks for a table of contents of the body's headings.
@@ -90,6 +91,10 @@ def _markdown_html(source: str, typographic: bool = False) -> str:
                 headings.append((level, str(anchor), _permalink(tokens[index + 1], anchor)))
         elif token.tag in _TABLE_PARTS or token.type == "table_open":
             token.block = False
+            if (style := token.attrGet("style")) and (align := _ALIGN.fullmatch(str(style))):
+                # A column's alignment, as the attribute the sanitizer keeps (not a style).
+                token.attrs.pop("style")
+                token.attrSet("align", align.group(1))
         elif token.type == "inline" and token.children and _is_task_box(token.children[0]):
             token.children[0] = _task_mark(token.children[0])
         elif (
@@ -103,7 +108,8 @@ def _markdown_html(source: str, typographic: bool = False) -> str:
     replaced = [(index, _table_of_contents(headings)) for index in toc_at] + cards
     for index, markup in sorted(replaced, reverse=True):
         # The paragraph's three tokens (open, inline, close) become the block of HTML.
-        tokens[index : index + 3] = [Token("html_block", "", 0, content=markup + "\n")]
+        block = markup + "\n" if markup else ""
+        tokens[index : index + 3] = [Token("html_block", "", 0, content=block)]
     return md.renderer.render(tokens, md.options, env)
 
 
@@ -156,14 +162,17 @@ def _table_of_contents(headings: list[tuple[int, str, str]]) -> str:
     return "".join(parts)
 
 
-def render_body(source: str, body_format: str, typographic: bool = False) -> str:
+def render_body(
+    source: str, body_format: str, typographic: bool = False, report: list | None = None
+) -> str:
     """Return sanitized HTML for a post body in the given format.
 
-    typographic: Markdown gets curly quotes and dashes (the site's setting).
+    typographic: Markdown gets curly quotes and dashes (the site's setting). report: a list
+    to add what the sanitizer removed to (see blog.sanitize.clean_html).
     """
     raw = _markdown_html(source, typographic) if body_format == "markdown" else source
     raw = iframes_to_cards(raw)
-    return clean_html(raw)
+    return clean_html(raw, report)
 
 
 # A tag of clean HTML: the serializer quotes every attribute value with '"' and escapes '"'
@@ -279,7 +288,7 @@ def body_fields(
     HTML in one linear pass. Raises BodyTooComplex (from the sanitizer) for a body that
     would take too long; the post form checks for that first (see check_body).
     """
-    clean, text = _rendered(source, body_format, typographic)
+    clean, text, _ = _rendered(source, body_format, typographic)
     given = excerpt.strip()
     searched = " ".join(text.words)
     return BodyFields(
@@ -293,10 +302,12 @@ def body_fields(
 
 # The last body rendered, or the refusal it got: the post form checks a body before the view
 # saves it, and both then cost one render.
-_last: tuple[tuple[str, str, bool], tuple[str, _Text] | BodyTooComplex] | None = None
+_last: tuple[tuple[str, str, bool], tuple[str, _Text, list[str]] | BodyTooComplex] | None = None
 
 
-def _rendered(source: str, body_format: str, typographic: bool = False) -> tuple[str, _Text]:
+def _rendered(
+    source: str, body_format: str, typographic: bool = False
+) -> tuple[str, _Text, list[str]]:
     global _last
     key = (source, body_format, typographic)
     last = _last
@@ -304,8 +315,9 @@ def _rendered(source: str, body_format: str, typographic: bool = False) -> tuple
         result = last[1]
     else:
         try:
-            clean = render_body(source, body_format, typographic)
-            result = (clean, _read(clean))
+            report: list = []
+            clean = render_body(source, body_format, typographic, report)
+            result = (clean, _read(clean), removed_summary(report))
         except BodyTooComplex as refusal:
             result = refusal
         _last = (key, result)
@@ -324,3 +336,14 @@ def check_body(source: str, body_format: str, typographic: bool = False) -> str 
             "or simplify its structure; your text is kept below."
         )
     return None
+
+
+def removed_parts(source: str, body_format: str, typographic: bool = False) -> list[str]:
+    """Return what the sanitizer took out of this body, with why: for the editor to read.
+
+    The body's last render is kept, so right after body_fields this costs nothing.
+    """
+    try:
+        return _rendered(source, body_format, typographic)[2]
+    except BodyTooComplex:
+        return []

@@ -2,7 +2,9 @@
 
 import re
 import time
+from contextvars import ContextVar
 from html import unescape
+from urllib.parse import urlsplit
 
 import bleach
 from bleach import html5lib_shim
@@ -95,7 +97,24 @@ def is_safe_url(value: str) -> bool:
     return match.group(1).lower() in ALLOWED_SCHEMES
 
 
+# What the clean in progress removed, when its caller asked (clean_html's report).
+_removed: ContextVar[list | None] = ContextVar("sanitize_removed", default=None)
+
+
+def _note(kind: str, name: str, detail: str = "") -> None:
+    report = _removed.get()
+    if report is not None and len(report) < 1000:
+        report.append((kind, name, detail))
+
+
 def _allow_attribute(tag: str, name: str, value: str) -> bool:
+    allowed = _allowed_attribute(tag, name, value)
+    if not allowed:
+        _note("attribute", name, tag)
+    return allowed
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     if name not in ALLOWED_ATTRIBUTES.get(tag, ()):
         return False
     if name in URL_ATTRIBUTES:
@@ -120,6 +139,11 @@ def _dropping_contents(walker):
         for token in walker(dom):
             kind = token["type"]
             if depth or (kind in _TAG_TOKENS and token["name"] in DROPPED_WITH_CONTENTS):
+                if not depth and kind in ("StartTag", "EmptyTag"):
+                    src = token["data"].get((None, "src"), "") or token["data"].get(
+                        (None, "data"), ""
+                    )
+                    _note("element", token["name"], _host(src))
                 if kind == "StartTag":
                     depth += 1
                 elif kind == "EndTag":
@@ -157,6 +181,7 @@ class BodyTooComplex(ValueError):
 
 
 _START_TAG = html5lib_shim.TAG_TOKEN_TYPE_START
+_EMPTY_TAG = _html5lib.tokenTypes["EmptyTag"]
 _CHARACTERS = html5lib_shim.TAG_TOKEN_TYPE_CHARACTERS
 _SPACE_CHARACTERS = _html5lib.tokenTypes["SpaceCharacters"]
 _PARSE_ERROR = _html5lib.tokenTypes["ParseError"]
@@ -176,6 +201,16 @@ class _BoundedTokenizer(html5lib_shim.BleachHTMLTokenizer):
         # as parse errors, which nothing reads (bleach looks only at errors inside tags):
         # 0.1 s a megabyte.
         self.stream._inner_stream.reportCharacterErrors = None
+
+    def emitCurrentToken(self):
+        token = self.currentToken
+        if (
+            token["type"] in (_START_TAG, _EMPTY_TAG)
+            and self.parser.tags is not None
+            and token["name"].lower() not in self.parser.tags
+        ):
+            _note("element", token["name"].lower())
+        super().emitCurrentToken()
 
     def dataState(self):
         # html5lib's data state, with "&" read as text: bleach keeps character references as
@@ -410,13 +445,62 @@ _text_cleaner = _dropping_hidden_elements(
 )
 
 
-def clean_html(html: str) -> str:
+def clean_html(html: str, report: list | None = None) -> str:
     """Return editor HTML reduced to the allowlist: the only HTML a reader ever receives.
 
     One html5lib parse, in time linear in the size of the HTML. Raises BodyTooComplex for
-    HTML with more than MAX_ELEMENTS elements or that takes more than MAX_SECONDS.
+    HTML with more than MAX_ELEMENTS elements or that takes more than MAX_SECONDS. Given a
+    list as report, adds to it (kind, name, detail) for each element or attribute removed,
+    for removed_summary to tell the editor.
     """
-    return _cleaner.clean(html)
+    if report is None:
+        return _cleaner.clean(html)
+    token = _removed.set(report)
+    try:
+        return _cleaner.clean(html)
+    finally:
+        _removed.reset(token)
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(unescape(url).strip()).hostname or ""
+    except ValueError:
+        return ""
+
+
+# Why each kind of thing goes, in words for the editor.
+_SCRIPTS = frozenset({"script", "noscript", "template"})
+_FRAMES = frozenset({"iframe", "embed", "object", "applet", "frame", "frameset"})
+
+
+def removed_summary(report: list, most: int = 8) -> list[str]:
+    """Return what a clean removed, one line per kind of thing, with the reason."""
+    lines: dict[str, int] = {}
+    for kind, name, detail in report:
+        if kind == "element" and name in _SCRIPTS:
+            line = f"<{name}>: scripts never run in a post"
+        elif kind == "element" and name in _FRAMES:
+            where = f" from {detail}" if detail else ""
+            line = (
+                f"<{name}>{where}: only YouTube, Vimeo, X, Bluesky, SoundCloud and Mastodon "
+                "addresses become embeds"
+            )
+        elif kind == "element" and name == "style":
+            line = "<style>: a post uses the site's styles"
+        elif kind == "element":
+            line = f"<{name}>: not an element a post may use (what it held is kept)"
+        elif name.lower().startswith("on"):
+            line = f"the {name} attribute on <{detail}>: event handlers never run"
+        elif name in URL_ATTRIBUTES:
+            line = f"a {name} on <{detail}> with an address that could run code"
+        else:
+            line = f"the {name} attribute on <{detail}>"
+        lines[line] = lines.get(line, 0) + 1
+    summary = [line if n == 1 else f"{line} (×{n})" for line, n in lines.items()]
+    if len(summary) > most:
+        summary = summary[:most] + [f"and {len(summary) - most} more"]
+    return summary
 
 
 def strip_tags(html: str) -> str:

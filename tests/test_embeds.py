@@ -112,3 +112,35 @@ def test_the_xss_corpus_stays_dead_through_the_embed_rules(place):
     for entry in CORPUS:
         for body_format in ("markdown", "html"):
             assert_harmless(render_body(place.replace("{x}", entry["input"]), body_format))
+
+
+def test_after_a_save_the_editor_is_told_what_the_sanitizer_removed(signed_in, category_id):
+    from tests.helpers import post_form_data
+
+    body = (
+        '<p onclick="steal()">Hello<script>alert(1)</script></p>'
+        '<iframe src="https://tracker.example/frame"></iframe>'
+        '<iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ"></iframe>'
+    )
+    data = post_form_data(
+        signed_in, "/editor/posts/new", category_id, title="Dirty", body=body, body_format="html"
+    )
+    page = signed_in.post("/editor/posts/new", data=data, follow_redirects=True).text
+    assert "Draft saved." in page
+    assert "Left out of what readers see: " in page
+    assert "the onclick attribute on &lt;p&gt;: event handlers never run" in page
+    assert "&lt;script&gt;: scripts never run in a post" in page
+    assert "&lt;iframe&gt; from tracker.example: only YouTube" in page
+    assert "youtube" not in page.split("Left out of what readers see:")[1].split("</p>")[0]
+    # Text as typed, clean Markdown: only the usual message.
+    data = post_form_data(
+        signed_in, "/editor/posts/new", category_id, title="Clean",
+        body="| a | b |\n|--:|:-:|\n| 1 | 2 |\n\nhttps://vimeo.com/76979871",
+    )  # fmt: skip
+    page = signed_in.post("/editor/posts/new", data=data, follow_redirects=True).text
+    assert "Draft saved." in page and "Left out" not in page
+
+
+def test_markdown_table_alignment_is_kept_as_align():
+    out = render_body("| a | b |\n|--:|:-:|\n| 1 | 2 |", "markdown")
+    assert '<th align="right">a</th><th align="center">b</th>' in out

@@ -39,6 +39,7 @@ from blog.models import (
 )
 from blog.posts import autosave, editing, post_page
 from blog.posts.listings import CATEGORY_ORDER, is_public
+from blog.render import removed_parts
 from blog.settings import load_settings
 from blog.slugs import slugify
 from blog.urls import small_int
@@ -365,6 +366,9 @@ def _post_form(post: Post | None):
     autosave.discard_autosave(user.id, post.id if post else None)
     db.session.commit()
     flash(_saved_message(saved, was_public))
+    if removed := removed_parts(saved.body_source, saved.body_format, form.typographic):
+        # The text is saved as typed; readers get it without these, and the editor knows.
+        flash("Left out of what readers see: " + "; ".join(removed) + ".", "removed")
     return redirect(url_for(".edit", post_id=saved.id))
 
 
