@@ -15,13 +15,18 @@ _HTML = _html5lib.namespaces["html"]
 
 ALLOWED_TAGS = frozenset(
     """a abbr b blockquote br caption cite code dd del details dfn div dl dt em figcaption figure
-    h2 h3 h4 h5 h6 hr i img ins kbd li mark nav ol p pre q s samp section small span
-    strong sub summary sup table tbody td tfoot th thead time tr u ul""".split()
+    h2 h3 h4 h5 h6 hr i img ins kbd li mark nav ol p pre q s samp section small source span
+    strong sub summary sup table tbody td tfoot th thead time tr u ul audio video""".split()
 )
 _HEADING = ["id"]
 ALLOWED_ATTRIBUTES = {
     "a": ["href", "title", "id", "class", "aria-label"],
     "figure": ["class"],
+    # Played only when the reader asks: controls and preload="none" are always added, and
+    # there is no autoplay and no poster (which would load on sight).
+    "video": ["src", "width", "height", "loop", "muted", "playsinline", "controls", "preload"],
+    "audio": ["src", "loop", "muted", "controls", "preload"],
+    "source": ["src", "type"],
     "abbr": ["title"],
     "img": ["src", "alt", "title", "width", "height"],
     "ol": ["start", "reversed", "class"],
@@ -63,9 +68,12 @@ _ID = re.compile(r"[^\W_][\w\-:.]{0,119}")
 # for browsers that cannot run or play them): they go whole, not only their tags, or
 # "<script>alert(1)</script>" would leave "alert(1)" on the page.
 DROPPED_WITH_CONTENTS = frozenset(
-    """applet audio canvas embed iframe noembed noframes noscript object script style template
-    title video""".split()
+    """applet canvas embed iframe noembed noframes noscript object script style template
+    title""".split()
 )
+# Kept with their <source>s only: what else they hold is a fallback for old browsers.
+MEDIA_ELEMENTS = frozenset({"audio", "video"})
+_MEDIA_SOURCES = frozenset({"https", None})  # a media file comes from here or over https
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
 URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
 
@@ -107,6 +115,15 @@ def _note(kind: str, name: str, detail: str = "") -> None:
         report.append((kind, name, detail))
 
 
+def _media_scheme(value: str) -> str | None:
+    """Return a URL's scheme as a browser reads it (lower case), None for a relative URL."""
+    url = _LEADING_JUNK.sub("", _STRIP_EVERYWHERE.sub("", unescape(value)))
+    if url.startswith(("//", "\\", "/\\", "\\/")):
+        return "other"  # another host, over whatever scheme the page has
+    match = _SCHEME.match(url)
+    return match.group(1).lower() if match else None
+
+
 def _allow_attribute(tag: str, name: str, value: str) -> bool:
     allowed = _allowed_attribute(tag, name, value)
     if not allowed:
@@ -117,6 +134,8 @@ def _allow_attribute(tag: str, name: str, value: str) -> bool:
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     if name not in ALLOWED_ATTRIBUTES.get(tag, ()):
         return False
+    if name == "src" and tag in ("video", "audio", "source"):
+        return _media_scheme(value) in _MEDIA_SOURCES
     if name in URL_ATTRIBUTES:
         return is_safe_url(value)
     if name == "class":
@@ -136,8 +155,18 @@ def _dropping_contents(walker):
 
     def walk(dom):
         depth = 0  # how deep inside a dropped element the walk is
+        media = 0  # how deep inside a video or audio
         for token in walker(dom):
             kind = token["type"]
+            if not depth and kind in _TAG_TOKENS and token["name"] in MEDIA_ELEMENTS:
+                media += 1 if kind == "StartTag" else -1 if kind == "EndTag" else 0
+                media = max(media, 0)
+                yield token
+                continue
+            if media and not depth:
+                if kind == "EmptyTag" and token["name"] == "source":
+                    yield token
+                continue  # a fallback for browsers that cannot play it
             if depth or (kind in _TAG_TOKENS and token["name"] in DROPPED_WITH_CONTENTS):
                 if not depth and kind in ("StartTag", "EmptyTag"):
                     src = token["data"].get((None, "src"), "") or token["data"].get(
@@ -159,7 +188,7 @@ def _dropping_hidden_elements(cleaner: bleach.Cleaner) -> bleach.Cleaner:
     # so a script's code would become a paragraph's text. Letting these tags into the tree
     # parses them as a browser does (the code stays inside its script), and the walker then
     # skips them whole. The sanitizer still applies the allowlist to what is left.
-    cleaner.parser.tags = cleaner.parser.tags | DROPPED_WITH_CONTENTS
+    cleaner.parser.tags = cleaner.parser.tags | DROPPED_WITH_CONTENTS | MEDIA_ELEMENTS
     cleaner.walker = _dropping_contents(cleaner.walker)
     return cleaner
 
@@ -386,6 +415,15 @@ def _walking_with_scroll_regions(walker):
     return walk
 
 
+def _playing_on_request(source):
+    """Give every video and audio its controls, and make it load nothing until played."""
+    for token in source:
+        if token["type"] == "StartTag" and token["name"] in MEDIA_ELEMENTS:
+            token["data"][(None, "controls")] = ""
+            token["data"][(None, "preload")] = "none"
+        yield token
+
+
 def _adding_scroll_regions(source):
     """Put each outermost table and pre of the sanitized stream in a scroll region."""
     inside = None  # the element a region is open for
@@ -430,7 +468,7 @@ _cleaner = _dropping_hidden_elements(
             protocols=ALLOWED_SCHEMES,
             strip=True,
             strip_comments=True,
-            filters=[_adding_scroll_regions],
+            filters=[_playing_on_request, _adding_scroll_regions],
         )
     )
 )
@@ -439,6 +477,8 @@ _cleaner.walker = _walking_with_scroll_regions(_cleaner.walker)
 # single quotes for a value holding '"': <img alt='"Tom" &amp; Jerry'> came out as &amp;amp;.
 # Always double quotes (a '"' becomes &quot;) keeps references intact and cleaning idempotent.
 _cleaner.serializer.use_best_quote_char = False
+# Every attribute with its value (controls="", not controls): one way to write each one.
+_cleaner.serializer.minimize_boolean_attributes = False
 
 _text_cleaner = _dropping_hidden_elements(
     _bounded(bleach.Cleaner(tags=frozenset(), attributes={}, strip=True, strip_comments=True))

