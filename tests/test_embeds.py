@@ -156,6 +156,7 @@ def test_video_and_audio_are_kept_with_controls_and_load_nothing_until_played():
         "html",
     )
     assert out == (
-XX
+        '<video src="https://cdn.example/v.mp4" preload="none" width="640" controls="">'
+        '</video><audio controls="" preload="none"><source><source><source>'
         '<source src="/media/a.mp3" type="audio/mpeg"></audio>'
     )
