@@ -19,6 +19,7 @@
   var firstChange = 0;
   var inFlight = false;
   var again = false;
+  var failedInARow = 0; // an expired page is retried once with its fresh token, not forever
 
   function say(text) {
     if (status) status.textContent = text;
@@ -76,10 +77,12 @@
         return response.json().then(function (answer) {
           freshToken(answer.csrf_token);
           if (response.ok) {
+            failedInARow = 0;
             say("Autosaved at " + answer.saved_at + " (not saved yet)");
           } else {
-            say("Not autosaved (this page had expired); trying again.");
-            again = true;
+            failedInARow += 1;
+            say("Not autosaved (this page had expired). Your text stays here.");
+            again = failedInARow < 2;
           }
         });
       })
