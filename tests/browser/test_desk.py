@@ -251,3 +251,31 @@ def test_an_embed_loads_nothing_from_its_provider_until_the_reader_clicks(open_p
     page.wait_for_timeout(300)
     outside = [u for u in requests if not u.startswith(url)]
     assert outside and all(u.startswith("https://www.youtube-nocookie.com/") for u in outside)
+
+
+PASTE = """(textarea, bytes) => {
+  const data = new DataTransfer();
+  data.items.add(new File([new Uint8Array(bytes)], "image.png", {type: "image/png"}));
+  textarea.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true,
+                                                      cancelable: true}));
+}"""
+
+
+def test_a_pasted_picture_asks_for_its_description_and_goes_in_at_the_cursor(
+    open_page, desk, photo
+):
+    page = open_page()
+    sign_in(page, desk)
+    body = page.get_by_label("Body", exact=True)
+    body.fill("Above.\n\nBelow.")
+    body.evaluate("el => el.setSelectionRange(6, 6)")
+    body.evaluate(PASTE, list(photo.read_bytes()))
+    dialog = page.get_by_role("dialog", name="Insert a picture")
+    expect(dialog.get_by_text("To upload: image.png")).to_be_visible()
+    expect(dialog.get_by_label("Description (alt text)")).to_be_focused()
+    page.keyboard.type("A pasted chart")
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    assert re.fullmatch(
+        r"Above\.\n\n!\[A pasted chart\]\(/media/[0-9a-f]{24}\.png\)\n\nBelow\.", body.input_value()
+    )
