@@ -131,8 +131,11 @@ def _form_for(post: Post | None) -> PostForm:
     """Return the post form, filled from the request if posted, else from the post."""
     if (kept := _restoring()) is not None:
         form = PostForm(formdata=MultiDict(autosave.form_data(kept)))
-    elif post is None or request.method == "POST":
+    elif request.method == "POST":
         form = PostForm()
+    elif post is None:
+        # A new post starts in the category the editor last wrote in, as WordPress does.
+        form = PostForm(category=editing.last_used_category())
     else:
         zone = load_settings().zone
         scheduled = post.is_scheduled()

@@ -123,6 +123,13 @@ def _set_body_fields(post: Post, fields) -> None:
         setattr(post, name, value)
 
 
+def last_used_category() -> int | None:
+    """Return the category of the post saved last, the likeliest one for the next post."""
+    return db.session.scalar(
+        select(Post.category_id).order_by(Post.updated_at.desc(), Post.id.desc()).limit(1)
+    )
+
+
 def post_with_slug(typed: str, post: Post | None) -> Post | None:
     """Return the other post that already has the slug typed for this one, if any."""
     if not typed.strip():
