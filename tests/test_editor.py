@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from blog.extensions import db
-from blog.models import Post, Revision, Setting, Tag
+from blog.models import Category, Post, Revision, Setting, Tag
 from tests.helpers import PASSWORD, csrf_token, post_form_data
 
 
@@ -404,10 +404,6 @@ def test_dashboard_pages_keep_their_filters(app, client, write, content):
 
 
 def test_a_new_post_starts_in_the_category_last_written_in(app, signed_in, category_id):
-    import re
-
-    from blog.models import Category
-
     with app.app_context():
         arts = Category(name="Arts", slug="arts")  # first in the list, alphabetically
         db.session.add(arts)
