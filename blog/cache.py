@@ -38,7 +38,7 @@ from werkzeug.http import http_date, parse_date
 from werkzeug.wrappers import Response
 
 # Rows of these tables never show on a public page: writing them keeps the cache.
-PRIVATE_TABLES = frozenset({"editor_sessions", "sign_in_attempts", "sign_in_tokens"})
+PRIVATE_TABLES = frozenset({"autosaves", "editor_sessions", "sign_in_attempts", "sign_in_tokens"})
 # Search results are one page per query: caching them would let odd queries evict the pages
 # every reader wants.
 SKIP_PREFIXES = ("/editor", "/auth", "/static", "/media", "/search")

@@ -17,6 +17,7 @@ from blog.firstrun import ensure_welcome_content
 from blog.posts import editing
 from blog.render import BodyTooComplex
 from blog.search.index import rebuild_search_index
+from blog.settings import stored_typographic_quotes
 from blog.transfer import backup, restore
 from blog.transfer import commands as transfer_commands
 from blog.transfer.commands import site_files
@@ -121,7 +122,7 @@ def rerender_command() -> None:
     """Render every post's body again by today's rules (after an upgrade changed them)."""
     prepare_database()
     try:
-        count = editing.rerender_posts()
+        count = editing.rerender_posts(typographic=stored_typographic_quotes())
     except BodyTooComplex as error:
         raise click.ClickException(f"{error}. Nothing was changed.") from None
     db.session.commit()

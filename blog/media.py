@@ -303,3 +303,27 @@ def _discard_files(session, transaction) -> None:
     if transaction.parent is None:
         _remove(session.info.pop(_WRITTEN, []))
         session.info.pop(_DOOMED, None)
+
+
+def describe_media(media: Media, alt: str, caption: str = "", credit: str = "") -> None:
+    """Keep what the editor said of a picture, to offer it again the next time it is used."""
+    media.alt = " ".join(alt.split())[:300]
+    media.caption = " ".join(caption.split())[:1000]
+    media.credit = " ".join(credit.split())[:300]
+
+
+def library_page(query: str = "", limit: int = 24, offset: int = 0) -> tuple[list[Media], bool]:
+    """Return images for the desk's picker, newest first, found by name or alt text.
+
+    Also returns whether there are more after these.
+    """
+    stmt = select(Media).order_by(Media.created_at.desc(), Media.id.desc())
+    words = query.split()[:5]
+    for word in words:
+        stmt = stmt.where(
+            Media.original_name.icontains(word, autoescape=True)
+            | Media.alt.icontains(word, autoescape=True)
+            | Media.caption.icontains(word, autoescape=True)
+        )
+    rows = list(db.session.scalars(stmt.offset(offset).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit

@@ -128,6 +128,10 @@ class Media(db.Model):
     # Comma-separated widths of the resized copies, for srcset.
     variants: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the editor said of the picture when inserting it in a body: offered again next time.
+    alt: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    caption: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    credit: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
 
 class Post(db.Model):
@@ -208,6 +212,29 @@ class Revision(db.Model):
     excerpt: Mapped[str] = mapped_column(Text, default="")
     saved_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Autosave(db.Model):
+    """The post form as it was while being written: one per editor and post, never the post.
+
+    post_id is None for a post not saved yet. Kept until the editor saves the post or
+    discards it; the post itself is only ever changed by pressing Save.
+    """
+
+    __tablename__ = "autosaves"
+    __table_args__ = (Index("ix_autosaves_user_post", "user_id", "post_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    # The post's version the form was opened at: restoring it over a newer save is a conflict.
+    base_version: Mapped[int] = mapped_column(default=0)
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    title: Mapped[str] = mapped_column(Text, default="")
+    body_format: Mapped[str] = mapped_column(String(16), default="markdown")
+    # The other fields of the form, as JSON (name: value as typed).
+    fields: Mapped[str] = mapped_column(Text, default="{}")
+    body_source: Mapped[str] = mapped_column(Text, default="")
 
 
 class OldSlug(db.Model):

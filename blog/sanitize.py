@@ -2,7 +2,9 @@
 
 import re
 import time
+from contextvars import ContextVar
 from html import unescape
+from urllib.parse import urlsplit
 
 import bleach
 from bleach import html5lib_shim
@@ -13,14 +15,32 @@ _HTML = _html5lib.namespaces["html"]
 
 ALLOWED_TAGS = frozenset(
     """a abbr b blockquote br caption cite code dd del details dfn div dl dt em figcaption figure
-    h2 h3 h4 h5 h6 hr i img ins kbd li mark ol p pre q s samp small span strong sub summary sup
-    table tbody td tfoot th thead time tr u ul""".split()
+    h2 h3 h4 h5 h6 hr i img ins kbd li mark nav ol p pre q s samp section small source span
+    strong sub summary sup table tbody td tfoot th thead time tr u ul audio video""".split()
 )
+_HEADING = ["id"]
 ALLOWED_ATTRIBUTES = {
-    "a": ["href", "title"],
+    "a": ["href", "title", "id", "class", "aria-label"],
+    "figure": ["class"],
+    # Played only when the reader asks: controls and preload="none" are always added, and
+    # there is no autoplay and no poster (which would load on sight).
+    "video": ["src", "width", "height", "loop", "muted", "playsinline", "controls", "preload"],
+    "audio": ["src", "loop", "muted", "controls", "preload"],
+    "source": ["src", "type"],
     "abbr": ["title"],
     "img": ["src", "alt", "title", "width", "height"],
-    "ol": ["start", "reversed"],
+    "ol": ["start", "reversed", "class"],
+    "ul": ["class"],
+    "li": ["id", "class"],
+    "sup": ["class"],
+    "hr": ["class"],
+    "section": ["class"],
+    "nav": ["class", "aria-label"],
+    "h2": _HEADING,
+    "h3": _HEADING,
+    "h4": _HEADING,
+    "h5": _HEADING,
+    "h6": _HEADING,
     "td": ["colspan", "rowspan", "align"],
     "th": ["colspan", "rowspan", "align", "scope"],
     "time": ["datetime"],
@@ -28,13 +48,32 @@ ALLOWED_ATTRIBUTES = {
     "q": ["cite"],
     "blockquote": ["cite"],
 }
+# The classes the Markdown plugins give (blog/render.py), each on its own element, and no
+# other: the site's stylesheet is not the editor's to use.
+ALLOWED_CLASSES = {
+    "a": {"header-anchor", "footnote-backref", "embed-play"},
+    "figure": {"embed"},  # blog/embeds.py's cards
+    "sup": {"footnote-ref"},
+    "hr": {"footnotes-sep"},
+    "section": {"footnotes"},
+    "ol": {"footnotes-list"},
+    "ul": {"contains-task-list"},
+    "li": {"footnote-item", "task-list-item"},
+    "nav": {"toc"},
+}
+# Heading anchors and footnotes ("fn1", "fnref1:2"): letters, digits and a few marks, never
+# a name the page's own elements or scripts could be confused with through a leading "_".
+_ID = re.compile(r"[^\W_][\w\-:.]{0,119}")
 # Elements whose contents a reader never sees as text (code, styles, embeds, and fallbacks
 # for browsers that cannot run or play them): they go whole, not only their tags, or
 # "<script>alert(1)</script>" would leave "alert(1)" on the page.
 DROPPED_WITH_CONTENTS = frozenset(
-    """applet audio canvas embed iframe noembed noframes noscript object script style template
-    title video""".split()
+    """applet canvas embed iframe noembed noframes noscript object script style template
+    title""".split()
 )
+# Kept with their <source>s only: what else they hold is a fallback for old browsers.
+MEDIA_ELEMENTS = frozenset({"audio", "video"})
+_MEDIA_SOURCES = frozenset({"https", None})  # a media file comes from here or over https
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
 URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
 
@@ -66,13 +105,45 @@ def is_safe_url(value: str) -> bool:
     return match.group(1).lower() in ALLOWED_SCHEMES
 
 
+# What the clean in progress removed, when its caller asked (clean_html's report).
+_removed: ContextVar[list | None] = ContextVar("sanitize_removed", default=None)
+
+
+def _note(kind: str, name: str, detail: str = "") -> None:
+    report = _removed.get()
+    if report is not None and len(report) < 1000:
+        report.append((kind, name, detail))
+
+
+def _media_scheme(value: str) -> str | None:
+    """Return a URL's scheme as a browser reads it (lower case), None for a relative URL."""
+    url = _LEADING_JUNK.sub("", _STRIP_EVERYWHERE.sub("", unescape(value)))
+    if url.startswith(("//", "\\", "/\\", "\\/")):
+        return "other"  # another host, over whatever scheme the page has
+    match = _SCHEME.match(url)
+    return match.group(1).lower() if match else None
+
+
 def _allow_attribute(tag: str, name: str, value: str) -> bool:
+    allowed = _allowed_attribute(tag, name, value)
+    if not allowed:
+        _note("attribute", name, tag)
+    return allowed
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     if name not in ALLOWED_ATTRIBUTES.get(tag, ()):
         return False
+    if name == "src" and tag in ("video", "audio", "source"):
+        return _media_scheme(value) in _MEDIA_SOURCES
     if name in URL_ATTRIBUTES:
         return is_safe_url(value)
     if name == "class":
-        return bool(_CODE_CLASS.fullmatch(value))
+        if tag == "code":
+            return bool(_CODE_CLASS.fullmatch(value))
+        return bool(value.split()) and set(value.split()) <= ALLOWED_CLASSES.get(tag, set())
+    if name == "id":
+        return bool(_ID.fullmatch(value))
     return True
 
 
@@ -84,9 +155,24 @@ def _dropping_contents(walker):
 
     def walk(dom):
         depth = 0  # how deep inside a dropped element the walk is
+        media = 0  # how deep inside a video or audio
         for token in walker(dom):
             kind = token["type"]
+            if not depth and kind in _TAG_TOKENS and token["name"] in MEDIA_ELEMENTS:
+                media += 1 if kind == "StartTag" else -1 if kind == "EndTag" else 0
+                media = max(media, 0)
+                yield token
+                continue
+            if media and not depth:
+                if kind == "EmptyTag" and token["name"] == "source":
+                    yield token
+                continue  # a fallback for browsers that cannot play it
             if depth or (kind in _TAG_TOKENS and token["name"] in DROPPED_WITH_CONTENTS):
+                if not depth and kind in ("StartTag", "EmptyTag"):
+                    src = token["data"].get((None, "src"), "") or token["data"].get(
+                        (None, "data"), ""
+                    )
+                    _note("element", token["name"], _host(src))
                 if kind == "StartTag":
                     depth += 1
                 elif kind == "EndTag":
@@ -102,7 +188,7 @@ def _dropping_hidden_elements(cleaner: bleach.Cleaner) -> bleach.Cleaner:
     # so a script's code would become a paragraph's text. Letting these tags into the tree
     # parses them as a browser does (the code stays inside its script), and the walker then
     # skips them whole. The sanitizer still applies the allowlist to what is left.
-    cleaner.parser.tags = cleaner.parser.tags | DROPPED_WITH_CONTENTS
+    cleaner.parser.tags = cleaner.parser.tags | DROPPED_WITH_CONTENTS | MEDIA_ELEMENTS
     cleaner.walker = _dropping_contents(cleaner.walker)
     return cleaner
 
@@ -124,6 +210,7 @@ class BodyTooComplex(ValueError):
 
 
 _START_TAG = html5lib_shim.TAG_TOKEN_TYPE_START
+_EMPTY_TAG = _html5lib.tokenTypes["EmptyTag"]
 _CHARACTERS = html5lib_shim.TAG_TOKEN_TYPE_CHARACTERS
 _SPACE_CHARACTERS = _html5lib.tokenTypes["SpaceCharacters"]
 _PARSE_ERROR = _html5lib.tokenTypes["ParseError"]
@@ -143,6 +230,16 @@ class _BoundedTokenizer(html5lib_shim.BleachHTMLTokenizer):
         # as parse errors, which nothing reads (bleach looks only at errors inside tags):
         # 0.1 s a megabyte.
         self.stream._inner_stream.reportCharacterErrors = None
+
+    def emitCurrentToken(self):
+        token = self.currentToken
+        if (
+            token["type"] in (_START_TAG, _EMPTY_TAG)
+            and self.parser.tags is not None
+            and token["name"].lower() not in self.parser.tags
+        ):
+            _note("element", token["name"].lower())
+        super().emitCurrentToken()
 
     def dataState(self):
         # html5lib's data state, with "&" read as text: bleach keeps character references as
@@ -318,6 +415,15 @@ def _walking_with_scroll_regions(walker):
     return walk
 
 
+def _playing_on_request(source):
+    """Give every video and audio its controls, and make it load nothing until played."""
+    for token in source:
+        if token["type"] == "StartTag" and token["name"] in MEDIA_ELEMENTS:
+            token["data"][(None, "controls")] = ""
+            token["data"][(None, "preload")] = "none"
+        yield token
+
+
 def _adding_scroll_regions(source):
     """Put each outermost table and pre of the sanitized stream in a scroll region."""
     inside = None  # the element a region is open for
@@ -362,7 +468,7 @@ _cleaner = _dropping_hidden_elements(
             protocols=ALLOWED_SCHEMES,
             strip=True,
             strip_comments=True,
-            filters=[_adding_scroll_regions],
+            filters=[_playing_on_request, _adding_scroll_regions],
         )
     )
 )
@@ -371,19 +477,70 @@ _cleaner.walker = _walking_with_scroll_regions(_cleaner.walker)
 # single quotes for a value holding '"': <img alt='"Tom" &amp; Jerry'> came out as &amp;amp;.
 # Always double quotes (a '"' becomes &quot;) keeps references intact and cleaning idempotent.
 _cleaner.serializer.use_best_quote_char = False
+# Every attribute with its value (controls="", not controls): one way to write each one.
+_cleaner.serializer.minimize_boolean_attributes = False
 
 _text_cleaner = _dropping_hidden_elements(
     _bounded(bleach.Cleaner(tags=frozenset(), attributes={}, strip=True, strip_comments=True))
 )
 
 
-def clean_html(html: str) -> str:
+def clean_html(html: str, report: list | None = None) -> str:
     """Return editor HTML reduced to the allowlist: the only HTML a reader ever receives.
 
     One html5lib parse, in time linear in the size of the HTML. Raises BodyTooComplex for
-    HTML with more than MAX_ELEMENTS elements or that takes more than MAX_SECONDS.
+    HTML with more than MAX_ELEMENTS elements or that takes more than MAX_SECONDS. Given a
+    list as report, adds to it (kind, name, detail) for each element or attribute removed,
+    for removed_summary to tell the editor.
     """
-    return _cleaner.clean(html)
+    if report is None:
+        return _cleaner.clean(html)
+    token = _removed.set(report)
+    try:
+        return _cleaner.clean(html)
+    finally:
+        _removed.reset(token)
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(unescape(url).strip()).hostname or ""
+    except ValueError:
+        return ""
+
+
+# Why each kind of thing goes, in words for the editor.
+_SCRIPTS = frozenset({"script", "noscript", "template"})
+_FRAMES = frozenset({"iframe", "embed", "object", "applet", "frame", "frameset"})
+
+
+def removed_summary(report: list, most: int = 8) -> list[str]:
+    """Return what a clean removed, one line per kind of thing, with the reason."""
+    lines: dict[str, int] = {}
+    for kind, name, detail in report:
+        if kind == "element" and name in _SCRIPTS:
+            line = f"<{name}>: scripts never run in a post"
+        elif kind == "element" and name in _FRAMES:
+            where = f" from {detail}" if detail else ""
+            line = (
+                f"<{name}>{where}: only YouTube, Vimeo, X, Bluesky, SoundCloud and Mastodon "
+                "addresses become embeds"
+            )
+        elif kind == "element" and name == "style":
+            line = "<style>: a post uses the site's styles"
+        elif kind == "element":
+            line = f"<{name}>: not an element a post may use (what it held is kept)"
+        elif name.lower().startswith("on"):
+            line = f"the {name} attribute on <{detail}>: event handlers never run"
+        elif name in URL_ATTRIBUTES:
+            line = f"a {name} on <{detail}> with an address that could run code"
+        else:
+            line = f"the {name} attribute on <{detail}>"
+        lines[line] = lines.get(line, 0) + 1
+    summary = [line if n == 1 else f"{line} (×{n})" for line, n in lines.items()]
+    if len(summary) > most:
+        summary = summary[:most] + [f"and {len(summary) - most} more"]
+    return summary
 
 
 def strip_tags(html: str) -> str:

@@ -3,11 +3,15 @@
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from blog.embeds import PLAYER_ORIGINS
+
 # No inline script or style anywhere: templates load /static files only. Images may come
-# from the site or any https host (post bodies can embed them).
+# from the site or any https host (post bodies can embed them). Frames only from the players
+# of blog/embeds.py, and only once a reader asked for one.
 _CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https:; "
     "font-src 'self'; connect-src 'self'; form-action 'self'; object-src 'none'; "
+    f"frame-src {' '.join(PLAYER_ORIGINS)}; "
     "base-uri 'none'; frame-ancestors {ancestors}"
 )
 PUBLIC_CSP = _CSP.format(ancestors="'self'")

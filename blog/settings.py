@@ -20,6 +20,8 @@ class SiteSettings:
     posts_per_page: int
     # A line of the editor's at the foot of every page (a copyright, an address); plain text.
     footer_line: str = ""
+    # Curly quotes and dashes in Markdown bodies, applied as each post is saved (or rerendered).
+    typographic_quotes: bool = False
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -42,6 +44,7 @@ def _read_settings() -> SiteSettings:
         timezone=_valid_zone(stored.get("timezone"), defaults.timezone),
         posts_per_page=_valid_page_size(stored.get("posts_per_page"), defaults.posts_per_page),
         footer_line=stored.get("footer_line", defaults.footer_line),
+        typographic_quotes=stored.get("typographic_quotes") == "1",
     )
 
 
@@ -62,6 +65,13 @@ def _valid_page_size(value: str | None, default: int) -> int:
     except ValueError:
         return default
     return number if 1 <= number <= 50 else default
+
+
+def stored_typographic_quotes() -> bool:
+    """Read the typographic quotes setting from the database itself, for commands that
+    render every post (no memo: a restore reads a database the site has not shown yet)."""
+    stored = db.session.get(Setting, "typographic_quotes")
+    return stored is not None and stored.value == "1"
 
 
 def fallback_settings() -> SiteSettings:
@@ -91,6 +101,7 @@ def save_settings(settings: SiteSettings) -> None:
         ("tagline", settings.tagline),
         ("timezone", settings.timezone),
         ("posts_per_page", str(settings.posts_per_page)),
+        ("typographic_quotes", "1" if settings.typographic_quotes else "0"),
     ):
         db.session.merge(Setting(key=key, value=value))
     # Optional: a blank footer line is no row at all.

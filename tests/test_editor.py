@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from blog.extensions import db
-from blog.models import Post, Revision, Setting, Tag
+from blog.models import Category, Post, Revision, Setting, Tag
 from tests.helpers import PASSWORD, csrf_token, post_form_data
 
 
@@ -49,7 +49,7 @@ def test_publish_a_markdown_post(app, client, write):
     assert post.slug == "elections-in-spring" and post.status == "published"
     assert "<table>" in post.body_html and post.excerpt.startswith("Results")
     page = client.get("/posts/elections-in-spring").text
-    assert "<h2>Results</h2>" in page and "<td>1</td>" in page
+    assert '<h2 id="results">Results<a class="header-anchor"' in page and "<td>1</td>" in page
     with app.app_context():
         assert sorted(db.session.scalars(select(Tag.name))) == ["Elections", "europe"]
     assert "Elections in Spring" in client.get("/").text
@@ -401,3 +401,18 @@ def test_dashboard_pages_keep_their_filters(app, client, write, content):
     link = re.search(r'rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
     assert "status=draft" in link and "page=2" in link
     assert "Page 2 of 2" in client.get(link).text
+
+
+def test_a_new_post_starts_in_the_category_last_written_in(app, signed_in, category_id):
+    with app.app_context():
+        arts = Category(name="Arts", slug="arts")  # first in the list, alphabetically
+        db.session.add(arts)
+        db.session.commit()
+        arts_id = arts.id
+    page = signed_in.get("/editor/posts/new").text
+    assert re.search(rf'<option (?:selected )?value="{arts_id}"', page)
+    assert "selected" not in page.split('name="category"')[1].split("</select>")[0]
+    data = post_form_data(signed_in, "/editor/posts/new", category_id, title="World")
+    assert signed_in.post("/editor/posts/new", data=data).status_code == 302
+    page = signed_in.get("/editor/posts/new").text
+    assert f'<option selected value="{category_id}">World News</option>' in page

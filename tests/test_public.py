@@ -59,7 +59,8 @@ def test_post_page_shows_byline_body_tags_and_neighbours(client, content):
     newer = content.post("Newer one", ago=timedelta(days=1))
     page = client.get(f"/posts/{slug}").text
     assert "<h1>The main story</h1>" in page
-    assert "<h2>Heading</h2>" in page and "<strong>bold</strong>" in page
+    assert '<h2 id="heading">Heading<a class="header-anchor"' in page
+    assert "<strong>bold</strong>" in page
     assert 'href="/author/editor">Editor</a>' in page
     assert 'href="/tag/climate" rel="tag">Climate</a>' in page
     assert f'rel="prev" href="/posts/{older}"' in page

@@ -17,9 +17,9 @@ CORPUS = json.loads(CORPUS_PATH.read_text(encoding="utf-8"))
 
 # Written out here rather than derived from blog.sanitize, so that a widened allowlist fails.
 FORBIDDEN_TAGS = frozenset(
-    """applet audio base bgsound body button comment embed form frame frameset head html iframe
+    """applet base bgsound body button comment embed form frame frameset head html iframe
     image input isindex link listing marquee math meta noembed noframes noscript object option
-    param plaintext portal script select source style svg template textarea title track video
+    param plaintext portal script select style svg template textarea title track
     xml xmp""".split()
 )
 FORBIDDEN_ATTRIBUTES = frozenset(
@@ -274,7 +274,10 @@ def test_markdown_content_survives():
     assert_harmless(out)
     assert clean_html(out) == out
     for level, text in enumerate(["Second", "Third", "Fourth", "Fifth", "Sixth"], start=2):
-        assert f"<h{level}>{text}</h{level}>" in out
+        # Each heading has an id to link to, and a link to itself (blog/render.py).
+        slug = text.lower()
+        link = f'<a class="header-anchor" href="#{slug}" aria-label="Link to “{text}”"></a>'
+        assert f'<h{level} id="{slug}">{text}{link}</h{level}>' in out
     assert '<a href="https://example.com/page?a=1&amp;b=2">secure link</a>' in out
     assert '<a href="mailto:editor@example.com">letter</a>' in out
     assert '<a href="/posts/hello/">relative one</a>' in out

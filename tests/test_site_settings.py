@@ -77,7 +77,7 @@ def test_title_and_tagline_change_the_public_masthead(app, client, editor):
     assert '<p class="site-title"><a href="/" rel="home">The Daily Flask</a></p>' in home
     assert '<p class="tagline">All the news that fits</p>' in home
     assert "<title>The Daily Flask · All the news that fits</title>" in home
-    assert stored_settings(app) == SETTINGS
+    assert stored_settings(app) == {**SETTINGS, "typographic_quotes": "0"}
 
 
 def test_empty_tagline_is_allowed(app, client, editor):

@@ -23,6 +23,7 @@ from PIL import Image
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from blog.body_images import BODY_SIZES
 from blog.extensions import db
 from blog.models import Category, Post, Revision, Tag, User, post_tags
 from blog.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
@@ -66,9 +67,9 @@ BATCHES = [ENTRIES[i : i + BATCH] for i in range(0, len(ENTRIES), BATCH)]
 
 # Never on any page of ours, whatever its attributes.
 DEAD_TAGS = frozenset(
-    """applet audio base basefont bgsound embed frame frameset iframe image isindex keygen
-    listing marquee math noembed noframes noscript object param plaintext portal source style
-    svg template track video xml xmp""".split()
+    """applet base basefont bgsound embed frame frameset iframe image isindex keygen
+    listing marquee math noembed noframes noscript object param plaintext portal style
+    svg template track xml xmp""".split()
 )
 # Attributes no page of ours writes; each one can run code or fetch something.
 DEAD_ATTRIBUTES = frozenset(
@@ -177,6 +178,18 @@ class PageReader(HTMLParser):
                 return  # the sanitizer's own scroll region, exactly
             if tag not in ALLOWED_TAGS:
                 self.fail(f"tag outside the allowlist in post HTML {where}")
+            if tag in ("video", "audio") and (
+                "controls" not in names or values.get("preload") != "none"
+            ):
+                self.fail(f"media that plays or loads by itself {where}")
+            if tag == "img":
+                # What blog/body_images.py adds when the page is shown, with these values only
+                # (srcset's URLs are checked above).
+                shown = {"sizes": BODY_SIZES, "loading": "lazy", "decoding": "async"}
+                for name, value in shown.items():
+                    if name in values and values[name] != value:
+                        self.fail(f"{name} not as body_images writes it {where}")
+                names = names - {*shown, "srcset"}
             if names - set(ALLOWED_ATTRIBUTES.get(tag, ())):
                 self.fail(f"attribute outside the allowlist in post HTML {where}")
         elif tag == "script":

@@ -67,6 +67,19 @@ class PostForm(FlaskForm):
         validators=[longest(1000, "The list of tags")],
         description="Separated by commas. New tags are created.",
     )
+    body_image = FileField(
+        "Picture",
+        description="JPEG, PNG, WebP or GIF. Stored when you save, and put at the end of the body.",
+    )
+    body_image_alt = StringField(
+        "Its description (alt text)",
+        validators=[longest(300, "The description")],
+        description="What the picture shows, for readers who cannot see it. Required.",
+    )
+    body_image_caption = StringField("Caption", validators=[longest(1000, "The caption")])
+    body_image_credit = StringField(
+        "Credit", validators=[longest(300, "The credit")], description="e.g. Photo: A. Name"
+    )
     image = FileField("Featured image", description="JPEG, PNG, WebP or GIF.")
     image_id = SelectField(
         "Or choose an uploaded image",
@@ -109,6 +122,8 @@ class PostForm(FlaskForm):
         description="Left blank: the excerpt.",
     )
     version = HiddenField(default="0")
+    # The site's setting, set by the view: the body is checked as it will be rendered.
+    typographic = False
 
     def validate_publish_at(self, field):
         # An empty date stopped at Optional(); one that could not be read has its error.
@@ -132,7 +147,7 @@ class PostForm(FlaskForm):
         # Rendered here, once: the save (or preview) that follows reuses this render.
         if field.errors or self.body_format.data not in FORMATS:
             return
-        if refusal := check_body(field.data or "", self.body_format.data):
+        if refusal := check_body(field.data or "", self.body_format.data, self.typographic):
             raise ValidationError(refusal)
 
     def validate_version(self, field):

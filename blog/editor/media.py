@@ -2,10 +2,20 @@
 
 from typing import NamedTuple
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
 
 from blog import errors, failures, media
+from blog.body_images import body_snippet
 from blog.editor.forms import EmptyForm
 from blog.editor.media_forms import ACCEPT, UploadForm
 from blog.extensions import db
@@ -114,3 +124,58 @@ def _render_delete(item: Media, users: list, form: EmptyForm) -> str:
         form=form,
         thumbnail=media.thumbnail_file(item),
     )
+
+
+def _picker_item(item: Media) -> dict:
+    return {
+        "id": item.id,
+        "name": item.original_name or item.filename,
+        "alt": item.alt,
+        "caption": item.caption,
+        "credit": item.credit,
+        "width": item.width,
+        "height": item.height,
+        "thumb": url_for("public.media", filename=media.thumbnail_file(item)),
+    }
+
+
+@bp.get("/library.json")
+def library_json():
+    """List images for the desk's picker, newest first, found by name, alt text or caption."""
+    query = request.args.get("q", "").strip()[:200]
+    offset = request.args.get("offset", 0, type=small_int) or 0
+    items, more = media.library_page(query, offset=offset)
+    return jsonify(items=[_picker_item(item) for item in items], more=more)
+
+
+@bp.post("/insert")
+def insert():
+    """Store a picture for a post's body (uploaded, or from the library), return its snippet.
+
+    Its alt text, caption and credit are kept with the image and offered the next time.
+    """
+    alt = request.form.get("alt", "").strip()
+    if not alt:
+        return jsonify(error="Describe the picture for readers who cannot see it."), 422
+    upload = request.files.get("image")
+    if upload is not None and upload.filename:
+        try:
+            item = media.save_upload(upload)
+        except media.UploadError as error:
+            return jsonify(error=str(error)), 422
+    else:
+        media_id = request.form.get("media_id", 0, type=small_int)
+        item = db.session.get(Media, media_id) if media_id else None
+        if item is None:
+            return jsonify(error="That image is no longer in the library."), 404
+    caption, credit = request.form.get("caption", ""), request.form.get("credit", "")
+    media.describe_media(item, alt, caption, credit)
+    db.session.commit()
+    snippet = body_snippet(
+        url_for("public.media", filename=item.filename),
+        request.form.get("body_format", "markdown"),
+        item.alt,
+        item.caption,
+        item.credit,
+    )
+    return jsonify(snippet=snippet, item=_picker_item(item))

@@ -31,6 +31,7 @@ def settings():
                 timezone=form.timezone.data,
                 posts_per_page=form.posts_per_page.data,
                 footer_line=(form.footer_line.data or "").strip(),
+                typographic_quotes=form.typographic_quotes.data,
             )
         )
         db.session.commit()

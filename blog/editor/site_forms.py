@@ -4,7 +4,14 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, ValidationError
 
 from blog.accounts import MAX_PASSWORD, MIN_PASSWORD
@@ -38,6 +45,11 @@ class SettingsForm(FlaskForm):
         invalid_value_message="That is not a whole number.",
         description="On the home page and the archives, from 1 to 50.",
         render_kw={"min": 1, "max": 50},
+    )
+    typographic_quotes = BooleanField(
+        "Typographic quotes and dashes in Markdown",
+        description="“Curly quotes”, ‘apostrophes’, -- and --- as – and —, ... as …. Posts "
+        "get them as they are next saved; `flask rerender` gives them to every post at once.",
     )
 
     footer_line = StringField(

@@ -7,26 +7,41 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from blog import errors, failures, media
 from blog.auth.views import attempt_sign_in, safe_next, start_session, throttled_message
+from blog.body_images import body_snippet
 from blog.dates import to_local
 from blog.editor.forms import EmptyForm, PostForm
 from blog.extensions import db
-from blog.models import Category, FeaturedPost, Media, Post, Revision, Tag, User, utcnow
-from blog.posts import editing, featured, post_page
+from blog.models import (
+    Autosave,
+    Category,
+    FeaturedPost,
+    Media,
+    Post,
+    Revision,
+    Tag,
+    User,
+    reading_minutes,
+    utcnow,
+)
+from blog.posts import autosave, editing, featured, post_page
 from blog.posts.listings import CATEGORY_ORDER, is_public, is_scheduled
 from blog.posts.status import SHOWN_STATES, Status
+from blog.render import removed_parts
 from blog.settings import load_settings
 from blog.slugs import slugify
 from blog.urls import small_int
@@ -116,10 +131,23 @@ def _fill_choices(form: PostForm, post: Post | None) -> None:
     ]
 
 
+def _restoring() -> Autosave | None:
+    """Return the autosave the editor asked to restore into the form (?autosave=restore)."""
+    if request.method != "GET" or request.args.get("autosave") != "restore":
+        return None
+    post_id = (request.view_args or {}).get("post_id")
+    return autosave.autosave_for(current_user.id, post_id)
+
+
 def _form_for(post: Post | None) -> PostForm:
     """Return the post form, filled from the request if posted, else from the post."""
-    if post is None or request.method == "POST":
+    if (kept := _restoring()) is not None:
+        form = PostForm(formdata=MultiDict(autosave.form_data(kept)))
+    elif request.method == "POST":
         form = PostForm()
+    elif post is None:
+        # A new post starts in the category the editor last wrote in, as WordPress does.
+        form = PostForm(category=editing.last_used_category())
     else:
         zone = load_settings().zone
         scheduled = post.is_scheduled()
@@ -146,6 +174,7 @@ def _form_for(post: Post | None) -> PostForm:
             version=str(post.version),
         )
     _fill_choices(form, post)
+    form.typographic = load_settings().typographic_quotes
     return form
 
 
@@ -164,6 +193,7 @@ def _input(form: PostForm, image_id: int | None) -> editing.PostInput:
         publish_at=form.publish_at.data,
         seo_title=form.seo_title.data or "",
         seo_description=form.seo_description.data or "",
+        typographic=load_settings().typographic_quotes,
     )
 
 
@@ -171,6 +201,10 @@ def _render_form(
     form: PostForm, post: Post | None, message: str = "", status: int = 200, failed=False
 ):
     signed_out = not current_user.is_authenticated
+    kept = None
+    restored = _restoring()
+    if request.method == "GET" and restored is None:
+        kept = autosave.autosave_for(current_user.id, post.id if post else None)
     return render_template(
         "editor/post_form.html",
         form=form,
@@ -181,7 +215,21 @@ def _render_form(
         signed_out=signed_out,
         failed=failed,
         zone=load_settings().timezone,
+        autosave=kept,
+        autosave_time=_autosave_time(kept or restored),
+        restored=restored is not None,
+        reading_minutes=reading_minutes,
     ), status
+
+
+def _autosave_time(kept: Autosave | None) -> str:
+    """Return when an autosave was made, as the editor's clock says it: "14:05", or dated."""
+    if kept is None:
+        return ""
+    zone = load_settings().zone
+    when = to_local(kept.saved_at, zone)
+    today = to_local(utcnow(), zone).date()
+    return when.strftime("%H:%M" if when.date() == today else "%Y-%m-%d %H:%M")
 
 
 def _reauthenticate() -> tuple[bool, str]:
@@ -235,10 +283,54 @@ def _keep_upload(form: PostForm, post: Post | None) -> None:
 
 def _file_not_kept(form: PostForm) -> None:
     """Say at the field that a file sent without a valid session was dropped."""
-    if name := _upload_name(form):
-        form.image.errors = [
-            f"“{media.clean_original_name(name)}” was not kept: choose the file again."
+    for field in (form.image, form.body_image):
+        if name := getattr(field.data, "filename", ""):
+            field.errors = [
+                f"“{media.clean_original_name(name)}” was not kept: choose the file again."
+            ]
+
+
+def _add_body_picture(form: PostForm) -> bool:
+    """Store the picture chosen for the body and put its snippet at the end of the body.
+
+    Committed at once, as the media page would, so that the body never names a picture that
+    is not stored, whatever happens to the rest of the form. False if it was refused.
+    """
+    name = getattr(form.body_image.data, "filename", "") or ""
+    if not name:
+        return True
+    alt = (form.body_image_alt.data or "").strip()
+    if not alt:
+        form.body_image_alt.errors = ["Describe the picture for readers who cannot see it."]
+        form.body_image.errors = [
+            f"“{media.clean_original_name(name)}” was not kept: describe it, then choose "
+            "the file again."
         ]
+        return False
+    try:
+        item = media.save_upload(form.body_image.data)
+    except media.UploadError as error:
+        if failures.classify(error) is failures.DISK_FULL:
+            raise  # not this file's fault: the whole save fails, the text comes back
+        form.body_image.errors = [str(error)]
+        return False
+    caption, credit = form.body_image_caption.data or "", form.body_image_credit.data or ""
+    media.describe_media(item, alt, caption, credit)
+    db.session.commit()
+    snippet = body_snippet(
+        url_for("public.media", filename=item.filename),
+        form.body_format.data,
+        item.alt,
+        item.caption,
+        item.credit,
+    )
+    body = (form.body.data or "").rstrip()
+    form.body.data = f"{body}\n\n{snippet}\n" if body else f"{snippet}\n"
+    form.body_image_alt.data = form.body_image_caption.data = form.body_image_credit.data = ""
+    form.body_image.description = (
+        f"“{media.clean_original_name(name)}” was stored and put at the end of the body."
+    )
+    return True
 
 
 def _post_form(post: Post | None):
@@ -262,6 +354,8 @@ def _post_form(post: Post | None):
     if (_upload_name(form) or form.image_id.data) and not (form.image_alt.data or "").strip():
         form.image_alt.errors = ["Describe the image for readers who cannot see it."]
         valid = False
+    if not _add_body_picture(form):
+        valid = False
     if other := editing.post_with_slug(form.slug.data or "", post):
         # Only a slug typed here: one made from the title takes a number silently.
         form.slug.errors.append(
@@ -283,8 +377,13 @@ def _post_form(post: Post | None):
     was_public = editing.is_live(post)
     user = db.session.get(User, current_user.id)
     saved = editing.save_post(post, _input(form, image_id), user, load_settings().zone)
+    # What was autosaved is now saved: it is offered no more (a new post's, and this one's).
+    autosave.discard_autosave(user.id, post.id if post else None)
     db.session.commit()
     flash(_saved_message(saved, was_public))
+    if removed := removed_parts(saved.body_source, saved.body_format, form.typographic):
+        # The text is saved as typed; readers get it without these, and the editor knows.
+        flash("Left out of what readers see: " + "; ".join(removed) + ".", "removed")
     return redirect(url_for(".edit", post_id=saved.id))
 
 
@@ -350,6 +449,32 @@ def _conflict(form: PostForm, post: Post):
     return render_template("editor/conflict.html", form=form, post=post, diff=diff), 409
 
 
+@bp.post("/posts/autosave")
+def autosave_form():
+    """Keep the post form as typed as the editor's autosave; the post itself stays as it is."""
+    post_id = request.form.get("post_id", 0, type=small_int) or None
+    if post_id is not None:
+        db.get_or_404(Post, post_id, description="There is no post with that number.")
+    base = request.form.get("version", 0, type=small_int) or 0
+    kept = autosave.store_autosave(current_user.id, post_id, base, request.form.to_dict())
+    db.session.commit()
+    # A fresh token with each answer: a desk left open for long still saves on the first try.
+    return jsonify(saved_at=_autosave_time(kept), csrf_token=generate_csrf())
+
+
+@bp.post("/posts/autosave/discard")
+def discard_autosave():
+    """Forget the editor's autosave of a post, and open the post as saved."""
+    post_id = request.form.get("post_id", 0, type=small_int) or None
+    if EmptyForm().validate_on_submit():
+        autosave.discard_autosave(current_user.id, post_id)
+        db.session.commit()
+        flash("The autosaved version was discarded.")
+    if post_id is None:
+        return redirect(url_for(".new"))
+    return redirect(url_for(".edit", post_id=post_id))
+
+
 @bp.route("/posts/new", methods=["GET", "POST"])
 def new():
     """Write a new post."""
@@ -369,6 +494,9 @@ def edit(post_id: int):
 @bp.app_errorhandler(CSRFError)
 def csrf_error(error):
     """Keep the text of a post form whose token expired; refuse any other request."""
+    if request.endpoint in ("editor.posts.autosave_form", "editor.media.insert"):
+        # The desk's script says so beside Save; the text is still in the form.
+        return jsonify(error="expired", csrf_token=generate_csrf()), 400
     if request.endpoint in ("editor.posts.new", "editor.posts.edit"):
         post = _post_or_404(request.view_args["post_id"]) if request.view_args else None
         form = _form_for(post)
@@ -483,7 +611,7 @@ def restore_revision(post_id: int, revision_id: int):
     post = _post_or_404(post_id)
     old = _revision_or_404(post, revision_id)
     if EmptyForm().validate_on_submit():
-        editing.restore_revision(post, old)
+        editing.restore_revision(post, old, load_settings().typographic_quotes)
         db.session.commit()
         flash(f"Version {old.version} restored. The text it replaced is kept as a revision.")
     return redirect(url_for(".edit", post_id=post.id))

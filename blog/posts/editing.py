@@ -32,6 +32,7 @@ class PostInput:
     publish_at: datetime | None = None  # naive, in the site's time zone
     seo_title: str = ""
     seo_description: str = ""
+    typographic: bool = False  # the site's setting: curly quotes and dashes in Markdown
 
 
 def parse_tag_names(text: str) -> list[str]:
@@ -91,7 +92,7 @@ def fill_post(post: Post, data: PostInput, zone: ZoneInfo, tags: list[Tag]) -> N
     post.title = data.title.strip()
     post.body_format = data.body_format
     post.body_source = data.body
-    _set_body_fields(post, body_fields(data.body, data.body_format, data.excerpt))
+    _set_body_fields(post, body_fields(data.body, data.body_format, data.excerpt, data.typographic))
     post.category_id = data.category_id
     post.tags = tags
     post.image_id = data.image_id
@@ -121,6 +122,13 @@ def fill_post(post: Post, data: PostInput, zone: ZoneInfo, tags: list[Tag]) -> N
 def _set_body_fields(post: Post, fields) -> None:
     for name, value in fields.as_dict().items():
         setattr(post, name, value)
+
+
+def last_used_category() -> int | None:
+    """Return the category of the post saved last, the likeliest one for the next post."""
+    return db.session.scalar(
+        select(Post.category_id).order_by(Post.updated_at.desc(), Post.id.desc()).limit(1)
+    )
 
 
 def post_with_slug(typed: str, post: Post | None) -> Post | None:
@@ -182,14 +190,15 @@ def _follow_slug(post: Post, shared: str | None) -> None:
         redirects.forget_slug("post", public)
 
 
-def restore_revision(post: Post, revision: Revision) -> None:
+def restore_revision(post: Post, revision: Revision, typographic: bool = False) -> None:
     """Bring back an earlier version's text; the current one becomes a revision itself."""
     keep_revision(post)
     post.title = revision.title
     post.body_format = revision.body_format
     post.body_source = revision.body_source
     _set_body_fields(
-        post, body_fields(revision.body_source, revision.body_format, revision.excerpt)
+        post,
+        body_fields(revision.body_source, revision.body_format, revision.excerpt, typographic),
     )
     post.version += 1
     post.updated_at = utcnow()
@@ -249,7 +258,7 @@ def status_counts(now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
-def rerender_posts(batch: int = 200) -> int:
+def rerender_posts(batch: int = 200, typographic: bool = False) -> int:
     """Render every stored body again by today's rules; return how many posts changed.
 
     Bodies are rendered and sanitized when saved: after the renderer or the sanitizer
@@ -280,7 +289,7 @@ def rerender_posts(batch: int = 200) -> int:
         for row in rows:
             given = row.excerpt if row.custom_excerpt else ""
             try:
-                fields = body_fields(row.body_source, row.body_format, given)
+                fields = body_fields(row.body_source, row.body_format, given, typographic)
             except BodyTooComplex as error:
                 raise BodyTooComplex(f"post {row.id} is too complex to render ({error})") from None
             if (fields.body_html, fields.excerpt) != (row.body_html, row.excerpt):

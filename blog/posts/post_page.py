@@ -10,9 +10,11 @@ from functools import cache
 
 from sqlalchemy import and_, bindparam, case, func, literal, select, tuple_, union_all
 
+from blog.body_images import responsive_images
 from blog.dates import local_dates
 from blog.extensions import db
 from blog.models import Media, Post, post_tags, reading_minutes
+from blog.paths import path_for
 from blog.posts import listings
 from blog.posts.listings import (
     POSTS,
@@ -112,13 +114,24 @@ def public_post(slug: str) -> PostPage | None:
     tags = db.session.execute(_TAGS, {"id": row.id}).all()
     image = Image(*row[13:17]) if row.filename else None
     return PostPage(
-        *row[:12],
+        *row[:4],
+        _shown_body(row.body_html),
+        *row[5:12],
         category=category_link(row.category_id),
         author=byline(row.author_id),
         image=image,
         tags=[TagLink(*tag) for tag in tags],
         published=local_dates(row.published_at, load_settings().zone),
     )
+
+
+def _media_path(filename: str) -> str:
+    return path_for("public.media", filename=filename)
+
+
+def _shown_body(body_html: str) -> str:
+    """Return the stored body as the page shows it: its pictures made responsive."""
+    return responsive_images(body_html, _media_path)
 
 
 def preview_page(post: Post) -> PostPage:
@@ -133,7 +146,7 @@ def preview_page(post: Post) -> PostPage:
         title=post.title,
         slug=post.slug,
         excerpt=post.excerpt,
-        body_html=post.body_html,
+        body_html=_shown_body(post.body_html),
         published_at=published_at,
         updated_at=post.updated_at or published_at,
         word_count=post.word_count or 0,

@@ -45,6 +45,7 @@ from blog.cache import HELD, hold_stamp, read_stamp, release_stamp
 from blog.extensions import db, migrate
 from blog.posts import editing
 from blog.search.index import rebuild_search_index
+from blog.settings import stored_typographic_quotes
 from blog.transfer.backup import (
     BUSY_SECONDS,
     DATABASE,
@@ -181,7 +182,7 @@ def prepare_copy(database: Path, migrations: str | os.PathLike) -> int:
                     f"The database in the archive holds a {kind} this blog does not make "
                     f"({name}): it was not made by flask backup."
                 )
-            editing.rerender_posts()
+            editing.rerender_posts(typographic=stored_typographic_quotes())
             pages.rerender_pages()
             rebuild_search_index()
             db.session.commit()
