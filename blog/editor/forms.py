@@ -195,5 +195,7 @@ class PageForm(FlaskForm):
         description="Shown in search results and link previews.",
     )
     version = HiddenField(default="0")
+    # Pages render without the typographic-quotes setting (blog/pages.py), and are checked so.
+    typographic = False
     validate_body = PostForm.validate_body
     validate_version = PostForm.validate_version
