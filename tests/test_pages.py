@@ -226,3 +226,13 @@ def test_the_sites_own_routes_keep_their_answers(client):
     assert client.get("/editor").status_code in (301, 302, 308)
     assert client.get("/search/").status_code == 404
     assert client.get("/nope").status_code == 404
+
+
+def test_an_expired_form_keeps_the_text_typed(app, signed_in):
+    data = page_data(signed_in, "/editor/pages/new", title="Imprint", body="Typed *text*.")
+    data["csrf_token"] = "expired"
+    response = signed_in.post("/editor/pages/new", data=data)
+    assert response.status_code == 400
+    assert "This form had expired" in response.text
+    assert 'value="Imprint"' in response.text and "Typed *text*." in response.text
+    assert page_id(app, "imprint") is None

@@ -14,6 +14,9 @@ from blog.models import Media, Page, PageRevision
 
 bp = Blueprint("pages", __name__)
 
+# The page form's endpoints: an expired token shows the text as sent (expired_form).
+KEEPS_TEXT = {"editor.pages.new", "editor.pages.edit"}
+
 
 def _page_or_404(page_id: int) -> Page:
     stmt = select(Page).where(Page.id == page_id).options(joinedload(Page.image))
@@ -135,6 +138,21 @@ def _page_form(page: Page | None):
     else:
         flash("Page updated." if was_public else "Page published.")
     return redirect(url_for(".edit", page_id=saved.id))
+
+
+def expired_form():
+    """Show the page form as it was sent, when its token had expired: nothing was saved.
+
+    None for a page that does not exist: the caller refuses as for any other request.
+    """
+    page_id = (request.view_args or {}).get("page_id")
+    page = db.session.scalar(select(Page).where(Page.id == page_id)) if page_id else None
+    if page_id and page is None:
+        return None  # no such page: the plain refusal
+    message = (
+        "This form had expired, so nothing was saved. Your text is kept below: press Save again."
+    )
+    return _render(_form_for(page), page, message, 400)
 
 
 @bp.route("/pages/new", methods=["GET", "POST"])

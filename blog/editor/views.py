@@ -24,6 +24,7 @@ from blog import errors, failures, media
 from blog.auth.views import attempt_sign_in, safe_next, start_session, throttled_message
 from blog.body_images import body_snippet
 from blog.dates import to_local
+from blog.editor import pages
 from blog.editor.forms import EmptyForm, PostForm
 from blog.extensions import db
 from blog.models import (
@@ -493,7 +494,7 @@ def edit(post_id: int):
 
 @bp.app_errorhandler(CSRFError)
 def csrf_error(error):
-    """Keep the text of a post form whose token expired; refuse any other request."""
+    """Keep the text of a post or page form whose token expired; refuse any other request."""
     if request.endpoint in ("editor.posts.autosave_form", "editor.media.insert"):
         # The desk's script says so beside Save; the text is still in the form.
         return jsonify(error="expired", csrf_token=generate_csrf()), 400
@@ -513,6 +514,9 @@ def csrf_error(error):
         # A request that failed its CSRF check stores nothing, not even an image.
         _file_not_kept(form)
         return _render_form(form, post, message, 400)
+    signed_in = current_user.is_authenticated
+    if request.endpoint in pages.KEEPS_TEXT and signed_in and (kept := pages.expired_form()):
+        return kept
     return render_template("errors/error.html", error=error), 400
 
 
