@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -35,8 +35,9 @@ from blog.accounts import ensure_editor_account
 from blog.dates import to_utc
 from blog.extensions import db
 from blog.media import UploadError, save_upload
-from blog.models import Category, Media, Post, Tag, utcnow
+from blog.models import Category, Media, Post, Tag, WordPressAddress, utcnow
 from blog.posts.status import Status
+from blog.redirects import remember_slug
 from blog.render import BodyTooComplex, body_fields, plain_text, render_body
 from blog.slugs import slugify, unique_slug
 from blog.wordpress.body import convert_body, upload_key
@@ -148,12 +149,16 @@ def import_wxr(
         if progress:
             progress(1)
         identity = item.wp_id if item.wp_id is not None else _title_and_date(item, zone)
-        if identity is not None and identity in known:
+        # Without an id, the one of its plain link (/?p=ID), so that the link redirects.
+        wp_id = item.wp_id if item.wp_id is not None else _link_id(item)
+        if (identity is not None and identity in known) or (wp_id is not None and wp_id in known):
             report.already_imported += 1
             continue
-        known.add(identity)
-        db.session.add(_post(item, editor.id, terms, images, zone, report))
+        known.update(key for key in (identity, wp_id) if key is not None)
+        post = _post(item, wp_id, editor.id, terms, images, zone, report)
+        db.session.add(post)
         db.session.flush()
+        _remember_old_addresses(item, post)
         if item.post_type == "page":
             report.pages += 1
         else:
@@ -199,6 +204,16 @@ class _Terms:
         self.tags_by_name = {t.name.lower(): t for t in tags}
         for nicename, (name, _) in wxr.categories.items():
             self.category(nicename, name)
+        # Their WordPress term ids, for the old ?cat=ID links.
+        known = set(
+            db.session.scalars(
+                select(WordPressAddress.wp_id).where(WordPressAddress.kind == "category")
+            )
+        )
+        for nicename, term_id in wxr.category_ids.items():
+            if term_id not in known:
+                category = self.category(nicename, wxr.categories[nicename][0])
+                db.session.add(WordPressAddress(kind="category", wp_id=term_id, category=category))
         for slug, name in wxr.tags.items():
             self.tag(slug, name)
 
@@ -266,8 +281,11 @@ class _Images:
             if used_by and used_by <= known:
                 continue
             url_path = unquote(urlsplit(item.attachment_url).path)
-            relative = upload_key(url_path) if "/uploads/" in url_path else ""
-            candidates = [item.meta.get("_wp_attached_file", ""), relative, Path(url_path).name]
+            # Its path under uploads/: WordPress's own record, else its URL's (a WordPress.com
+            # files host serves uploads at the root: /2008/06/a.jpg).
+            relative = upload_key(url_path) if "/uploads/" in url_path else url_path.lstrip("/")
+            attached = item.meta.get("_wp_attached_file", "")
+            candidates = [attached, relative, Path(url_path).name]
             paths = [(root / c).resolve() for c in candidates if c]
             path = next((p for p in paths if p.is_relative_to(root) and p.is_file()), None)
             if path is None:
@@ -282,11 +300,52 @@ class _Images:
             alt = item.meta.get("_wp_attachment_image_alt", "")
             self.by_id[item.wp_id] = (media, " ".join(alt.split())[:300])
             link = adapter.build("public.media", {"filename": media.filename})
+            # Its attachment page (?attachment_id=ID, .../its-slug/) and its file's address.
+            db.session.add(
+                WordPressAddress(
+                    kind="attachment",
+                    wp_id=item.wp_id,
+                    name=unquote(item.slug) or None,
+                    media=media,
+                )
+            )
+            db.session.add(
+                WordPressAddress(
+                    kind="upload", name=upload_key(attached or relative)[:500], media=media
+                )
+            )
             self.urls[upload_key(item.attachment_url)] = link
             report.images += 1
 
 
-def _post(item: Item, author_id: int, terms: _Terms, images: _Images, zone, report) -> Post:
+def _link_id(item: Item) -> int | None:
+    """Return the id in an item's plain link (https://old.example/?p=19), if it is one."""
+    query = parse_qs(urlsplit(item.link).query)
+    value = (query.get("p") or query.get("page_id") or [""])[0]
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+def _remember_old_addresses(item: Item, post: Post) -> None:
+    """Keep the slugs a public post had on WordPress but not here: they redirect to it.
+
+    Its <link> ends in the slug WordPress served it at, which is not always post_name (a
+    renamed post); WordPress also keeps the slugs it had before in _wp_old_slug.
+    """
+    if post.status != Status.PUBLISHED:
+        return
+    path = urlsplit(item.link).path if not urlsplit(item.link).query else ""
+    slugs = {
+        unquote(path.rstrip("/").rpartition("/")[2]),
+        unquote(item.meta.get("_wp_old_slug", "")),
+    }
+    for slug in slugs - {"", post.slug}:
+        if len(slug) <= 320 and db.session.scalar(select(Post.id).where(Post.slug == slug)) is None:
+            remember_slug("post", post.id, slug)
+
+
+def _post(
+    item: Item, wp_id: int | None, author_id: int, terms: _Terms, images: _Images, zone, report
+) -> Post:
     body, kept_shortcodes = convert_body(item.content, images.urls)
     # A trashed post's slug has "__trashed" appended; WordPress keeps the one it had.
     original = item.meta.get("_wp_desired_post_slug") if item.status == "trash" else None
@@ -311,7 +370,7 @@ def _post(item: Item, author_id: int, terms: _Terms, images: _Images, zone, repo
     excerpt = plain_text(render_body(item.excerpt, "html"))
     seo_title = item.meta.get("_yoast_wpseo_title", "")
     return Post(
-        wp_id=item.wp_id,
+        wp_id=wp_id,
         title=_title(item),
         slug=slug,
         body_format="html",

@@ -8,7 +8,7 @@ blog.wordpress.importing maps the result into this blog, blog.wordpress.export w
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -56,6 +56,7 @@ class Item:
     attachment_url: str
     parent: int = 0
     password: str = ""  # set: WordPress shows the post only to readers who know it
+    link: str = ""  # its address on the WordPress site (<link>)
 
 
 @dataclass
@@ -65,6 +66,8 @@ class Wxr:
     categories: dict[str, tuple[str, str]]  # nicename -> (name, description)
     tags: dict[str, str]  # slug -> name
     items: list[Item]
+    category_ids: dict[str, int] = field(default_factory=dict)  # nicename -> term id
+    category_parents: dict[str, str] = field(default_factory=dict)  # nicename -> parent's
 
     def steps(self, pages: str, with_media: bool) -> int:
         """How many steps an import takes: one per post (page) and one per attachment."""
@@ -126,6 +129,16 @@ def read_wxr(path: Path) -> Wxr:
         )
         for c in channel.iter(f"{wp}category")
     }
+    category_ids = {
+        text(c, f"{wp}category_nicename"): _number(text(c, f"{wp}term_id"))
+        for c in channel.iter(f"{wp}category")
+        if _number(text(c, f"{wp}term_id"))
+    }
+    category_parents = {
+        text(c, f"{wp}category_nicename"): text(c, f"{wp}category_parent").strip()
+        for c in channel.iter(f"{wp}category")
+        if text(c, f"{wp}category_parent").strip()
+    }
     tags = {text(t, f"{wp}tag_slug"): text(t, f"{wp}tag_name") for t in channel.iter(f"{wp}tag")}
     authors = [text(a, f"{wp}author_login") for a in channel.iter(f"{wp}author")]
     items = []
@@ -159,9 +172,12 @@ def read_wxr(path: Path) -> Wxr:
                 attachment_url=text(element, f"{wp}attachment_url").strip(),
                 parent=_number(text(element, f"{wp}post_parent")),
                 password=text(element, f"{wp}post_password"),
+                link=text(element, "link").strip(),
             )
         )
-    return Wxr(version.text.strip(), authors, categories, tags, items)
+    return Wxr(
+        version.text.strip(), authors, categories, tags, items, category_ids, category_parents
+    )
 
 
 def _wordpress_namespace(declared: dict[str, str], channel, kind: str = "") -> str:
