@@ -15,21 +15,17 @@ keep some. The result goes through the sanitizer like anything else the editor w
 
 import re
 
+from blog.wordpress.autop import wpautop
+
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>\n?")
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
-_PRE = re.compile(r"<pre\b.*?</pre>", re.DOTALL | re.IGNORECASE)
-_PLACEHOLDER = re.compile("\x00([0-9]+)\x00")
-_BLOCK = re.compile(
-    r"</?(?:p|h[1-6]|ul|ol|dl|dt|dd|li|blockquote|pre|div|figure|figcaption|table|thead|tbody"
-    r"|tfoot|tr|td|th|hr|address|section|article|aside|header|footer|nav|details|summary"
-    r"|iframe|video|audio|object|form|script|style|math|svg)\b|\x00",
-    re.IGNORECASE,
-)
 _CAPTION = re.compile(r"\[caption([^\]]*)\](.*?)\[/caption\]", re.DOTALL)
 _CAPTIONED = re.compile(r"\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(.*)", re.DOTALL)
 _CAPTION_ATTRIBUTE = re.compile(r'\bcaption="([^"]*)"')
 _EMBED = re.compile(r"\[embed\b[^\]]*\]\s*(https?://[^\s\[<\"]+)\s*\[/embed\]")
-_LONE_URL = re.compile(r"https?://[^\s<>\"]+")
+# WP_Embed::autoembed's pattern: a URL alone on its line.
+_LONE_URL_LINE = re.compile(r"^(\s*)(https?://[^\s<>\"]+)(\s*)$", re.IGNORECASE | re.MULTILINE)
 _SHORTCODE = re.compile(
     r"\[/?(?:gallery|audio|video|playlist|embed|caption|wp_caption)\b|\[(\w[\w-]*)\b[^\]]*\].*?\[/\1\]",
     re.DOTALL,
@@ -53,10 +49,13 @@ def convert_body(content: str, uploads: dict[str, str]) -> tuple[str, bool]:
 
     uploads maps an upload_key to the URL of the imported image that replaces it.
     """
-    text = _SCRIPT.sub("", _COMMENT.sub("", content.replace("\r\n", "\n")))
+    # WordPress runs wpautop only on content without blocks (has_blocks()).
+    blocks = "<!-- wp:" in content
+    text = _SCRIPT.sub("", content.replace("\r\n", "\n"))
     text = _CAPTION.sub(_figure, text)
     text = _EMBED.sub(lambda m: f'<a href="{m.group(1)}">{m.group(1)}</a>', text)
-    text = _paragraphs(text)
+    # Comments go after the paragraphs are made, as wpautop saw them (a reader never does).
+    text = _EMPTY_PARAGRAPH.sub("", _COMMENT.sub("", _paragraphs(text, blocks))).strip()
     text = _UPLOAD.sub(lambda m: uploads.get(upload_key(m.group(0)), m.group(0)), text)
     return text, bool(_SHORTCODE.search(text))
 
@@ -73,25 +72,12 @@ def _figure(match: re.Match) -> str:
     return f"<figure>{image}{figcaption}</figure>"
 
 
-def _paragraphs(text: str) -> str:
-    """Wrap the runs of text between blank lines in <p>, as WordPress's wpautop does."""
-    kept: list[str] = []
+def _paragraphs(text: str, blocks: bool) -> str:
+    """Make paragraphs explicit as WordPress shows them.
 
-    def keep(match: re.Match) -> str:
-        kept.append(match.group(0))
-        return f"\x00{len(kept) - 1}\x00"
-
-    # Preformatted text keeps its blank lines and line breaks.
-    text = _PRE.sub(keep, text)
-    out = []
-    for chunk in re.split(r"\n\s*\n", text):
-        chunk = chunk.strip()
-        if not chunk:
-            continue
-        if _BLOCK.match(chunk):
-            out.append(chunk)
-        elif _LONE_URL.fullmatch(chunk):
-            out.append(f'<p><a href="{chunk}">{chunk}</a></p>')
-        else:
-            out.append("<p>" + re.sub(r"\s*\n\s*", "<br>\n", chunk) + "</p>")
-    return _PLACEHOLDER.sub(lambda m: kept[int(m.group(1))], "\n\n".join(out))
+    Block editor content is shown as stored: WordPress runs wpautop only on content without
+    blocks. A URL alone on its line becomes a link first, as WordPress's autoembed leaves one
+    it cannot embed.
+    """
+    text = _LONE_URL_LINE.sub(lambda m: f'{m[1]}<a href="{m[2]}">{m[2]}</a>{m[3]}', text)
+    return text.strip() if blocks else wpautop(text)

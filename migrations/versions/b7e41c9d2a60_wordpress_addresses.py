@@ -31,13 +31,9 @@ def upgrade():
         sa.ForeignKeyConstraint(["media_id"], ["media.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "ix_wordpress_addresses_kind_wp_id", "wordpress_addresses", ["kind", "wp_id"]
-    )
+    op.create_index("ix_wordpress_addresses_kind_wp_id", "wordpress_addresses", ["kind", "wp_id"])
     op.create_index("ix_wordpress_addresses_kind_name", "wordpress_addresses", ["kind", "name"])
-    op.create_index(
-        "ix_wordpress_addresses_category_id", "wordpress_addresses", ["category_id"]
-    )
+    op.create_index("ix_wordpress_addresses_category_id", "wordpress_addresses", ["category_id"])
     op.create_index("ix_wordpress_addresses_media_id", "wordpress_addresses", ["media_id"])
 
 
