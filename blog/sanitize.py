@@ -12,9 +12,9 @@ _html5lib = html5lib_shim.constants
 _HTML = _html5lib.namespaces["html"]
 
 ALLOWED_TAGS = frozenset(
-    """a abbr b blockquote br caption cite code dd del details dfn div dl dt em figcaption figure
-    h2 h3 h4 h5 h6 hr i img ins kbd li mark ol p pre q s samp small span strong sub summary sup
-    table tbody td tfoot th thead time tr u ul""".split()
+    """a abbr audio b blockquote br caption cite code dd del details dfn div dl dt em figcaption
+    figure h2 h3 h4 h5 h6 hr i img ins kbd li mark ol p pre q s samp small source span strong
+    sub summary sup table tbody td tfoot th thead time tr u ul video""".split()
 )
 ALLOWED_ATTRIBUTES = {
     "a": ["href", "title"],
@@ -27,13 +27,23 @@ ALLOWED_ATTRIBUTES = {
     "code": ["class"],
     "q": ["cite"],
     "blockquote": ["cite"],
+    # Players with the browser's own controls (added to each), never autoplay; their files
+    # come from http(s) or the site (MEDIA_URL_ATTRIBUTES).
+    "audio": ["src", "controls", "loop", "preload"],
+    "video": ["src", "controls", "loop", "preload", "width", "height", "playsinline"],
+    "source": ["src", "type"],
 }
+# Players hold only their sources: any other content is the fallback for browsers that cannot
+# play, which a reader never sees, and it goes whole like the hidden elements' contents.
+MEDIA_TAGS = frozenset({"audio", "video"})
+MEDIA_CHILDREN = frozenset({"source"})
+MEDIA_SCHEMES = frozenset({"http", "https"})
 # Elements whose contents a reader never sees as text (code, styles, embeds, and fallbacks
 # for browsers that cannot run or play them): they go whole, not only their tags, or
 # "<script>alert(1)</script>" would leave "alert(1)" on the page.
 DROPPED_WITH_CONTENTS = frozenset(
-    """applet audio canvas embed iframe noembed noframes noscript object script style template
-    title video""".split()
+    """applet canvas embed iframe noembed noframes noscript object script style template
+    title""".split()
 )
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
 URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
@@ -66,9 +76,20 @@ def is_safe_url(value: str) -> bool:
     return match.group(1).lower() in ALLOWED_SCHEMES
 
 
+def is_safe_media_url(value: str) -> bool:
+    """Tell whether a player's source is http, https or on the site (relative)."""
+    if not is_safe_url(value):
+        return False
+    url = _LEADING_JUNK.sub("", _STRIP_EVERYWHERE.sub("", unescape(value)))
+    match = _SCHEME.match(url)
+    return match is None or match.group(1).lower() in MEDIA_SCHEMES
+
+
 def _allow_attribute(tag: str, name: str, value: str) -> bool:
     if name not in ALLOWED_ATTRIBUTES.get(tag, ()):
         return False
+    if name == "src" and (tag in MEDIA_TAGS or tag in MEDIA_CHILDREN):
+        return is_safe_media_url(value)
     if name in URL_ATTRIBUTES:
         return is_safe_url(value)
     if name == "class":
@@ -79,31 +100,48 @@ def _allow_attribute(tag: str, name: str, value: str) -> bool:
 _TAG_TOKENS = frozenset({"StartTag", "EmptyTag", "EndTag"})
 
 
-def _dropping_contents(walker):
+def _dropping_contents(walker, dropped: frozenset[str]):
     """Wrap an html5lib tree walker to leave out the dropped elements and all inside them."""
 
     def walk(dom):
         depth = 0  # how deep inside a dropped element the walk is
+        player = 0  # how deep inside a player's fallback content (1: in the player itself)
         for token in walker(dom):
             kind = token["type"]
-            if depth or (kind in _TAG_TOKENS and token["name"] in DROPPED_WITH_CONTENTS):
+            if depth or (kind in _TAG_TOKENS and token["name"] in dropped):
                 if kind == "StartTag":
                     depth += 1
                 elif kind == "EndTag":
                     depth = max(depth - 1, 0)
                 continue
+            if player:
+                if kind == "EmptyTag" and player == 1 and token["name"] in MEDIA_CHILDREN:
+                    yield token
+                elif kind == "StartTag":
+                    player += 1
+                elif kind == "EndTag":
+                    player -= 1
+                    if not player:
+                        yield token
+                continue
+            if kind == "StartTag" and token["name"] in MEDIA_TAGS:
+                player = 1
+                # The browser's controls, always: a player without them cannot be started.
+                token["data"] = {**token["data"], (None, "controls"): "controls"}
             yield token
 
     return walk
 
 
-def _dropping_hidden_elements(cleaner: bleach.Cleaner) -> bleach.Cleaner:
+def _dropping_hidden_elements(
+    cleaner: bleach.Cleaner, dropped: frozenset[str] = DROPPED_WITH_CONTENTS
+) -> bleach.Cleaner:
     # bleach's tokenizer turns a tag outside the allowlist into text before the tree is built,
     # so a script's code would become a paragraph's text. Letting these tags into the tree
     # parses them as a browser does (the code stays inside its script), and the walker then
     # skips them whole. The sanitizer still applies the allowlist to what is left.
-    cleaner.parser.tags = cleaner.parser.tags | DROPPED_WITH_CONTENTS
-    cleaner.walker = _dropping_contents(cleaner.walker)
+    cleaner.parser.tags = cleaner.parser.tags | dropped
+    cleaner.walker = _dropping_contents(cleaner.walker, dropped)
     return cleaner
 
 
@@ -371,9 +409,13 @@ _cleaner.walker = _walking_with_scroll_regions(_cleaner.walker)
 # single quotes for a value holding '"': <img alt='"Tom" &amp; Jerry'> came out as &amp;amp;.
 # Always double quotes (a '"' becomes &quot;) keeps references intact and cleaning idempotent.
 _cleaner.serializer.use_best_quote_char = False
+# And every attribute with its value, the players' controls="controls" too: one form to read.
+_cleaner.serializer.minimize_boolean_attributes = False
 
+# A player's text is its fallback: no text of a page.
 _text_cleaner = _dropping_hidden_elements(
-    _bounded(bleach.Cleaner(tags=frozenset(), attributes={}, strip=True, strip_comments=True))
+    _bounded(bleach.Cleaner(tags=frozenset(), attributes={}, strip=True, strip_comments=True)),
+    DROPPED_WITH_CONTENTS | MEDIA_TAGS,
 )
 
 

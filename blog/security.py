@@ -3,10 +3,11 @@
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-# No inline script or style anywhere: templates load /static files only. Images may come
-# from the site or any https host (post bodies can embed them).
+# No inline script or style anywhere: templates load /static files only. Images, audio and
+# video may come from the site or any https host (post bodies can embed them).
 _CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https:; "
+    "media-src 'self' https:; "
     "font-src 'self'; connect-src 'self'; form-action 'self'; object-src 'none'; "
     "base-uri 'none'; frame-ancestors {ancestors}"
 )

@@ -66,9 +66,9 @@ BATCHES = [ENTRIES[i : i + BATCH] for i in range(0, len(ENTRIES), BATCH)]
 
 # Never on any page of ours, whatever its attributes.
 DEAD_TAGS = frozenset(
-    """applet audio base basefont bgsound embed frame frameset iframe image isindex keygen
-    listing marquee math noembed noframes noscript object param plaintext portal source style
-    svg template track video xml xmp""".split()
+    """applet base basefont bgsound embed frame frameset iframe image isindex keygen
+    listing marquee math noembed noframes noscript object param plaintext portal style
+    svg template track xml xmp""".split()
 )
 # Attributes no page of ours writes; each one can run code or fetch something.
 DEAD_ATTRIBUTES = frozenset(
