@@ -44,7 +44,7 @@ def breaks(html: str) -> int:
 def test_classic_posts_have_the_line_breaks_wordpress_shows():
     """The whole conversion (shortcodes, comments, the sanitizer) keeps wpautop's <br>s."""
     wordpress = [breaks(case["wordpress"]) for case in CLASSIC]
-    here = [breaks(convert_body(case["input"], {})[0]) for case in CLASSIC]
+    here = [breaks(convert_body(case["input"], {}).html) for case in CLASSIC]
     assert here == wordpress and sum(here) == 19
 
 
@@ -60,7 +60,7 @@ def test_classic_posts_have_the_line_breaks_wordpress_shows():
     ],
 )
 def test_no_line_break_next_to_a_block(source):
-    html = clean_html(convert_body(source, {})[0])
+    html = clean_html(convert_body(source, {}).html)
     assert not re.search(r"<br>\s*</?(h2|ul|ol|li|table|tr|td|blockquote|p)\b", html), html
     assert not re.search(r"</?(h2|ul|ol|li|table|tr|td|blockquote)>\s*<br>", html), html
 
@@ -68,7 +68,7 @@ def test_no_line_break_next_to_a_block(source):
 def test_block_editor_content_is_shown_as_stored():
     # WordPress runs wpautop only on content without blocks.
     source = "<!-- wp:html -->\n<div>one\ntwo</div>\n<!-- /wp:html -->"
-    assert convert_body(source, {})[0] == "<div>one\ntwo</div>"
+    assert convert_body(source, {}).html == "<div>one\ntwo</div>"
 
 
 def test_an_imported_classic_post_has_wordpresss_paragraphs(app, runner):

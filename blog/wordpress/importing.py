@@ -20,9 +20,11 @@ The mapping (README, "Moving content in and out"):
   WordPress id has its title and date, as WordPress's importer does (post_exists).
 """
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from html import escape
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo
@@ -40,7 +42,7 @@ from blog.posts.status import Status
 from blog.redirects import remember_slug
 from blog.render import BodyTooComplex, body_fields, plain_text, render_body
 from blog.slugs import slugify, unique_slug
-from blog.wordpress.body import convert_body, upload_key
+from blog.wordpress.body import Gallery, convert_body, upload_key
 from blog.wordpress.wxr import Item, Progress, Wxr, WxrError
 
 STATUSES = {
@@ -67,6 +69,7 @@ class Report:
     renamed: list[tuple[str, str]] = field(default_factory=list)
     hidden: list[tuple[str, str, str]] = field(default_factory=list)  # (title, slug, why)
     shortcodes: list[str] = field(default_factory=list)  # slugs of posts that keep some
+    shortcode_names: Counter = field(default_factory=Counter)  # name -> how many left
     other_items: Counter = field(default_factory=Counter)
     attachments_left: int = 0  # no media folder given
     authors: list[str] = field(default_factory=list)
@@ -110,6 +113,13 @@ class Report:
             lines.append(
                 f"{len(self.shortcodes)} posts keep shortcodes this blog shows as text: "
                 + ", ".join(self.shortcodes[:10])
+            )
+            lines.append(
+                "Shortcodes left as text: "
+                + ", ".join(
+                    f"[{name}] {count}" for name, count in sorted(self.shortcode_names.items())
+                )
+                + "."
             )
         return lines
 
@@ -258,6 +268,35 @@ class _Images:
     def __init__(self):
         self.by_id: dict[int, tuple[Media, str]] = {}  # attachment id -> (image, alt text)
         self.urls: dict[str, str] = {}  # upload_key -> this site's URL of the image
+        # attachment id -> (this site's URL, alt text, caption), and by the post it belongs to
+        self.shown: dict[int, tuple[str, str, str]] = {}
+        self.children: dict[int, list[int]] = {}
+
+    def gallery(self, post_id: int | None) -> Gallery:
+        """Return what makes a post's [gallery] a figure of the imported images it shows."""
+
+        def figure(attributes: dict[str, str]) -> str | None:
+            listed = attributes.get("ids") or attributes.get("include") or ""
+            ids = [int(n) for n in re.findall(r"[0-9]+", listed)[:100]]
+            if not ids:
+                # No ids: the images attached to the post, as WordPress shows them.
+                left_out = {int(n) for n in re.findall(r"[0-9]+", attributes.get("exclude", ""))}
+                ids = [n for n in self.children.get(post_id or -1, []) if n not in left_out]
+            images = [self.shown[n] for n in ids if n in self.shown]
+            if not images:
+                return None
+            return (
+                "<figure>"
+                + "".join(
+                    f'<figure><img src="{url}" alt="{escape(alt)}">'
+                    + (f"<figcaption>{escape(caption)}</figcaption>" if caption else "")
+                    + "</figure>"
+                    for url, alt, caption in images
+                )
+                + "</figure>"
+            )
+
+        return figure
 
     def load(self, wxr: Wxr, folder: Path, known: set[int], report: Report, progress) -> None:
         """Import every attachment whose file is in folder, as an upload would be.
@@ -315,6 +354,10 @@ class _Images:
                 )
             )
             self.urls[upload_key(item.attachment_url)] = link
+            if item.wp_id is not None:
+                caption = _text(item.excerpt)
+                self.shown[item.wp_id] = (link, self.by_id[item.wp_id][1], caption)
+                self.children.setdefault(item.parent, []).append(item.wp_id)
             report.images += 1
 
 
@@ -346,7 +389,8 @@ def _remember_old_addresses(item: Item, post: Post) -> None:
 def _post(
     item: Item, wp_id: int | None, author_id: int, terms: _Terms, images: _Images, zone, report
 ) -> Post:
-    body, kept_shortcodes = convert_body(item.content, images.urls)
+    converted = convert_body(item.content, images.urls, images.gallery(item.wp_id))
+    body = converted.html
     # A trashed post's slug has "__trashed" appended; WordPress keeps the one it had.
     original = item.meta.get("_wp_desired_post_slug") if item.status == "trash" else None
     given = unquote(original or item.slug)
@@ -354,8 +398,9 @@ def _post(
     slug = unique_slug(Post, wanted)
     if given and slug != wanted:
         report.renamed.append((given, slug))
-    if kept_shortcodes:
+    if converted.shortcodes:
         report.shortcodes.append(slug)
+        report.shortcode_names.update(converted.shortcodes)
     dated = _dated(item, zone)
     status, hidden = _status(item)
     if hidden:
@@ -368,6 +413,9 @@ def _post(
     thumbnail = item.meta.get("_thumbnail_id", "").strip()
     image, alt = images.by_id.get(int(thumbnail) if thumbnail.isdigit() else -1, (None, ""))
     excerpt = plain_text(render_body(item.excerpt, "html"))
+    if not excerpt and converted.teaser:
+        # The part before <!--more-->: what WordPress shows of the post in its lists.
+        excerpt = plain_text(render_body(converted.teaser, "html"))
     seo_title = item.meta.get("_yoast_wpseo_title", "")
     return Post(
         wp_id=wp_id,
