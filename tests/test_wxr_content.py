@@ -11,7 +11,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from blog.extensions import db
-from blog.models import Post
+from blog.models import Post, Setting
 
 DATA = Path(__file__).parent / "data"
 
@@ -171,3 +171,91 @@ def test_unknown_shortcodes_are_text_and_named_in_the_summary(app, tmp_path):
     assert "[box]Inside[/box]" in post(app, "boxed").body_html
     assert "2 posts keep shortcodes this blog shows as text: form, boxed" in out
     assert "Shortcodes left as text: [box] 2, [contact-form-7] 1." in out
+
+
+# Items 7 and 8: the site's time zone, post formats, and what the summary names -------------
+
+
+def zone_of(app) -> str | None:
+    with app.app_context():
+        return db.session.scalar(select(Setting.value).where(Setting.key == "timezone"))
+
+
+def test_a_site_without_a_time_zone_takes_the_exports(app, runner):
+    out = runner.invoke(args=["import-wxr", str(DATA / "wordpress-export.xml")]).output
+    # Its post_date and post_date_gmt are 2 hours apart in May, 1 in November: Berlin.
+    assert zone_of(app) == "Europe/Berlin"
+    assert "The site had no time zone: it is now Europe/Berlin" in out
+    # A draft WordPress dated only in local time is read in that zone.
+    with app.app_context():
+        draft = db.session.scalar(select(Post).where(Post.wp_id == 103))
+        assert draft.created_at is not None
+
+
+def test_a_chosen_time_zone_is_kept(app, runner):
+    with app.app_context():
+        db.session.add(Setting(key="timezone", value="Asia/Tokyo"))
+        db.session.commit()
+    out = runner.invoke(args=["import-wxr", str(DATA / "wordpress-export.xml")]).output
+    assert zone_of(app) == "Asia/Tokyo" and "time zone" not in out
+
+
+WINTER, SUMMER = "2024-01-10", "2024-07-10"
+
+
+@pytest.mark.parametrize(
+    "extra, dates, zone",
+    [
+        ("<wp:timezone_string>America/Chicago</wp:timezone_string>", [], "America/Chicago"),
+        # The same offset in January and July: no daylight saving time, e.g. Tokyo.
+        ("", [(WINTER, "09:00", "00:00"), (SUMMER, "09:00", "00:00")], "Asia/Tokyo"),
+        # New York's offsets, winter and summer.
+        ("", [(WINTER, "07:00", "12:00"), (SUMMER, "08:00", "12:00")], "America/New_York"),
+        # UTC all along: nothing to change.
+        ("", [(WINTER, "07:00", "07:00")], None),
+    ],
+)
+def test_the_zone_is_read_from_the_dates(app, tmp_path, extra, dates, zone):
+    items = []
+    for number, (day, local, gmt) in enumerate(dates, 1):
+        text = item(number, f"post-{number}").replace("2024-05-14 09:30:00", f"{day} {local}:00")
+        items.append(text.replace("2024-05-14 07:30:00", f"{day} {gmt}:00"))
+    run_import(app, tmp_path, [extra, *items] if extra else items)
+    assert zone_of(app) == zone
+
+
+def test_post_formats_become_tags(app, tmp_path):
+    format_term = '<category domain="post_format" nicename="post-format-quote">Quote</category>'
+    out = run_import(
+        app, tmp_path, [item(10, "quoted", "<blockquote>Hi</blockquote>", extra=format_term)]
+    )
+    with app.app_context():
+        quoted = db.session.scalar(select(Post).where(Post.slug == "quoted"))
+        db.session.refresh(quoted, ["tags"])
+        assert [(t.name, t.slug) for t in quoted.tags] == [("Format: Quote", "post-format-quote")]
+    assert "Post formats kept as tags: Quote 1." in out
+
+
+def test_the_summary_names_what_was_not_brought_over(app, runner):
+    out = runner.invoke(args=["import-wxr", str(DATA / "wordpress-export.xml")]).output
+    assert "Left out 1 comments (1 approved): this blog has no comments." in out
+    # No --media-dir: the images of the bodies still load from WordPress's host.
+    assert "images in posts still load from another site (old.example.com)" in out
+    assert "Left out 2 attachments: --media-dir" in out
+
+
+def comment(approved: str, kind: str = "comment") -> str:
+    return (
+        f"<wp:comment><wp:comment_content>Hi</wp:comment_content>"
+        f"<wp:comment_approved>{approved}</wp:comment_approved>"
+        f"<wp:comment_type>{kind}</wp:comment_type></wp:comment>"
+    )
+
+
+def test_comments_left_out_are_counted_by_kind(app, tmp_path):
+    comments = [comment("1"), comment("1"), comment("0"), comment("spam"), comment("1", "pingback")]
+    out = run_import(app, tmp_path, [item(10, "talked-about", "Text", extra="".join(comments))])
+    assert (
+        "Left out 5 comments (2 approved, 1 awaiting moderation, 1 spam, "
+        "1 pingbacks and trackbacks): this blog has no comments."
+    ) in out

@@ -22,7 +22,7 @@ The mapping (README, "Moving content in and out"):
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -37,14 +37,18 @@ from blog.accounts import ensure_editor_account
 from blog.dates import to_utc
 from blog.extensions import db
 from blog.media import UploadError, save_upload
-from blog.models import Category, Media, Post, Tag, WordPressAddress, utcnow
+from blog.models import Category, Media, Post, Setting, Tag, WordPressAddress, utcnow
 from blog.posts.status import Status
 from blog.redirects import remember_slug
 from blog.render import BodyTooComplex, body_fields, plain_text, render_body
+from blog.settings import load_settings, save_settings
 from blog.slugs import slugify, unique_slug
 from blog.wordpress.body import Gallery, convert_body, upload_key
 from blog.wordpress.wxr import Item, Progress, Wxr, WxrError
+from blog.wordpress.zone import export_zone
 
+# An image in a body that still loads from another host (its src is absolute).
+_REMOTE_IMAGE = re.compile(r"""<img\b[^>]*?\bsrc=["']?((?:https?:)?//[^"'\s>]+)""", re.IGNORECASE)
 STATUSES = {
     "publish": Status.PUBLISHED,
     "future": Status.PUBLISHED,
@@ -74,6 +78,11 @@ class Report:
     attachments_left: int = 0  # no media folder given
     authors: list[str] = field(default_factory=list)
     editor: str = ""
+    zone: str = ""  # the time zone the site took from the export, if it had none
+    comments: Counter = field(default_factory=Counter)  # approved, held, spam, pings
+    formats: Counter = field(default_factory=Counter)  # post format name -> posts
+    remote_images: int = 0  # <img> in bodies still on another host
+    remote_hosts: Counter = field(default_factory=Counter)
 
     def lines(self) -> list[str]:
         """Return the summary an editor reads at the end, one line per finding."""
@@ -109,6 +118,36 @@ class Report:
             "cannot see."
             for title, slug, why in self.hidden
         )
+        if self.zone:
+            lines.append(
+                f"The site had no time zone: it is now {self.zone}, the one the export's dates "
+                "were written in (Settings changes it)."
+            )
+        if self.formats:
+            lines.append(
+                "Post formats kept as tags: "
+                + ", ".join(f"{name} {count}" for name, count in sorted(self.formats.items()))
+                + "."
+            )
+        if total := sum(self.comments.values()):
+            kinds = ", ".join(
+                f"{self.comments[kind]} {label}"
+                for kind, label in (
+                    ("approved", "approved"),
+                    ("held", "awaiting moderation"),
+                    ("spam", "spam"),
+                    ("pings", "pingbacks and trackbacks"),
+                )
+                if self.comments[kind]
+            )
+            lines.append(f"Left out {total} comments ({kinds}): this blog has no comments.")
+        if self.remote_images:
+            hosts = ", ".join(host for host, _ in self.remote_hosts.most_common(3))
+            lines.append(
+                f"{self.remote_images} images in posts still load from another site ({hosts}): "
+                "import into an empty site with --media-dir pointing at a copy of "
+                "wp-content/uploads to bring them here."
+            )
         if self.shortcodes:
             lines.append(
                 f"{len(self.shortcodes)} posts keep shortcodes this blog shows as text: "
@@ -122,6 +161,23 @@ class Report:
                 + "."
             )
         return lines
+
+
+def site_zone(wxr: Wxr) -> tuple[ZoneInfo, str | None]:
+    """Return the site's time zone for the import, and its name when taken from the export.
+
+    A site whose editor never chose one (no setting, the default UTC) takes the zone the
+    export's dates were written in, so that each post shows the calendar day WordPress showed.
+    """
+    settings = load_settings()
+    chosen = db.session.scalar(select(Setting.value).where(Setting.key == "timezone"))
+    if chosen is not None or current_app.config["TIMEZONE"] != "UTC":
+        return settings.zone, None
+    found = export_zone(wxr)
+    if found is None or found == settings.timezone:
+        return settings.zone, None
+    save_settings(replace(settings, timezone=found))
+    return ZoneInfo(found), found
 
 
 def import_wxr(
@@ -398,6 +454,11 @@ def _post(
     slug = unique_slug(Post, wanted)
     if given and slug != wanted:
         report.renamed.append((given, slug))
+    for src in _REMOTE_IMAGE.findall(body):
+        report.remote_images += 1
+        report.remote_hosts[urlsplit(src).netloc] += 1
+    report.comments.update(item.comments)
+    report.formats.update(_name(name, nicename) for nicename, name in item.formats)
     if converted.shortcodes:
         report.shortcodes.append(slug)
         report.shortcode_names.update(converted.shortcodes)
@@ -410,6 +471,10 @@ def _post(
     category, *others = [terms.category(*c) for c in item.categories] or [terms.fallback()]
     # A post has one category here: the others become tags, so that none is lost.
     tags = [terms.tag(*t) for t in item.tags] + [terms.tag(c.slug, c.name) for c in others]
+    # A post format (quote, link, gallery ...) is a tag here: post-format-quote, "Format: Quote".
+    tags += [
+        terms.tag(nicename, f"Format: {_name(name, nicename)}") for nicename, name in item.formats
+    ]
     thumbnail = item.meta.get("_thumbnail_id", "").strip()
     image, alt = images.by_id.get(int(thumbnail) if thumbnail.isdigit() else -1, (None, ""))
     excerpt = plain_text(render_body(item.excerpt, "html"))
