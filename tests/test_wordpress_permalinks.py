@@ -14,6 +14,7 @@ from PIL import Image
 
 from blog.extensions import db
 from blog.models import Post
+from tests.test_transfer import sites  # noqa: F401 - a fixture
 
 DATA = Path(__file__).parent / "data"
 BLOCKS = DATA / "block-test-data.xml"
@@ -273,3 +274,23 @@ def test_scanners_get_a_404_without_a_look_up(app, site, count_queries, path):
         _, _, error_page = redirect(app, count_queries, "/static/nope.css")
     status, location, statements = redirect(app, count_queries, path)
     assert (status, location, statements) == (404, "", error_page)
+
+
+def test_the_addresses_survive_an_export_and_import(app, site, sites, tmp_path):  # noqa: F811
+    archive = tmp_path / "site.zip"
+    assert app.test_cli_runner().invoke(args=["export", str(archive)]).exit_code == 0
+    moved = sites()
+    result = moved.test_cli_runner().invoke(args=["import", str(archive)])
+    assert result.exit_code == 0, result.output
+    image = next(item for item in ATTACHMENTS if item["url"].endswith(".jpg"))
+    before, after = app.test_client(), moved.test_client()
+    for path in (
+        f"/?cat={CATEGORIES['text']}",
+        f"/?attachment_id={image['id']}",
+        f"/{image['slug']}/",
+        "/wp-content/uploads" + urlsplit(image["url"]).path,
+        "/classic/",  # a slug WordPress served the post at, kept as an old slug
+    ):
+        old = before.get(path)
+        assert old.status_code == 301, path
+        assert after.get(path).headers["Location"] == old.headers["Location"], path

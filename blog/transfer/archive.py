@@ -4,7 +4,8 @@ Archive layout (a zip file; format "blog-export", version 1; README "Moving cont
 
     content.json   format, version, exported_at, counts, settings, and the rows of users,
                    categories, tags, media, posts (each with its tag ids), revisions and
-                   old_slugs (absent from archives made before there were any: none)
+                   old_slugs and wordpress_addresses (absent from archives made before
+                   there were any: none)
     media/NAME     every stored image file, originals and resized copies; each media row lists
                    its files with their size and SHA-256
 
@@ -29,7 +30,18 @@ from sqlalchemy import func, select
 from blog.dates import EARLIEST_YEAR, in_post_years, latest_year
 from blog.extensions import db
 from blog.media import CONTENT_TYPES, STORED_NAME, variant_files
-from blog.models import Category, Media, OldSlug, Post, Revision, Setting, Tag, User, post_tags
+from blog.models import (
+    Category,
+    Media,
+    OldSlug,
+    Post,
+    Revision,
+    Setting,
+    Tag,
+    User,
+    WordPressAddress,
+    post_tags,
+)
 from blog.posts.status import Status
 from blog.render import FORMATS as BODY_FORMATS
 from blog.transfer.files import open_private, sha256, written_whole
@@ -58,7 +70,11 @@ TABLES = {
         "id post_id version title body_format body_source excerpt saved_at created_at",
     ),
     "old_slugs": (OldSlug, "id kind slug post_id category_id tag_id created_at"),
+    "wordpress_addresses": (WordPressAddress, "id kind wp_id name category_id media_id"),
 }
+# Tables an archive from an earlier version of the blog lacks: it has no rows of them.
+ADDED_LATER = ("old_slugs", "wordpress_addresses")
+WORDPRESS_KINDS = {"category": "category_id", "attachment": "media_id", "upload": "media_id"}
 TABLES = {table: (model, tuple(columns.split())) for table, (model, columns) in TABLES.items()}
 Progress = Callable[[int], object]
 
@@ -207,9 +223,10 @@ def _check_content(content) -> None:
     if not isinstance(settings, dict) or not all(isinstance(v, str) for v in settings.values()):
         raise TransferError("The archive's settings are damaged.")
     counts = content.get("counts")
-    if isinstance(counts, dict) and "old_slugs" not in content and "old_slugs" not in counts:
-        # Archives made before old slugs were kept: they have none.
-        content["old_slugs"], counts["old_slugs"] = [], 0
+    for table in ADDED_LATER:
+        if isinstance(counts, dict) and table not in content and table not in counts:
+            # Archives made before these were kept: they have none.
+            content[table], counts[table] = [], 0
     for table, (model, columns) in TABLES.items():
         rows = content.get(table)
         if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
@@ -229,6 +246,9 @@ def _check_content(content) -> None:
     for index, row in enumerate(content["old_slugs"]):
         if row["kind"] not in OLD_SLUG_KINDS or row[f"{row['kind']}_id"] is None:
             raise TransferError(f"old_slugs[{index}] ({row['slug']}) is damaged.")
+    for index, row in enumerate(content["wordpress_addresses"]):
+        if row["kind"] not in WORDPRESS_KINDS or row[WORDPRESS_KINDS[row["kind"]]] is None:
+            raise TransferError(f"wordpress_addresses[{index}] is damaged.")
     for index, row in enumerate(content["media"]):
         extension = row["filename"].rpartition(".")[2]
         expected = _file_names(row)

@@ -18,7 +18,18 @@ from blog.extensions import db
 
 # The media module's lists of the files that follow the transaction (written, doomed).
 from blog.media import FORMATS, doomed_in_transaction, variant_files, written_in_transaction
-from blog.models import Category, Media, OldSlug, Post, Revision, Setting, Tag, User, post_tags
+from blog.models import (
+    Category,
+    Media,
+    OldSlug,
+    Post,
+    Revision,
+    Setting,
+    Tag,
+    User,
+    WordPressAddress,
+    post_tags,
+)
 from blog.render import BodyTooComplex, body_fields
 from blog.transfer.archive import MEDIA, TABLES, Archive, Progress, SiteHasContent, TransferError
 
@@ -81,7 +92,7 @@ def import_archive(
         links = [{"post_id": p["id"], "tag_id": t} for p in content["posts"] for t in p["tags"]]
         if links:
             db.session.execute(insert(post_tags), links)
-        for table in ("revisions", "old_slugs"):
+        for table in ("revisions", "old_slugs", "wordpress_addresses"):
             if content[table]:
                 db.session.execute(insert(TABLES[table][0]), content[table])
         for key, value in content["settings"].items():
@@ -98,7 +109,7 @@ def _clear_content() -> set[Path]:
     files = set()
     for media in db.session.scalars(select(Media)):
         files.update(Path(name) for name in [media.filename, *variant_files(media)])
-    for model in (OldSlug, post_tags, Revision, Post, Tag, Category, Media):
+    for model in (WordPressAddress, OldSlug, post_tags, Revision, Post, Tag, Category, Media):
         db.session.execute(delete(model))
     return files
 
@@ -158,7 +169,7 @@ def _restart_id_sequences() -> None:
     """PostgreSQL: continue every id sequence past the ids the import wrote."""
     if db.engine.dialect.name != "postgresql":
         return
-    for table in ("users", "categories", "tags", "media", "posts", "revisions", "old_slugs"):
+    for table in TABLES:
         db.session.execute(
             text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
