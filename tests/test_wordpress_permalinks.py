@@ -235,7 +235,8 @@ def test_attachment_pages_and_files_lead_to_the_image(app, site, count_queries):
             f"/wp-content/uploads{resized}",
         ):
             assert redirect(app, count_queries, path)[:2] == (301, file), path
-        assert app.test_client().get(file).status_code == 200
+        with app.test_client().get(file) as served:  # a file: closed when read
+            assert served.status_code == 200
     # The audio and the video were not imported (this blog keeps images): no address.
     for item in ATTACHMENTS:
         if not item["url"].endswith(".jpg"):

@@ -11,7 +11,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from blog.extensions import db
-from blog.models import Post, Setting
+from blog.models import Media, Post, Setting
 
 DATA = Path(__file__).parent / "data"
 
@@ -259,3 +259,42 @@ def test_comments_left_out_are_counted_by_kind(app, tmp_path):
         "Left out 5 comments (2 approved, 1 awaiting moderation, 1 spam, "
         "1 pingbacks and trackbacks): this blog has no comments."
     ) in out
+
+
+# Item 5: an upload whose own name ends in a size -------------------------------------------
+
+
+def test_an_upload_named_like_a_resized_copy_keeps_its_own_picture(app, tmp_path):
+    folder = tmp_path / "uploads" / "2024" / "05"
+    folder.mkdir(parents=True)
+    Image.new("RGB", (60, 20), (200, 0, 0)).save(folder / "banner.jpg", "JPEG")
+    # An original WordPress named so because its author did: not a size of banner.jpg.
+    Image.new("RGB", (120, 40), (0, 0, 200)).save(folder / "banner-1200x400.jpg", "JPEG")
+    base = "https://old.example/wp-content/uploads/2024/05"
+    body = (
+        f'<img src="{base}/banner-1200x400.jpg" alt="own">\n\n'
+        f'<img src="{base}/banner-300x100.jpg" alt="resized">'
+    )
+    run_import(
+        app,
+        tmp_path,
+        [
+            item(10, "banners", body),
+            attachment(31, "banner.jpg", 10),
+            attachment(32, "banner-1200x400.jpg", 10),
+        ],
+        "--media-dir",
+        str(tmp_path / "uploads"),
+    )
+    with app.app_context():
+        images = {m.original_name: m for m in db.session.scalars(select(Media))}
+    assert images["banner-1200x400.jpg"].width == 120 and images["banner.jpg"].width == 60
+    html = post(app, "banners").body_html
+    own, resized = images["banner-1200x400.jpg"].filename, images["banner.jpg"].filename
+    assert f'<img src="/media/{own}" alt="own">' in html
+    assert f'<img src="/media/{resized}" alt="resized">' in html
+    client = app.test_client()
+    moved = client.get("/wp-content/uploads/2024/05/banner-1200x400.jpg")
+    assert moved.headers["Location"] == f"/media/{own}"
+    moved = client.get("/wp-content/uploads/2024/05/banner-150x50.jpg")
+    assert moved.headers["Location"] == f"/media/{resized}"

@@ -215,7 +215,7 @@ def numeric_permalink(wp_id: int):
 @bp.get("/wp-content/uploads/<path:path>")
 def upload(path: str):
     """Send a WordPress upload's address (any of its sizes) to the image it became here."""
-    name = addresses.upload_file(upload_key(path))
+    name = addresses.upload_file(upload_key(path, exact=True), upload_key(path))
     if name is None:
         abort(404)
     return _file(name)

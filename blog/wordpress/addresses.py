@@ -39,9 +39,20 @@ def attachment_file(*, wp_id: int | None = None, slug: str | None = None) -> str
     return _file(*found)
 
 
-def upload_file(key: str) -> str | None:
-    """Return the file name of the image an upload became, by its path under uploads/."""
-    return _file(WordPressAddress.kind == "upload", WordPressAddress.name == key)
+def upload_file(path: str, resized_from: str) -> str | None:
+    """Return the file name of the image an upload became, by its path under uploads/.
+
+    resized_from is the path of the original a resized copy's path names ("a-300x200.jpg" is
+    a size of "a.jpg"); an upload of that very path wins, as an original may be named so.
+    """
+    stmt = (
+        select(Media.filename)
+        .join(WordPressAddress, WordPressAddress.media_id == Media.id)
+        .where(WordPressAddress.kind == "upload", WordPressAddress.name.in_({path, resized_from}))
+        .order_by((WordPressAddress.name == path).desc())
+        .limit(1)
+    )
+    return db.session.scalar(stmt)
 
 
 def _file(*where) -> str | None:

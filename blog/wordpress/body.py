@@ -56,12 +56,21 @@ _UPLOAD = re.compile(rf"(?:https?:)?//{_URL}+|{_URL}*/wp-content/uploads/{_URL}+
 _SIZE_SUFFIX = re.compile(r"-(?:[0-9]+x[0-9]+|scaled)(?=\.\w+$)")
 
 
-def upload_key(url: str) -> str:
-    """Return what every size of an upload's URL has in common: "2024/05/harbour.jpg"."""
+def upload_key(url: str, exact: bool = False) -> str:
+    """Return what every size of an upload's URL has in common: "2024/05/harbour.jpg".
+
+    exact: the path under uploads/ as it is, for an upload whose own name ends in a size
+    ("banner-1200x400.jpg" is an original too).
+    """
     path = url.split("?")[0].split("#")[0]
     if "/uploads/" in path:
         path = path.split("/uploads/", 1)[1]
-    return _SIZE_SUFFIX.sub("", path)
+    return path if exact else _SIZE_SUFFIX.sub("", path)
+
+
+def has_size_suffix(path: str) -> bool:
+    """Tell whether a file name ends as WordPress names resized copies: "-300x200.jpg"."""
+    return bool(_SIZE_SUFFIX.search(path))
 
 
 @dataclass
@@ -107,8 +116,13 @@ def _convert(content: str, uploads: dict[str, str], gallery: Gallery | None):
     text = _H1.sub(r"<\1h2", text)
     # Comments go after the paragraphs are made, as wpautop saw them (a reader never does).
     text = _EMPTY_PARAGRAPH.sub("", _COMMENT.sub("", _paragraphs(text, blocks))).strip()
-    text = _UPLOAD.sub(lambda m: uploads.get(upload_key(m.group(0)), m.group(0)), text)
+    text = _UPLOAD.sub(lambda m: _uploaded(m.group(0), uploads), text)
     return text, shortcodes_left(text)
+
+
+def _uploaded(url: str, uploads: dict[str, str]) -> str:
+    # The upload of that very name first: an original may be named like a resized copy.
+    return uploads.get(upload_key(url, exact=True)) or uploads.get(upload_key(url), url)
 
 
 def shortcodes_left(text: str) -> Counter:

@@ -43,7 +43,7 @@ from blog.redirects import remember_slug
 from blog.render import BodyTooComplex, body_fields, plain_text, render_body
 from blog.settings import load_settings, save_settings
 from blog.slugs import slugify, unique_slug
-from blog.wordpress.body import Gallery, convert_body, upload_key
+from blog.wordpress.body import Gallery, convert_body, has_size_suffix, upload_key
 from blog.wordpress.wxr import Item, Progress, Wxr, WxrError
 from blog.wordpress.zone import export_zone
 
@@ -378,7 +378,9 @@ class _Images:
             url_path = unquote(urlsplit(item.attachment_url).path)
             # Its path under uploads/: WordPress's own record, else its URL's (a WordPress.com
             # files host serves uploads at the root: /2008/06/a.jpg).
-            relative = upload_key(url_path) if "/uploads/" in url_path else url_path.lstrip("/")
+            relative = url_path.lstrip("/")
+            if "/uploads/" in url_path:
+                relative = upload_key(url_path, exact=True)
             attached = item.meta.get("_wp_attached_file", "")
             candidates = [attached, relative, Path(url_path).name]
             paths = [(root / c).resolve() for c in candidates if c]
@@ -406,10 +408,18 @@ class _Images:
             )
             db.session.add(
                 WordPressAddress(
-                    kind="upload", name=upload_key(attached or relative)[:500], media=media
+                    kind="upload",
+                    name=upload_key(attached or relative, exact=True)[:500],
+                    media=media,
                 )
             )
-            self.urls[upload_key(item.attachment_url)] = link
+            # Its own name, and the name its resized copies share: an original whose name
+            # ends in a size ("banner-1200x400.jpg") never takes the place of "banner.jpg".
+            self.urls[upload_key(item.attachment_url, exact=True)] = link
+            if has_size_suffix(url_path):
+                self.urls.setdefault(upload_key(item.attachment_url), link)
+            else:
+                self.urls[upload_key(item.attachment_url)] = link
             if item.wp_id is not None:
                 caption = _text(item.excerpt)
                 self.shown[item.wp_id] = (link, self.by_id[item.wp_id][1], caption)
