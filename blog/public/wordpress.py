@@ -12,8 +12,10 @@ the slug. An address that names nothing here is a 404, never a redirect to a gue
 
 import re
 from functools import cache
+from typing import NoReturn
 
 from flask import Blueprint, Response, abort, current_app, request
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.routing import Map
 
 from blog.dates import archive_date
@@ -156,8 +158,21 @@ def _may_be_slug(value: str) -> bool:
 
 def _post_or_404(slug: str) -> Response:
     if (found := post_name_redirect(slug)) is None:
-        abort(404)
+        _not_found()
     return found
+
+
+def _not_found() -> NoReturn:
+    """Answer 404; or 405 for an address of the site's own that takes another method.
+
+    The catch-all addresses answer GET for any path, so the router never gets to say that
+    GET /auth/sign-out is the wrong method (it is a POST).
+    """
+    adapter = current_app.create_url_adapter(request)
+    others = set(adapter.allowed_methods()) - {"GET", "HEAD", "OPTIONS"}
+    if others:
+        raise MethodNotAllowed(valid_methods=sorted(others | {"OPTIONS"}))
+    abort(404)
 
 
 @cache
@@ -183,7 +198,7 @@ def custom_permalink(rest: str):
     parts = [part for part in rest.split("/") if part]
     # Under one of this site's own addresses nothing is WordPress's: a plain 404, no look-up.
     if not parts or parts[0] in _own_first_parts(current_app.url_map):
-        abort(404)
+        _not_found()
     return permalink_or_404(parts)
 
 
