@@ -363,3 +363,33 @@ class MenuItem(db.Model):
     page_id: Mapped[int | None] = mapped_column(
         ForeignKey("pages.id", ondelete="CASCADE"), index=True
     )
+
+
+class WordPressAddress(db.Model):
+    """What a WordPress site called a category or an image: its old addresses lead here.
+
+    A category by its term id (?cat=ID); an attachment by its id (?attachment_id=ID) and its
+    slug (its attachment page), and its file by its path under uploads/ ("2024/05/a.jpg").
+    Posts keep their WordPress id themselves (Post.wp_id).
+    """
+
+    __tablename__ = "wordpress_addresses"
+    __table_args__ = (
+        Index("ix_wordpress_addresses_kind_wp_id", "kind", "wp_id"),
+        Index("ix_wordpress_addresses_kind_name", "kind", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "category", "attachment" or "upload"
+    wp_id: Mapped[int | None]
+    name: Mapped[str | None] = mapped_column(String(500))
+    # The one its kind names is set.
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="CASCADE"), index=True
+    )
+    media_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media.id", ondelete="CASCADE"), index=True
+    )
+
+    category: Mapped[Category | None] = relationship(lazy="raise")
+    media: Mapped[Media | None] = relationship(lazy="raise")

@@ -22,6 +22,8 @@ FORBIDDEN_TAGS = frozenset(
     param plaintext portal script select style svg template textarea title track
     xml xmp""".split()
 )
+# Players are allowed (issue 18): only with http(s) or site sources, always with controls.
+PLAYERS = frozenset({"audio", "video", "source"})
 FORBIDDEN_ATTRIBUTES = frozenset(
     """action background content data dynsrc formaction http-equiv lowsrc poster srcdoc srcset
     style xlink:href""".split()
@@ -108,6 +110,10 @@ def assert_harmless(out: str) -> None:
             assert name in ALLOWED_ATTRIBUTES.get(tag, ()), out
             if name in URL_ATTRIBUTES:
                 assert browser_scheme(value or "") in SAFE_SCHEMES, out
+            if tag in PLAYERS and name == "src":
+                assert browser_scheme(value or "") in {None, "http", "https"}, out
+        if tag in PLAYERS - {"source"}:
+            assert ("controls", "controls") in attrs and "autoplay" not in dict(attrs), out
 
 
 def url_attributes(out: str) -> list[tuple[str, str | None]]:
@@ -346,3 +352,35 @@ def test_quotes_and_references_in_attributes_survive_twice():
 def test_comments_are_stripped():
     out = clean_html("<p>a<!-- secret --></p><!--[if IE]><p>b</p><![endif]-->")
     assert out == "<p>a</p>"
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        (
+            '<video src="https://x.example/a.mp4" autoplay onplay="alert(1)" poster="https://p">'
+            "fallback <b>alert</b></video>",
+            '<video src="https://x.example/a.mp4" controls="controls"></video>',
+        ),
+        (
+            '<audio><source src="javascript:alert(1)"><source src="/media/a.mp3" type="audio/mpeg">'
+            "<p>alert</p></audio>",
+            '<audio controls="controls"><source><source src="/media/a.mp3" type="audio/mpeg">'
+            "</audio>",
+        ),
+        (
+            '<audio src="data:audio/mp3;base64,AAAA">alert</audio>',
+            '<audio controls="controls"></audio>',
+        ),
+        ('<video src="mailto:a@b.example"></video>', '<video controls="controls"></video>'),
+        (
+            "<p>a<video><video>alert</video></video>b</p>",
+            '<p>a<video controls="controls"></video>b</p>',
+        ),
+    ],
+)
+def test_players_keep_only_safe_sources_and_always_show_controls(source, expected):
+    out = clean_html(source)
+    assert out == expected
+    assert_harmless(out)
+    assert clean_html(out) == out

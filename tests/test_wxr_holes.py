@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select, text, update
 
 from blog.extensions import db
 from blog.models import Post
@@ -181,9 +181,25 @@ def test_wordpress_theme_unit_test_data_imports(app, runner):
         posts = db.session.scalars(select(Post).order_by(Post.published_at)).all()
         found = [(p.title, p.slug, p.status, p.wp_id) for p in posts]
     assert len(found) == 7
-    assert ("Worth A Thousand Words", "worth-a-thousand-words", "published", None) in found
+    # No <wp:post_id>: the id is the one of its plain link (<link>https://wp-themes.com/?p=19),
+    # so that the links readers have still lead to it.
+    assert ("Worth A Thousand Words", "worth-a-thousand-words", "published", 19) in found
+    assert sorted(wp_id for *_, wp_id in found) == [1, 4, 6, 8, 14, 19, 36]
     assert {status for _, _, status, _ in found} == {"published"}
+    moved = app.test_client().get("/?p=19&utm_source=x")
+    assert moved.status_code == 301
+    assert moved.headers["Location"] == "/posts/worth-a-thousand-words?utm_source=x"
     # Without ids, a second import finds the posts by title and date, as WordPress does.
+    again = import_file(runner, THEME_PREVIEW)
+    assert "Skipped 7 posts this site imported before." in again
+    assert len(statuses(app)) == 7
+
+
+def test_a_site_imported_without_link_ids_imports_again_without_copies(app, runner):
+    import_file(runner, THEME_PREVIEW)
+    with app.app_context():
+        db.session.execute(update(Post).values(wp_id=None))  # as an earlier version left it
+        db.session.commit()
     again = import_file(runner, THEME_PREVIEW)
     assert "Skipped 7 posts this site imported before." in again
     assert len(statuses(app)) == 7

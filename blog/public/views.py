@@ -268,7 +268,9 @@ def media(filename: str):
     # SVG, never a path outside the folder, never a type the browser has to guess.
     content_type = served_type(filename)
     if content_type is None:
-        abort(404)
+        # Not an image's name: a WordPress permalink under a category named "media"
+        # (/%category%/%postname%/), or a 404 (names with a dot need no look-up).
+        return wordpress.permalink_or_404(["media", *filter(None, filename.split("/"))])
     response = files.send_file_from(
         current_app.config["MEDIA_FOLDER"], filename, mimetype=content_type, max_age=31536000
     )

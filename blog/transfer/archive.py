@@ -4,9 +4,9 @@ Archive layout (a zip file; format "blog-export", version 1; README "Moving cont
 
     content.json   format, version, exported_at, counts, settings, and the rows of users,
                    categories, tags, media, posts (each with its tag ids), revisions,
-                   old_slugs, featured_posts (post_id, position), pages, page_revisions and
-                   menu_items (each of the last five absent from archives made before it
-                   existed: none)
+                   old_slugs, featured_posts (post_id, position), pages, page_revisions,
+                   menu_items and wordpress_addresses (each of the last six absent from
+                   archives made before it existed: none)
     media/NAME     every stored image file, originals and resized copies; each media row lists
                    its files with their size and SHA-256
 
@@ -44,6 +44,7 @@ from blog.models import (
     Setting,
     Tag,
     User,
+    WordPressAddress,
     post_tags,
 )
 from blog.posts.status import Status
@@ -87,9 +88,18 @@ TABLES = {
         "id page_id version title body_format body_source saved_at created_at",
     ),
     "menu_items": (MenuItem, "id menu position kind label url category_id page_id"),
+    "wordpress_addresses": (WordPressAddress, "id kind wp_id name category_id media_id"),
 }
 # Tables added after version 1 came out: an archive made before them has none of their rows.
-LATER_TABLES = ("old_slugs", "featured_posts", "pages", "page_revisions", "menu_items")
+LATER_TABLES = (
+    "old_slugs",
+    "featured_posts",
+    "pages",
+    "page_revisions",
+    "menu_items",
+    "wordpress_addresses",
+)
+WORDPRESS_KINDS = {"category": "category_id", "attachment": "media_id", "upload": "media_id"}
 TABLES = {table: (model, tuple(columns.split())) for table, (model, columns) in TABLES.items()}
 Progress = Callable[[int], object]
 
@@ -267,6 +277,9 @@ def _check_content(content) -> None:
     for index, row in enumerate(content["menu_items"]):
         if row["menu"] not in MENUS or row["kind"] not in MENU_KINDS:
             raise TransferError(f"menu_items[{index}]: unknown menu or kind.")
+    for index, row in enumerate(content["wordpress_addresses"]):
+        if row["kind"] not in WORDPRESS_KINDS or row[WORDPRESS_KINDS[row["kind"]]] is None:
+            raise TransferError(f"wordpress_addresses[{index}] is damaged.")
     for index, row in enumerate(content["media"]):
         extension = row["filename"].rpartition(".")[2]
         expected = _file_names(row)

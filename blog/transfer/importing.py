@@ -31,6 +31,7 @@ from blog.models import (
     Setting,
     Tag,
     User,
+    WordPressAddress,
     post_tags,
 )
 from blog.render import BodyTooComplex, body_fields
@@ -95,7 +96,7 @@ def import_archive(
         links = [{"post_id": p["id"], "tag_id": t} for p in content["posts"] for t in p["tags"]]
         if links:
             db.session.execute(insert(post_tags), links)
-        for table in ("revisions", "old_slugs", "featured_posts"):
+        for table in ("revisions", "old_slugs", "featured_posts", "wordpress_addresses"):
             if content[table]:
                 db.session.execute(insert(TABLES[table][0]), content[table])
         _write_pages(content["pages"])
@@ -143,6 +144,7 @@ def _clear_content() -> set[Path]:
     for media in db.session.scalars(select(Media)):
         files.update(Path(name) for name in [media.filename, *variant_files(media)])
     for model in (
+        WordPressAddress,
         MenuItem,
         PageRevision,
         Page,

@@ -11,7 +11,7 @@ from blog.extensions import db, prepare_database
 from blog.models import Post
 from blog.settings import load_settings
 from blog.wordpress.export import export_wxr
-from blog.wordpress.importing import import_wxr
+from blog.wordpress.importing import import_wxr, site_zone
 from blog.wordpress.wxr import WxrError, read_wxr
 
 
@@ -36,14 +36,16 @@ def import_wxr_command(path: Path, pages: str, media_dir: Path | None) -> None:
     try:
         wxr = read_wxr(path)
         steps = wxr.steps(pages, with_media=media_dir is not None)
+        zone, taken = site_zone(wxr)
         with click.progressbar(length=steps, label="Importing") as bar:
             report = import_wxr(
                 wxr,
-                zone=load_settings().zone,
+                zone=zone,
                 pages=pages,
                 media_dir=media_dir,
                 progress=bar.update,
             )
+        report.zone = taken or ""
         db.session.commit()
     except WxrError as error:
         db.session.rollback()

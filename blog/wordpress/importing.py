@@ -20,11 +20,13 @@ The mapping (README, "Moving content in and out"):
   WordPress id has its title and date, as WordPress's importer does (post_exists).
 """
 
+import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from html import escape
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -35,14 +37,19 @@ from blog.accounts import ensure_editor_account
 from blog.dates import to_utc
 from blog.extensions import db
 from blog.media import UploadError, save_upload
-from blog.models import Category, Media, Post, Tag, utcnow
+from blog.models import Category, Media, Post, Setting, Tag, WordPressAddress, utcnow
 from blog.posts.featured import feature
 from blog.posts.status import Status
+from blog.redirects import remember_slug
 from blog.render import BodyTooComplex, body_fields, plain_text, render_body
+from blog.settings import load_settings, save_settings
 from blog.slugs import slugify, unique_slug
-from blog.wordpress.body import convert_body, upload_key
+from blog.wordpress.body import Gallery, convert_body, has_size_suffix, upload_key
 from blog.wordpress.wxr import Item, Progress, Wxr, WxrError
+from blog.wordpress.zone import export_zone
 
+# An image in a body that still loads from another host (its src is absolute).
+_REMOTE_IMAGE = re.compile(r"""<img\b[^>]*?\bsrc=["']?((?:https?:)?//[^"'\s>]+)""", re.IGNORECASE)
 STATUSES = {
     "publish": Status.PUBLISHED,
     "future": Status.PUBLISHED,
@@ -67,10 +74,16 @@ class Report:
     renamed: list[tuple[str, str]] = field(default_factory=list)
     hidden: list[tuple[str, str, str]] = field(default_factory=list)  # (title, slug, why)
     shortcodes: list[str] = field(default_factory=list)  # slugs of posts that keep some
+    shortcode_names: Counter = field(default_factory=Counter)  # name -> how many left
     other_items: Counter = field(default_factory=Counter)
     attachments_left: int = 0  # no media folder given
     authors: list[str] = field(default_factory=list)
     editor: str = ""
+    zone: str = ""  # the time zone the site took from the export, if it had none
+    comments: Counter = field(default_factory=Counter)  # approved, held, spam, pings
+    formats: Counter = field(default_factory=Counter)  # post format name -> posts
+    remote_images: int = 0  # <img> in bodies still on another host
+    remote_hosts: Counter = field(default_factory=Counter)
 
     def lines(self) -> list[str]:
         """Return the summary an editor reads at the end, one line per finding."""
@@ -106,12 +119,66 @@ class Report:
             "cannot see."
             for title, slug, why in self.hidden
         )
+        if self.zone:
+            lines.append(
+                f"The site had no time zone: it is now {self.zone}, the one the export's dates "
+                "were written in (Settings changes it)."
+            )
+        if self.formats:
+            lines.append(
+                "Post formats kept as tags: "
+                + ", ".join(f"{name} {count}" for name, count in sorted(self.formats.items()))
+                + "."
+            )
+        if total := sum(self.comments.values()):
+            kinds = ", ".join(
+                f"{self.comments[kind]} {label}"
+                for kind, label in (
+                    ("approved", "approved"),
+                    ("held", "awaiting moderation"),
+                    ("spam", "spam"),
+                    ("pings", "pingbacks and trackbacks"),
+                )
+                if self.comments[kind]
+            )
+            lines.append(f"Left out {total} comments ({kinds}): this blog has no comments.")
+        if self.remote_images:
+            hosts = ", ".join(host for host, _ in self.remote_hosts.most_common(3))
+            lines.append(
+                f"{self.remote_images} images in posts still load from another site ({hosts}): "
+                "import into an empty site with --media-dir pointing at a copy of "
+                "wp-content/uploads to bring them here."
+            )
         if self.shortcodes:
             lines.append(
                 f"{len(self.shortcodes)} posts keep shortcodes this blog shows as text: "
                 + ", ".join(self.shortcodes[:10])
             )
+            lines.append(
+                "Shortcodes left as text: "
+                + ", ".join(
+                    f"[{name}] {count}" for name, count in sorted(self.shortcode_names.items())
+                )
+                + "."
+            )
         return lines
+
+
+def site_zone(wxr: Wxr) -> tuple[ZoneInfo, str | None]:
+    """Return the site's time zone for the import, and its name when taken from the export.
+
+    A site whose editor never chose one (no setting, the default UTC) takes the zone the
+    export's dates were written in, so that each post shows the calendar day WordPress showed.
+    """
+    settings = load_settings()
+    chosen = db.session.scalar(select(Setting.value).where(Setting.key == "timezone"))
+    if chosen is not None or current_app.config["TIMEZONE"] != "UTC":
+        return settings.zone, None
+    found = export_zone(wxr)
+    if found is None or found == settings.timezone:
+        return settings.zone, None
+    save_settings(replace(settings, timezone=found))
+    return ZoneInfo(found), found
 
 
 def import_wxr(
@@ -149,13 +216,16 @@ def import_wxr(
         if progress:
             progress(1)
         identity = item.wp_id if item.wp_id is not None else _title_and_date(item, zone)
-        if identity is not None and identity in known:
+        # Without an id, the one of its plain link (/?p=ID), so that the link redirects.
+        wp_id = item.wp_id if item.wp_id is not None else _link_id(item)
+        if (identity is not None and identity in known) or (wp_id is not None and wp_id in known):
             report.already_imported += 1
             continue
-        known.add(identity)
-        post = _post(item, editor.id, terms, images, zone, report)
+        known.update(key for key in (identity, wp_id) if key is not None)
+        post = _post(item, wp_id, editor.id, terms, images, zone, report)
         db.session.add(post)
         db.session.flush()
+        _remember_old_addresses(item, post)
         if item.sticky and item.post_type == "post":
             feature(post)  # in the file's order
         if item.post_type == "page":
@@ -203,6 +273,16 @@ class _Terms:
         self.tags_by_name = {t.name.lower(): t for t in tags}
         for nicename, (name, _) in wxr.categories.items():
             self.category(nicename, name)
+        # Their WordPress term ids, for the old ?cat=ID links.
+        known = set(
+            db.session.scalars(
+                select(WordPressAddress.wp_id).where(WordPressAddress.kind == "category")
+            )
+        )
+        for nicename, term_id in wxr.category_ids.items():
+            if term_id not in known:
+                category = self.category(nicename, wxr.categories[nicename][0])
+                db.session.add(WordPressAddress(kind="category", wp_id=term_id, category=category))
         for slug, name in wxr.tags.items():
             self.tag(slug, name)
 
@@ -247,6 +327,35 @@ class _Images:
     def __init__(self):
         self.by_id: dict[int, tuple[Media, str]] = {}  # attachment id -> (image, alt text)
         self.urls: dict[str, str] = {}  # upload_key -> this site's URL of the image
+        # attachment id -> (this site's URL, alt text, caption), and by the post it belongs to
+        self.shown: dict[int, tuple[str, str, str]] = {}
+        self.children: dict[int, list[int]] = {}
+
+    def gallery(self, post_id: int | None) -> Gallery:
+        """Return what makes a post's [gallery] a figure of the imported images it shows."""
+
+        def figure(attributes: dict[str, str]) -> str | None:
+            listed = attributes.get("ids") or attributes.get("include") or ""
+            ids = [int(n) for n in re.findall(r"[0-9]+", listed)[:100]]
+            if not ids:
+                # No ids: the images attached to the post, as WordPress shows them.
+                left_out = {int(n) for n in re.findall(r"[0-9]+", attributes.get("exclude", ""))}
+                ids = [n for n in self.children.get(post_id or -1, []) if n not in left_out]
+            images = [self.shown[n] for n in ids if n in self.shown]
+            if not images:
+                return None
+            return (
+                "<figure>"
+                + "".join(
+                    f'<figure><img src="{url}" alt="{escape(alt)}">'
+                    + (f"<figcaption>{escape(caption)}</figcaption>" if caption else "")
+                    + "</figure>"
+                    for url, alt, caption in images
+                )
+                + "</figure>"
+            )
+
+        return figure
 
     def load(self, wxr: Wxr, folder: Path, known: set[int], report: Report, progress) -> None:
         """Import every attachment whose file is in folder, as an upload would be.
@@ -270,8 +379,13 @@ class _Images:
             if used_by and used_by <= known:
                 continue
             url_path = unquote(urlsplit(item.attachment_url).path)
-            relative = upload_key(url_path) if "/uploads/" in url_path else ""
-            candidates = [item.meta.get("_wp_attached_file", ""), relative, Path(url_path).name]
+            # Its path under uploads/: WordPress's own record, else its URL's (a WordPress.com
+            # files host serves uploads at the root: /2008/06/a.jpg).
+            relative = url_path.lstrip("/")
+            if "/uploads/" in url_path:
+                relative = upload_key(url_path, exact=True)
+            attached = item.meta.get("_wp_attached_file", "")
+            candidates = [attached, relative, Path(url_path).name]
             paths = [(root / c).resolve() for c in candidates if c]
             path = next((p for p in paths if p.is_relative_to(root) and p.is_file()), None)
             if path is None:
@@ -286,12 +400,66 @@ class _Images:
             alt = item.meta.get("_wp_attachment_image_alt", "")
             self.by_id[item.wp_id] = (media, " ".join(alt.split())[:300])
             link = adapter.build("public.media", {"filename": media.filename})
-            self.urls[upload_key(item.attachment_url)] = link
+            # Its attachment page (?attachment_id=ID, .../its-slug/) and its file's address.
+            db.session.add(
+                WordPressAddress(
+                    kind="attachment",
+                    wp_id=item.wp_id,
+                    name=unquote(item.slug) or None,
+                    media=media,
+                )
+            )
+            db.session.add(
+                WordPressAddress(
+                    kind="upload",
+                    name=upload_key(attached or relative, exact=True)[:500],
+                    media=media,
+                )
+            )
+            # Its own name, and the name its resized copies share: an original whose name
+            # ends in a size ("banner-1200x400.jpg") never takes the place of "banner.jpg".
+            self.urls[upload_key(item.attachment_url, exact=True)] = link
+            if has_size_suffix(url_path):
+                self.urls.setdefault(upload_key(item.attachment_url), link)
+            else:
+                self.urls[upload_key(item.attachment_url)] = link
+            if item.wp_id is not None:
+                caption = _text(item.excerpt)
+                self.shown[item.wp_id] = (link, self.by_id[item.wp_id][1], caption)
+                self.children.setdefault(item.parent, []).append(item.wp_id)
             report.images += 1
 
 
-def _post(item: Item, author_id: int, terms: _Terms, images: _Images, zone, report) -> Post:
-    body, kept_shortcodes = convert_body(item.content, images.urls)
+def _link_id(item: Item) -> int | None:
+    """Return the id in an item's plain link (https://old.example/?p=19), if it is one."""
+    query = parse_qs(urlsplit(item.link).query)
+    value = (query.get("p") or query.get("page_id") or [""])[0]
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+def _remember_old_addresses(item: Item, post: Post) -> None:
+    """Keep the slugs a public post had on WordPress but not here: they redirect to it.
+
+    Its <link> ends in the slug WordPress served it at, which is not always post_name (a
+    renamed post); WordPress also keeps the slugs it had before in _wp_old_slug.
+    """
+    if post.status != Status.PUBLISHED:
+        return
+    path = urlsplit(item.link).path if not urlsplit(item.link).query else ""
+    slugs = {
+        unquote(path.rstrip("/").rpartition("/")[2]),
+        unquote(item.meta.get("_wp_old_slug", "")),
+    }
+    for slug in slugs - {"", post.slug}:
+        if len(slug) <= 320 and db.session.scalar(select(Post.id).where(Post.slug == slug)) is None:
+            remember_slug("post", post.id, slug)
+
+
+def _post(
+    item: Item, wp_id: int | None, author_id: int, terms: _Terms, images: _Images, zone, report
+) -> Post:
+    converted = convert_body(item.content, images.urls, images.gallery(item.wp_id))
+    body = converted.html
     # A trashed post's slug has "__trashed" appended; WordPress keeps the one it had.
     original = item.meta.get("_wp_desired_post_slug") if item.status == "trash" else None
     given = unquote(original or item.slug)
@@ -299,8 +467,14 @@ def _post(item: Item, author_id: int, terms: _Terms, images: _Images, zone, repo
     slug = unique_slug(Post, wanted)
     if given and slug != wanted:
         report.renamed.append((given, slug))
-    if kept_shortcodes:
+    for src in _REMOTE_IMAGE.findall(body):
+        report.remote_images += 1
+        report.remote_hosts[urlsplit(src).netloc] += 1
+    report.comments.update(item.comments)
+    report.formats.update(_name(name, nicename) for nicename, name in item.formats)
+    if converted.shortcodes:
         report.shortcodes.append(slug)
+        report.shortcode_names.update(converted.shortcodes)
     dated = _dated(item, zone)
     status, hidden = _status(item)
     if hidden:
@@ -310,12 +484,19 @@ def _post(item: Item, author_id: int, terms: _Terms, images: _Images, zone, repo
     category, *others = [terms.category(*c) for c in item.categories] or [terms.fallback()]
     # A post has one category here: the others become tags, so that none is lost.
     tags = [terms.tag(*t) for t in item.tags] + [terms.tag(c.slug, c.name) for c in others]
+    # A post format (quote, link, gallery ...) is a tag here: post-format-quote, "Format: Quote".
+    tags += [
+        terms.tag(nicename, f"Format: {_name(name, nicename)}") for nicename, name in item.formats
+    ]
     thumbnail = item.meta.get("_thumbnail_id", "").strip()
     image, alt = images.by_id.get(int(thumbnail) if thumbnail.isdigit() else -1, (None, ""))
     excerpt = plain_text(render_body(item.excerpt, "html"))
+    if not excerpt and converted.teaser:
+        # The part before <!--more-->: what WordPress shows of the post in its lists.
+        excerpt = plain_text(render_body(converted.teaser, "html"))
     seo_title = item.meta.get("_yoast_wpseo_title", "")
     return Post(
-        wp_id=item.wp_id,
+        wp_id=wp_id,
         title=_title(item),
         slug=slug,
         body_format="html",

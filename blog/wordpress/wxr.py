@@ -7,8 +7,9 @@ blog.wordpress.importing maps the result into this blog, blog.wordpress.export w
 
 import re
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -57,6 +58,9 @@ class Item:
     parent: int = 0
     password: str = ""  # set: WordPress shows the post only to readers who know it
     sticky: bool = False  # <wp:is_sticky>1: pinned to the top of the home page
+    link: str = ""  # its address on the WordPress site (<link>)
+    formats: list[tuple[str, str]] = field(default_factory=list)  # post_format (nicename, name)
+    comments: Counter = field(default_factory=Counter)  # "approved", "held", "spam", "pings"
 
 
 @dataclass
@@ -66,6 +70,9 @@ class Wxr:
     categories: dict[str, tuple[str, str]]  # nicename -> (name, description)
     tags: dict[str, str]  # slug -> name
     items: list[Item]
+    category_ids: dict[str, int] = field(default_factory=dict)  # nicename -> term id
+    category_parents: dict[str, str] = field(default_factory=dict)  # nicename -> parent's
+    timezone: str = ""  # <wp:timezone_string>, which some exports carry
 
     def steps(self, pages: str, with_media: bool) -> int:
         """How many steps an import takes: one per post (page) and one per attachment."""
@@ -127,6 +134,16 @@ def read_wxr(path: Path) -> Wxr:
         )
         for c in channel.iter(f"{wp}category")
     }
+    category_ids = {
+        text(c, f"{wp}category_nicename"): _number(text(c, f"{wp}term_id"))
+        for c in channel.iter(f"{wp}category")
+        if _number(text(c, f"{wp}term_id"))
+    }
+    category_parents = {
+        text(c, f"{wp}category_nicename"): text(c, f"{wp}category_parent").strip()
+        for c in channel.iter(f"{wp}category")
+        if text(c, f"{wp}category_parent").strip()
+    }
     tags = {text(t, f"{wp}tag_slug"): text(t, f"{wp}tag_name") for t in channel.iter(f"{wp}tag")}
     authors = [text(a, f"{wp}author_login") for a in channel.iter(f"{wp}author")]
     items = []
@@ -161,9 +178,30 @@ def read_wxr(path: Path) -> Wxr:
                 parent=_number(text(element, f"{wp}post_parent")),
                 password=text(element, f"{wp}post_password"),
                 sticky=text(element, f"{wp}is_sticky").strip() == "1",
+                link=text(element, "link").strip(),
+                formats=[(n, name) for d, n, name in terms if d == "post_format"],
+                comments=Counter(_comment_kind(c, wp) for c in element.iter(f"{wp}comment")),
             )
         )
-    return Wxr(version.text.strip(), authors, categories, tags, items)
+    return Wxr(
+        version.text.strip(),
+        authors,
+        categories,
+        tags,
+        items,
+        category_ids,
+        category_parents,
+        text(channel, f"{wp}timezone_string").strip(),
+    )
+
+
+def _comment_kind(comment, wp: str) -> str:
+    """Return what a <wp:comment> is: an approved comment, one held back, spam or a ping."""
+    kind = (comment.findtext(f"{wp}comment_type") or "").strip()
+    if kind in ("pingback", "trackback"):
+        return "pings"
+    approved = (comment.findtext(f"{wp}comment_approved") or "").strip()
+    return {"1": "approved", "spam": "spam"}.get(approved, "held")
 
 
 def _wordpress_namespace(declared: dict[str, str], channel, kind: str = "") -> str:
