@@ -21,7 +21,7 @@ from blog.extensions import csrf, db, login_manager, migrate
 from blog.posts import listings
 from blog.public import files
 from blog.public.views import bp as public_bp
-from blog.urls import PageSlugConverter, SmallIntConverter
+from blog.urls import SmallIntConverter
 
 PACKAGE = Path(__file__).resolve().parent
 # templates/, static/ and migrations/ lie beside the package in a checkout (make run, the
@@ -256,7 +256,6 @@ def _csrf_on_writes():
 def register_blueprints(app: Flask) -> None:
     # Before any rule is added: every <int:...> in the app is bounded.
     app.url_map.converters["int"] = SmallIntConverter
-    app.url_map.converters["page"] = PageSlugConverter
     app.register_blueprint(public_bp)
     # Static text goes out gzipped, compressed once per file version (blog/public/files.py).
     app.view_functions["static"] = files.static_file

@@ -198,7 +198,14 @@ def public_pages() -> dict[int, PageLink]:
 
 
 def public_page(slug: str, parent_slug: str | None = None) -> Page | None:
-    """Return the published page at /slug/ or /parent_slug/slug/, with its image loaded."""
+    """Return the published page at /slug/ or /parent_slug/slug/, with its image loaded.
+
+    An address no published page has is answered from public_pages' memo, with no query:
+    /slug/ is also every imported WordPress post's old address (blog/public/wordpress.py).
+    """
+    wanted = page_url(slug, parent_slug)
+    if not any(link.url == wanted for link in public_pages().values()):
+        return None
     stmt = select(Page).where(Page.slug == slug, Page.status == "published")
     if parent_slug is None:
         stmt = stmt.where(Page.parent_id.is_(None))

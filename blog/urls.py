@@ -3,7 +3,7 @@
 import weakref
 
 from flask import current_app, request
-from werkzeug.routing import BaseConverter, IntegerConverter, Map, ValidationError
+from werkzeug.routing import IntegerConverter, Map
 
 from blog.paths import path_for, script_root
 
@@ -18,19 +18,6 @@ class SmallIntConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", INT_LIMIT)
         super().__init__(map, *args, **kwargs)
-
-
-class PageSlugConverter(BaseConverter):
-    """A page's slug in its address: never the first segment of one of the site's own routes.
-
-    So /auth/sign-out (GET) stays a 405 and /editor a redirect to /editor/, instead of
-    reaching the page routes, which match any /name/ or /name/child/.
-    """
-
-    def to_python(self, value: str) -> str:
-        if value.lower() in reserved_segments(self.map):
-            raise ValidationError()
-        return value
 
 
 _reserved: "weakref.WeakKeyDictionary[Map, frozenset[str]]" = weakref.WeakKeyDictionary()

@@ -113,13 +113,15 @@ def test_audio_and_video_become_players(app, tmp_path):
         ],
     )
     body = post(app, "players").body_html
-    assert '<audio controls="controls"><source src="https://media.example/a.mp3"></audio>' in body
     assert (
-        '<video controls="controls" width="640" height="360">'
+        '<audio controls="" preload="none"><source src="https://media.example/a.mp3"></audio>'
+    ) in body
+    assert (
+        '<video controls="" width="640" height="360" preload="none">'
         '<source src="https://media.example/v.mp4"></video>'
     ) in body
     assert "javascript" not in body and "alert" not in body and "[audio" not in body
-    assert '<video controls="controls" src="https://media.example/w.webm"></video>' in body
+    assert '<video controls="" src="https://media.example/w.webm" preload="none"></video>' in body
     assert "autoplay" not in body and "Old browser" not in body
 
 

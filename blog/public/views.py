@@ -22,7 +22,7 @@ from blog.public import discovery, files, wordpress
 from blog.public.moved import moved_or_404, permanent_redirect
 from blog.search.results import search_posts
 from blog.settings import load_settings
-from blog.urls import page_number
+from blog.urls import page_number, reserved_segments
 
 bp = Blueprint("public", __name__)
 # Browsers revalidate every time (cheap: 304); a shared cache (a CDN) may keep a page for a
@@ -241,21 +241,30 @@ def search():
 
 
 # strict_slashes off: an unknown /name is a 404 at once, not a redirect to /name/ first.
-@bp.get("/<page:slug>/", strict_slashes=False)
+# One route for every /name/: a page of the site, else an imported WordPress post's old
+# address (its post name permalink), else a 404 (or a 405 for the site's own addresses that
+# take another method). Two routes of one shape cannot both be asked: the router settles on one.
+@bp.get("/<slug>/", strict_slashes=False)
 def page(slug: str):
     """Show a published top-level page (About, Contact ...): no date, byline or category."""
-    return _page(pages.public_page(slug), "public.page", slug=slug)
+    reserved = slug.lower() in reserved_segments(current_app.url_map)
+    found = None if reserved else pages.public_page(slug)
+    if found is None:
+        return wordpress.permalink_or_404([slug])
+    return _page(found, "public.page", slug=slug)
 
 
-@bp.get("/<page:parent>/<slug>/", strict_slashes=False)
+@bp.get("/<parent>/<slug>/", strict_slashes=False)
 def child_page(parent: str, slug: str):
-    """Show a published page under another one, at /parent/slug/."""
-    return _page(pages.public_page(slug, parent), "public.child_page", parent=parent, slug=slug)
+    """Show a published page under another one, at /parent/slug/ (else a WordPress permalink)."""
+    reserved = parent.lower() in reserved_segments(current_app.url_map)
+    found = None if reserved else pages.public_page(slug, parent)
+    if found is None:
+        return wordpress.custom_permalink(f"{parent}/{slug}")
+    return _page(found, "public.child_page", parent=parent, slug=slug)
 
 
 def _page(found, endpoint: str, **values):
-    if found is None:
-        abort(404)
     if not request.path.endswith("/"):
         return permanent_redirect(path_for(endpoint, **values))
     return render_template("public/page.html", page=found)

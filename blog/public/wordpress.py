@@ -186,12 +186,6 @@ def _own_first_parts(url_map: Map) -> frozenset[str]:
     return frozenset(parts) | {"wp-content", "wp-includes"}
 
 
-@bp.get("/<slug>/", strict_slashes=False)
-def post_name(slug: str):
-    """Send a post name permalink (/its-slug/) to the post (or an attachment page to its file)."""
-    return _post_or_404(slug)
-
-
 @bp.get("/<path:rest>/", strict_slashes=False)
 def custom_permalink(rest: str):
     """Send a custom structure's permalink (/%category%/%postname%/ ...) to the post."""
