@@ -46,6 +46,35 @@ class LiveSite:
         return {"post": self.post_path, "category": self.category_path}.get(path, path)
 
 
+class _Closed:
+    """A response body that is closed as soon as the server lets go of it.
+
+    When Chromium drops a connection mid-response (a font or picture of a page it has left),
+    Werkzeug's development server can leave the body unclosed, and the file behind it then
+    raises a ResourceWarning at garbage collection, in whichever test runs next.
+    """
+
+    def __init__(self, body):
+        self.body = body
+
+    def __iter__(self):
+        return iter(self.body)
+
+    def close(self):
+        if hasattr(self.body, "close"):
+            self.body.close()
+
+    def __del__(self):
+        self.close()
+
+
+def _closing(app):
+    def serve(environ, start_response):
+        return _Closed(app(environ, start_response))
+
+    return serve
+
+
 class _QuietHandler(WSGIRequestHandler):
     def log_request(self, *args, **kwargs):
         # One line per request only buries the output of a failing test; errors still log.
@@ -136,7 +165,9 @@ def serve_site(pytestconfig, tmp_path_factory, migrated_database):
 @contextmanager
 def _serving(app):
     """Serve app on a free local port in a thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    server = make_server(
+        "127.0.0.1", 0, _closing(app), threaded=True, request_handler=_QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
