@@ -302,8 +302,8 @@ class Page(db.Model):
     __tablename__ = "pages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # "draft", "published" or "trash", as for posts; a page is public as soon as published.
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    # A Status, as for posts; a page is public as soon as published.
+    status: Mapped[str] = mapped_column(String(16), default=Status.DRAFT)
     # Its address is /parent-slug/slug/; deleting the parent makes it a top-level page.
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("pages.id", ondelete="SET NULL"), index=True

@@ -14,11 +14,12 @@ from blog.cache import memo_by_stamp
 from blog.extensions import db
 from blog.models import Page, PageRevision, utcnow
 from blog.paths import path_for, script_root
+from blog.posts.status import Status
 from blog.render import body_fields
 from blog.slugs import slugify
 from blog.urls import reserved_segments
 
-STATUSES = ("draft", "published", "trash")
+STATUSES = tuple(Status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,7 @@ def slug_problem(slug: str, page: Page | None) -> str | None:
         stmt = stmt.where(Page.id != page.id)
     other = db.session.scalar(stmt.limit(1))
     if other is not None:
-        where = " (in the trash)" if other.status == "trash" else ""
+        where = " (in the trash)" if other.status == Status.TRASH else ""
         return f"The page “{other.title}”{where} already has the slug “{slug}”. Choose another."
     return None
 
@@ -78,7 +79,7 @@ def wanted_slug(data: PageInput, page: Page | None) -> str:
 
 def parent_choices(page: Page | None) -> list[tuple[int, str]]:
     """Return the pages that can be this one's parent: top-level pages other than itself."""
-    stmt = select(Page.id, Page.title).where(Page.parent_id.is_(None), Page.status != "trash")
+    stmt = select(Page.id, Page.title).where(Page.parent_id.is_(None), Page.status != Status.TRASH)
     if page is not None:
         stmt = stmt.where(Page.id != page.id)
     return [(id_, title) for id_, title in db.session.execute(stmt.order_by(Page.title))]
@@ -114,13 +115,13 @@ def fill_page(page: Page, data: PageInput) -> None:
     page.image_alt = data.image_alt.strip() if data.image_id else ""
     page.seo_title = data.seo_title.strip()
     page.seo_description = data.seo_description.strip()
-    if page.status == "trash":
+    if page.status == Status.TRASH:
         return  # a save edits a trashed page where it is, as for posts
     if data.status == "publish":
-        page.status = "published"
+        page.status = Status.PUBLISHED
         page.published_at = page.published_at or utcnow()
     else:
-        page.status = "draft"
+        page.status = Status.DRAFT
 
 
 def save_page(page: Page | None, data: PageInput) -> Page:
@@ -155,26 +156,26 @@ def restore_revision(page: Page, revision: PageRevision) -> None:
 
 
 def move_to_trash(page: Page) -> None:
-    page.status = "trash"
+    page.status = Status.TRASH
     page.version += 1
 
 
 def restore_from_trash(page: Page) -> None:
     """Bring a page back from the trash as a draft: nothing goes live."""
-    page.status = "draft"
+    page.status = Status.DRAFT
     page.version += 1
 
 
 def delete_for_good(page: Page) -> None:
     """Delete a trashed page, with its revisions and menu items; its children move up."""
-    db.session.execute(delete(Page).where(Page.id == page.id, Page.status == "trash"))
+    db.session.execute(delete(Page).where(Page.id == page.id, Page.status == Status.TRASH))
 
 
 _PARENT = aliased(Page)
 _PUBLIC_PAGES = (
     select(Page.id, Page.title, Page.slug, _PARENT.slug)
     .outerjoin(_PARENT, _PARENT.id == Page.parent_id)
-    .where(Page.status == "published")
+    .where(Page.status == Status.PUBLISHED)
     .order_by(Page.title, Page.id)
 )
 
@@ -206,7 +207,7 @@ def public_page(slug: str, parent_slug: str | None = None) -> Page | None:
     wanted = page_url(slug, parent_slug)
     if not any(link.url == wanted for link in public_pages().values()):
         return None
-    stmt = select(Page).where(Page.slug == slug, Page.status == "published")
+    stmt = select(Page).where(Page.slug == slug, Page.status == Status.PUBLISHED)
     if parent_slug is None:
         stmt = stmt.where(Page.parent_id.is_(None))
     else:
@@ -219,7 +220,7 @@ def sitemap_rows() -> list[tuple[str, object]]:
     rows = db.session.execute(
         select(Page.slug, _PARENT.slug, Page.updated_at)
         .outerjoin(_PARENT, _PARENT.id == Page.parent_id)
-        .where(Page.status == "published")
+        .where(Page.status == Status.PUBLISHED)
         .order_by(Page.id)
     )
     return [(slug, parent, updated) for slug, parent, updated in rows]

@@ -9,6 +9,7 @@ from blog.editor.site_forms import MenuLinkForm
 from blog.extensions import db
 from blog.models import Category, Page
 from blog.posts.listings import CATEGORY_ORDER
+from blog.posts.status import Status
 from blog.urls import small_int
 
 bp = Blueprint("menus", __name__)
@@ -37,7 +38,7 @@ def _screen(link_forms: dict | None = None, status: int = 200):
             select(Category.id, Category.name).order_by(*CATEGORY_ORDER)
         ).all(),
         pages=db.session.execute(
-            select(Page.id, Page.title).where(Page.status != "trash").order_by(Page.title)
+            select(Page.id, Page.title).where(Page.status != Status.TRASH).order_by(Page.title)
         ).all(),
         form=EmptyForm(),
     ), status

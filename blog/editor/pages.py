@@ -11,6 +11,7 @@ from blog import pages
 from blog.editor.forms import EmptyForm, PageForm
 from blog.extensions import db
 from blog.models import Media, Page, PageRevision
+from blog.posts.status import Status
 
 bp = Blueprint("pages", __name__)
 
@@ -33,7 +34,7 @@ def index():
         stmt = stmt.where(Page.status == status)
     else:
         status = ""
-        stmt = stmt.where(Page.status != "trash")
+        stmt = stmt.where(Page.status != Status.TRASH)
     rows = db.session.execute(stmt.order_by(func.lower(Page.title), Page.id)).all()
     counts = dict(db.session.execute(select(Page.status, func.count()).group_by(Page.status)).all())
     return render_template(
@@ -55,7 +56,7 @@ def _form_for(page: Page | None) -> PageForm:
             parent=page.parent_id or 0,
             body_format=page.body_format,
             body=page.body_source,
-            status="publish" if page.status == "published" else "draft",
+            status="publish" if page.status == Status.PUBLISHED else "draft",
             image_id=page.image_id or 0,
             image_alt=page.image_alt,
             seo_title=page.seo_title,
@@ -128,12 +129,12 @@ def _page_form(page: Page | None):
         return _render(form, page, message, 409)
     if not valid:
         return _render(form, page, "Please correct the fields marked below.", 422)
-    was_public = page is not None and page.status == "published"
+    was_public = page is not None and page.status == Status.PUBLISHED
     saved = pages.save_page(page, data)
     db.session.commit()
-    if saved.status == "trash":
+    if saved.status == Status.TRASH:
         flash("Saved. The page is still in the trash: restore it to make it a draft again.")
-    elif saved.status == "draft":
+    elif saved.status == Status.DRAFT:
         flash("Draft saved.")
     else:
         flash("Page updated." if was_public else "Page published.")
@@ -177,7 +178,7 @@ def preview():
     if form.body.errors:
         abort(422, description=" ".join(form.body.errors))
     data = _input(form)
-    page = Page(title=data.title or "Untitled", slug="preview", status="draft", version=0)
+    page = Page(title=data.title or "Untitled", slug="preview", status=Status.DRAFT, version=0)
     with db.session.no_autoflush:
         pages.fill_page(page, data)
         page.image = db.session.get(Media, data.image_id) if data.image_id else None
@@ -246,7 +247,7 @@ def trash(page_id: int):
 def untrash(page_id: int):
     """Bring a page back from the trash as a draft."""
     page = _page_or_404(page_id)
-    if page.status == "trash" and EmptyForm().validate_on_submit():
+    if page.status == Status.TRASH and EmptyForm().validate_on_submit():
         pages.restore_from_trash(page)
         db.session.commit()
         flash(f"“{page.title}” restored as a draft.")
@@ -257,7 +258,7 @@ def untrash(page_id: int):
 def delete(page_id: int):
     """Ask, then delete a trashed page for good, with its revisions and menu items."""
     page = _page_or_404(page_id)
-    if page.status != "trash":
+    if page.status != Status.TRASH:
         abort(409, description="Only a page in the trash can be deleted for good.")
     form = EmptyForm()
     if form.validate_on_submit():
