@@ -89,7 +89,8 @@ def export_wxr(
     ):
         out.write(_channel(base, title, tagline))
         out.writelines(_author(user) for user in users)
-        out.writelines(_category(category) for category in categories)
+        slugs = {category.id: category.slug for category in categories}
+        out.writelines(_category(c, slugs.get(c.parent_id, "")) for c in parents_first(categories))
         out.writelines(_tag(tag, tag_offset) for tag in tags)
         out.write(f"\n\t<generator>{_text(base)}/</generator>\n\n")
         creator = users[0].username if users else "editor"
@@ -184,7 +185,24 @@ def _author(user: User) -> str:
     return f"\t<wp:author>{inner}</wp:author>\n"
 
 
-def _category(category: Category) -> str:
+def parents_first(categories: list[Category]) -> list[Category]:
+    """Return the categories each after its parent: WordPress's importer files a category
+    under a parent it has already made, else at the top."""
+    by_id = {category.id: category for category in categories}
+    placed: dict[int, Category] = {}
+
+    def place(category: Category, seen: frozenset = frozenset()) -> None:
+        parent = by_id.get(category.parent_id)
+        if parent is not None and parent.id not in placed and parent.id not in seen:
+            place(parent, seen | {category.id})
+        placed.setdefault(category.id, category)
+
+    for category in categories:
+        place(category)
+    return list(placed.values())
+
+
+def _category(category: Category, parent_slug: str = "") -> str:
     description = (
         _element("wp:category_description", cdata(category.description))
         if category.description
@@ -194,7 +212,7 @@ def _category(category: Category) -> str:
         "\t<wp:category>\n"
         + _element("wp:term_id", str(category.id))
         + _element("wp:category_nicename", cdata(category.slug))
-        + _element("wp:category_parent", cdata(""))
+        + _element("wp:category_parent", cdata(parent_slug))
         + _element("wp:cat_name", cdata(escape(category.name)))
         + description
         + "\t</wp:category>\n"

@@ -13,7 +13,7 @@ The mapping (README, "Moving content in and out"):
 - Slugs are kept (percent-decoded: this blog's slugs keep any script), so that the WordPress
   permalinks redirect; a slug already taken gets -2, -3 ... and is reported.
 - The first category is the post's category, the others become tags; WordPress's category
-  tree is flattened. Categories and tags are found by slug, or created.
+  tree is kept (blog.wordpress.hierarchy). Categories and tags are found by slug, or created.
 - The body becomes HTML as WordPress shows it (blog.wordpress.body), sanitized like any other.
 - A post whose WordPress id the site already has is skipped: importing a file twice is safe.
   An item without an id (WordPress writes some files so) is skipped when a post without a
@@ -34,7 +34,6 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from blog.accounts import ensure_editor_account
-from blog.dates import to_utc
 from blog.extensions import db
 from blog.media import UploadError, save_upload
 from blog.models import Category, Media, Post, Setting, Tag, WordPressAddress, utcnow
@@ -45,19 +44,17 @@ from blog.render import BodyTooComplex, body_fields, plain_text, render_body
 from blog.settings import load_settings, save_settings
 from blog.slugs import slugify, unique_slug
 from blog.wordpress.body import Gallery, convert_body, has_size_suffix, upload_key
+from blog.wordpress.hierarchy import keep_category_parents
+from blog.wordpress.item_fields import html_name as _name
+from blog.wordpress.item_fields import html_text as _text
+from blog.wordpress.item_fields import item_date as _dated
+from blog.wordpress.item_fields import item_status as _status
+from blog.wordpress.item_fields import item_title as _title
 from blog.wordpress.wxr import Item, Progress, Wxr, WxrError
 from blog.wordpress.zone import export_zone
 
 # An image in a body that still loads from another host (its src is absolute).
 _REMOTE_IMAGE = re.compile(r"""<img\b[^>]*?\bsrc=["']?((?:https?:)?//[^"'\s>]+)""", re.IGNORECASE)
-STATUSES = {
-    "publish": Status.PUBLISHED,
-    "future": Status.PUBLISHED,
-    "draft": Status.DRAFT,
-    "pending": Status.DRAFT,
-    "private": Status.DRAFT,
-    "trash": Status.TRASH,
-}
 
 
 @dataclass
@@ -235,31 +232,10 @@ def import_wxr(
     return report
 
 
-def _dated(item: Item, zone: ZoneInfo) -> datetime | None:
-    """Return when WordPress dates the item, in UTC: post_date_gmt, else post_date in zone."""
-    return item.date_gmt or (item.date_local and to_utc(item.date_local, zone))
-
-
 def _title_and_date(item: Item, zone: ZoneInfo) -> tuple[str, datetime] | None:
     """Return what tells an item without a WordPress id from others: its title and date."""
     dated = _dated(item, zone)
     return (_title(item), dated) if dated else None
-
-
-def _title(item: Item) -> str:
-    return _text(item.title)[:300] or "(untitled)"
-
-
-def _status(item: Item) -> tuple[str, str]:
-    """Return the post's status here, and why it is a draft when WordPress hid it from readers.
-
-    A private post, or a public one behind a password, must not become readable by anyone.
-    """
-    if item.status == "private":
-        return Status.DRAFT, "private"
-    if item.password and item.status in ("publish", "future"):
-        return Status.DRAFT, "password-protected"
-    return STATUSES.get(item.status, Status.DRAFT), ""
 
 
 class _Terms:
@@ -271,8 +247,11 @@ class _Terms:
         tags = list(db.session.scalars(select(Tag)))
         self.tags_by_slug = {t.slug: t for t in tags}
         self.tags_by_name = {t.name.lower(): t for t in tags}
+        had = set(self.categories)
         for nicename, (name, _) in wxr.categories.items():
             self.category(nicename, name)
+        made = {n for n, (name, _) in wxr.categories.items() if self._slug(n, name) not in had}
+        keep_category_parents(wxr, lambda n: self.category(n, wxr.categories[n][0]), made)
         # Their WordPress term ids, for the old ?cat=ID links.
         known = set(
             db.session.scalars(
@@ -286,8 +265,12 @@ class _Terms:
         for slug, name in wxr.tags.items():
             self.tag(slug, name)
 
+    @staticmethod
+    def _slug(nicename: str, name: str) -> str:
+        return slugify(unquote(nicename) or name)
+
     def category(self, nicename: str, name: str) -> Category:
-        slug = slugify(unquote(nicename) or name)
+        slug = self._slug(nicename, name)
         if slug not in self.categories:
             defined, description = self.wxr.categories.get(nicename, (name, ""))
             self.categories[slug] = Category(
@@ -310,15 +293,6 @@ class _Terms:
             db.session.add(tag)
             self.tags_by_slug[slug] = self.tags_by_name[name.lower()] = tag
         return tag
-
-
-def _text(html: str) -> str:
-    """Return the text of a title or name WordPress keeps as HTML ("News &amp; Views")."""
-    return plain_text(render_body(html, "html"))
-
-
-def _name(html: str, fallback: str) -> str:
-    return _text(html)[:120] or fallback
 
 
 class _Images:
