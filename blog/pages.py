@@ -198,6 +198,26 @@ def public_pages() -> dict[int, PageLink]:
     return memo_by_stamp(f"public_pages:{script_root()}", load)
 
 
+def public_page_address(*, slug: str | None = None, wp_id: int | None = None) -> str | None:
+    """Return the address of the published page with this slug or WordPress id, if any.
+
+    Where an imported WordPress page's old addresses lead (?page_id=ID, /a/b/slug/). A slug
+    is answered from a map kept per content change: every unknown /name/ asks here.
+    """
+    if slug is not None:
+
+        def load():
+            rows = db.session.execute(_PUBLIC_PAGES)
+            return {slug: page_url(slug, parent) for _, _, slug, parent in rows}
+
+        return memo_by_stamp(f"public_page_slugs:{script_root()}", load).get(slug)
+    found = db.session.scalar(
+        select(Page.id).where(Page.wp_id == wp_id, Page.status == Status.PUBLISHED)
+    )
+    link = public_pages().get(found) if found is not None else None
+    return link.url if link is not None else None
+
+
 def public_page(slug: str, parent_slug: str | None = None) -> Page | None:
     """Return the published page at /slug/ or /parent_slug/slug/, with its image loaded.
 

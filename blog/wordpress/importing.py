@@ -1,9 +1,10 @@
 """WordPress: a WXR file's content written into this blog, in one transaction.
 
 The mapping (README, "Moving content in and out"):
-- Posts become posts; pages become posts too with pages="import", else they are counted and
-  skipped; attachments become images when their file is found in the media folder given;
-  anything else (menu items, revisions, custom types) is counted and skipped.
+- Posts become posts; pages become pages (blog.wordpress.pages_import), posts with
+  pages="posts", or are counted and skipped with pages="skip"; menus become the header and
+  footer menus (blog.wordpress.menus_import); attachments become images when their file is
+  found in the media folder given; anything else (revisions, custom types) is counted and skipped.
 - publish -> published, future -> published at its future date (scheduled), draft, pending and
   private -> draft, trash -> trash. A post behind a password becomes a draft too (this blog has
   no passwords for posts): private and protected posts are named in the summary.
@@ -50,11 +51,11 @@ from blog.wordpress.item_fields import html_text as _text
 from blog.wordpress.item_fields import item_date as _dated
 from blog.wordpress.item_fields import item_status as _status
 from blog.wordpress.item_fields import item_title as _title
+from blog.wordpress.item_fields import remote_images
+from blog.wordpress.menus_import import import_menus
+from blog.wordpress.pages_import import import_pages
 from blog.wordpress.wxr import Item, Progress, Wxr, WxrError
 from blog.wordpress.zone import export_zone
-
-# An image in a body that still loads from another host (its src is absolute).
-_REMOTE_IMAGE = re.compile(r"""<img\b[^>]*?\bsrc=["']?((?:https?:)?//[^"'\s>]+)""", re.IGNORECASE)
 
 
 @dataclass
@@ -81,6 +82,7 @@ class Report:
     formats: Counter = field(default_factory=Counter)  # post format name -> posts
     remote_images: int = 0  # <img> in bodies still on another host
     remote_hosts: Counter = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)  # from pages, menus ...: one line each
 
     def lines(self) -> list[str]:
         """Return the summary an editor reads at the end, one line per finding."""
@@ -91,7 +93,7 @@ class Report:
             )
         if self.pages_skipped:
             lines.append(
-                f"Skipped {self.pages_skipped} pages (--pages=import brings them in as posts)."
+                f"Skipped {self.pages_skipped} pages (--pages=import brings them in as pages)."
             )
         if self.already_imported:
             lines.append(f"Skipped {self.already_imported} posts this site imported before.")
@@ -158,6 +160,7 @@ class Report:
                 )
                 + "."
             )
+        lines.extend(self.notes)
         return lines
 
 
@@ -182,13 +185,14 @@ def import_wxr(
     wxr: Wxr,
     *,
     zone: ZoneInfo,
-    pages: str = "skip",
+    pages: str = "import",
     media_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> Report:
     """Write a parsed WXR file's content into the site, in the caller's transaction.
 
     zone is the site's time zone, for the dates WordPress left without their UTC twin.
+    pages: "import" makes WordPress's pages pages, "posts" posts, "skip" leaves them out.
     """
     editor = ensure_editor_account()
     report = Report(authors=wxr.authors, editor=editor.username)
@@ -202,12 +206,16 @@ def import_wxr(
         images.load(wxr, Path(media_dir), known, report, progress)
     else:
         report.attachments_left = sum(item.post_type == "attachment" for item in wxr.items)
+    page_items = []
     for item in wxr.items:
-        if item.post_type == "page" and pages != "import":
-            report.pages_skipped += 1
+        if item.post_type == "page" and pages != "posts":
+            if pages == "import":
+                page_items.append(item)
+            else:
+                report.pages_skipped += 1
             continue
         if item.post_type not in ("post", "page"):
-            if item.post_type != "attachment":
+            if item.post_type not in ("attachment", "nav_menu_item"):
                 report.other_items[item.post_type] += 1
             continue
         if progress:
@@ -229,6 +237,19 @@ def import_wxr(
             report.pages += 1
         else:
             report.posts += 1
+    if page_items:
+        import_pages(
+            page_items,
+            convert=lambda item: convert_body(
+                item.content, images.urls, images.gallery(item.wp_id)
+            ),
+            images=images,
+            zone=zone,
+            report=report,
+            link_id=_link_id,
+            progress=progress,
+        )
+    import_menus(wxr, report)
     return report
 
 
@@ -441,9 +462,9 @@ def _post(
     slug = unique_slug(Post, wanted)
     if given and slug != wanted:
         report.renamed.append((given, slug))
-    for src in _REMOTE_IMAGE.findall(body):
-        report.remote_images += 1
-        report.remote_hosts[urlsplit(src).netloc] += 1
+    hosts = remote_images(body)
+    report.remote_images += len(hosts)
+    report.remote_hosts.update(hosts)
     report.comments.update(item.comments)
     report.formats.update(_name(name, nicename) for nicename, name in item.formats)
     if converted.shortcodes:

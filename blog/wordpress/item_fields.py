@@ -1,6 +1,8 @@
 """What every imported WordPress item (post or page) takes from its <item>: one rule each."""
 
+import re
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from blog.dates import to_utc
@@ -8,6 +10,8 @@ from blog.posts.status import Status
 from blog.render import plain_text, render_body
 from blog.wordpress.wxr import Item
 
+# An image in a body that still loads from another host (its src is absolute).
+_REMOTE_IMAGE = re.compile(r"""<img\b[^>]*?\bsrc=["']?((?:https?:)?//[^"'\s>]+)""", re.IGNORECASE)
 STATUSES = {
     "publish": Status.PUBLISHED,
     "future": Status.PUBLISHED,
@@ -47,3 +51,8 @@ def item_status(item: Item) -> tuple[str, str]:
     if item.password and item.status in ("publish", "future"):
         return Status.DRAFT, "password-protected"
     return STATUSES.get(item.status, Status.DRAFT), ""
+
+
+def remote_images(html: str) -> list[str]:
+    """Return the host of every image in a body that still loads from another site."""
+    return [urlsplit(src).netloc for src in _REMOTE_IMAGE.findall(html)]
