@@ -82,8 +82,9 @@ def export_wxr_command(path: Path, base_url: str | None) -> None:
             progress=bar.update,
         )
     click.echo(
-        f"Exported {counts['posts']} posts, {counts['images']} images, "
-        f"{counts['categories']} categories and {counts['tags']} tags to {path}."
+        f"Exported {counts['posts']} posts, {counts['pages']} pages, {counts['images']} images, "
+        f"{counts['categories']} categories, {counts['tags']} tags and "
+        f"{counts['menu items']} menu items to {path}."
     )
 
 

@@ -25,6 +25,7 @@ from blog.extensions import db
 from blog.menus import link_problem
 from blog.models import MenuItem, Page, Post, WordPressAddress
 from blog.posts.listings import is_public
+from blog.wordpress.export_site import FIXED_LINKS, KIND_META
 from blog.wordpress.item_fields import html_text
 from blog.wordpress.wxr import Item, Wxr
 
@@ -45,17 +46,21 @@ def import_menus(wxr: Wxr, report: "Report") -> None:
     if not by_menu:
         return
     names = [n for n in wxr.menus if n in by_menu] + [n for n in by_menu if n not in wxr.menus]
+    # A menu called header or footer (this blog's own exports) goes there; the others fill
+    # the places left, in the file's order.
+    free = [menu for menu in MENUS if menu not in names]
+    places = {name: name if name in MENUS else (free.pop(0) if free else None) for name in names}
     targets = _Targets(wxr, [item for items in by_menu.values() for item in items])
-    for index, nicename in enumerate(names):
+    for nicename in names:
         title = html_text(wxr.menus.get(nicename, "")) or nicename or "(unnamed)"
         items = sorted(by_menu[nicename], key=lambda item: item.menu_order)
-        if index >= len(MENUS):
+        menu = places[nicename]
+        if menu is None:
             report.notes.append(
                 f"The menu “{title}” ({len(items)} items) was left out: this site has two "
                 "menus, the header and the footer, which took the file's first two."
             )
             continue
-        menu = MENUS[index]
         if db.session.scalar(select(MenuItem.id).where(MenuItem.menu == menu).limit(1)):
             report.notes.append(
                 f"The menu “{title}” was left out: the site's {menu} menu was arranged already."
@@ -123,6 +128,9 @@ class _Targets:
             return MenuItem(kind="link", url=url, label=label or title[:LABEL])
         if kind == "taxonomy" and target == "category" and object_id in self.categories:
             return MenuItem(kind="category", category_id=self.categories[object_id], label=label)
+        if kind == "custom" and item.meta.get(KIND_META) in FIXED_LINKS:
+            # The archives or the feeds entry of this blog's own export.
+            return MenuItem(kind=item.meta[KIND_META])
         if kind == "custom":
             return self._link(item, label)
         what = f"{target or kind or 'an item'} {object_id}" if object_id else target or kind
