@@ -27,6 +27,8 @@ class PageLink:
     id: int
     title: str
     url: str
+    slug: str = ""
+    from_wordpress: bool = False  # imported: WordPress's addresses of it may be asked for
 
 
 @dataclass
@@ -173,7 +175,7 @@ def delete_for_good(page: Page) -> None:
 
 _PARENT = aliased(Page)
 _PUBLIC_PAGES = (
-    select(Page.id, Page.title, Page.slug, _PARENT.slug)
+    select(Page.id, Page.title, Page.slug, _PARENT.slug, Page.wp_id)
     .outerjoin(_PARENT, _PARENT.id == Page.parent_id)
     .where(Page.status == Status.PUBLISHED)
     .order_by(Page.title, Page.id)
@@ -192,25 +194,22 @@ def public_pages() -> dict[int, PageLink]:
     def load():
         rows = db.session.execute(_PUBLIC_PAGES)
         return {
-            id_: PageLink(id_, title, page_url(slug, parent)) for id_, title, slug, parent in rows
+            id_: PageLink(id_, title, page_url(slug, parent), slug, wp_id is not None)
+            for id_, title, slug, parent, wp_id in rows
         }
 
     return memo_by_stamp(f"public_pages:{script_root()}", load)
 
 
 def public_page_address(*, slug: str | None = None, wp_id: int | None = None) -> str | None:
-    """Return the address of the published page with this slug or WordPress id, if any.
+    """Return the address of the imported published page with this slug or WordPress id.
 
-    Where an imported WordPress page's old addresses lead (?page_id=ID, /a/b/slug/). A slug
-    is answered from a map kept per content change: every unknown /name/ asks here.
+    Where a WordPress page's old addresses lead (?page_id=ID, /a/b/slug/). A slug is answered
+    from public_pages' memo, with no query: every unknown /name/ asks here.
     """
     if slug is not None:
-
-        def load():
-            rows = db.session.execute(_PUBLIC_PAGES)
-            return {slug: page_url(slug, parent) for _, _, slug, parent in rows}
-
-        return memo_by_stamp(f"public_page_slugs:{script_root()}", load).get(slug)
+        found = (p for p in public_pages().values() if p.from_wordpress and p.slug == slug)
+        return next((link.url for link in found), None)
     found = db.session.scalar(
         select(Page.id).where(Page.wp_id == wp_id, Page.status == Status.PUBLISHED)
     )

@@ -41,7 +41,7 @@ def free_ids(rows: list[tuple[int, int | None]], taken: set[int]) -> dict[int, i
 
 
 def page_rows() -> list[tuple[int, int | None]]:
-    return list(db.session.execute(select(Page.id, Page.wp_id).order_by(Page.id)).tuples())
+    return [tuple(row) for row in db.session.execute(select(Page.id, Page.wp_id).order_by(Page.id))]
 
 
 def page_items(ids: dict[int, int], base: str, creator: str, zone) -> Iterator[str]:
