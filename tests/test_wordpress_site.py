@@ -194,7 +194,7 @@ def test_the_editor_files_a_category_and_refuses_a_loop(app, signed_in, imported
     offered = re.findall(r"<option [^>]*>([^<]*)</option>", signed_in.get(url).text)
     assert offered == ["None: a top-level category", "Culture", "Sport"]
     sport = signed_in.get(f"/editor/categories/{ids['sport']}").text
-    assert '<option value="%d">News › World › Europe</option>' % ids["europe"] in sport
+    assert f'<option value="{ids["europe"]}">News › World › Europe</option>' in sport
     # News under Europe, its own grandchild: refused beside the field, nothing saved.
     data = {"csrf_token": csrf_token(signed_in, url), "name": "News", "slug": "news"}
     refused = signed_in.post(url, data=data | {"parent_id": str(ids["europe"])})
