@@ -9,10 +9,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from blog.cache import memo_by_stamp
 from blog.extensions import db
 from blog.models import Category
-from blog.posts.listings import CATEGORY_ORDER, CategoryLink, nav_categories
+from blog.posts.listings import CATEGORY_ORDER, CategoryLink, category_links, nav_categories
 
 # Deeper than any real site goes; a loop in the stored rows (an old archive) stops here.
 MAX_DEPTH = 20
@@ -32,8 +31,8 @@ def _rows() -> dict[int, tuple[str, str, int | None]]:
 
 
 def _tree() -> dict[int, tuple[str, str, int | None]]:
-    """Return _rows(), read once per content change."""
-    return memo_by_stamp("category_tree", _rows)
+    """Return the same map from the categories' memo every listing reads: no query of its own."""
+    return {id_: (c.name, c.slug, c.parent_id) for id_, c in category_links().items()}
 
 
 def ancestors(category_id: int, tree: dict | None = None) -> list[int]:

@@ -93,7 +93,10 @@ def _save(model, row, name: str, slug: str, kind: str) -> None:
 def _set_parent(category: Category, parent_id: int | None) -> None:
     """Give the category a parent, refusing one that does not exist or would make a loop."""
     parent_id = parent_id or None
-    if parent_id is not None and db.session.get(Category, parent_id) is None:
+    if parent_id is None:
+        category.parent_id = None
+        return
+    if db.session.get(Category, parent_id) is None:
         raise TaxonomyError("That parent category no longer exists.", "parent_id")
     if parent_id == category.id or makes_a_loop(category.id, parent_id):
         raise TaxonomyError(
