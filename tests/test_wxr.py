@@ -150,9 +150,11 @@ def test_bodies_are_converted_and_sanitized(app, imported):
     )
     assert "<figcaption>The old map of the bay</figcaption></figure>" in classic.body_html
     assert "<p>Last paragraph with <em>emphasis</em> &amp; an ampersand.</p>" in classic.body_html
+    # A provider's URL alone on its line: the site's embed card (tests/test_wordpress_embeds.py).
     assert (
-        '<p><a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ">'
-        "https://www.youtube.com/watch?v=dQw4w9WgXcQ</a></p>"
+        '<figure class="embed"><figcaption><strong>YouTube</strong> '
+        '<a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ">'
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ</a></figcaption>"
     ) in classic.body_html
     assert classic.custom_excerpt and classic.excerpt == "A hand-written excerpt."
     assert not block.custom_excerpt and block.excerpt.startswith("The harbour's lights")
