@@ -21,10 +21,10 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from blog import errors, failures, media
-from blog.auth.views import attempt_sign_in, safe_next, start_session, throttled_message
+from blog.auth.views import safe_next
 from blog.body_images import body_snippet
 from blog.dates import to_local
-from blog.editor import pages
+from blog.editor import pages, reauth
 from blog.editor.forms import EmptyForm, PostForm
 from blog.extensions import db
 from blog.models import (
@@ -233,17 +233,6 @@ def _autosave_time(kept: Autosave | None) -> str:
     return when.strftime("%H:%M" if when.date() == today else "%Y-%m-%d %H:%M")
 
 
-def _reauthenticate() -> tuple[bool, str]:
-    """Sign the editor back in from the fields shown when their session had ended."""
-    user, wait = attempt_sign_in(
-        request.form.get("reauth_username", ""), request.form.get("reauth_password", "")
-    )
-    if user is None:
-        return False, throttled_message(wait) if wait else ""
-    start_session(user)
-    return True, ""
-
-
 def _upload_name(form: PostForm) -> str:
     """Return the name of the file chosen under "Featured image", or "" if there is none."""
     return getattr(form.image.data, "filename", "") or ""
@@ -338,19 +327,10 @@ def _post_form(post: Post | None):
     form = _form_for(post)
     if request.method == "GET":
         return _render_form(form, post)
-    if not current_user.is_authenticated:
-        message = (
-            "You were signed out, so nothing was saved. Your text is kept below: "
-            "sign in here and press Save again."
-        )
-        signed_in, refusal = False, ""
-        if request.form.get("reauth_password"):
-            signed_in, refusal = _reauthenticate()
-            message = refusal or "That username and password do not match. Your text is kept below."
-        if not signed_in:
-            # Nothing is stored for someone not signed in, not even an image.
-            _file_not_kept(form)
-            return _render_form(form, post, message, 401)
+    if refused := reauth.refusal():
+        # Nothing is stored for someone not signed in, not even an image.
+        _file_not_kept(form)
+        return _render_form(form, post, refused, 401)
     valid = form.validate()
     if (_upload_name(form) or form.image_id.data) and not (form.image_alt.data or "").strip():
         form.image_alt.errors = ["Describe the image for readers who cannot see it."]
@@ -501,21 +481,10 @@ def csrf_error(error):
     if request.endpoint in ("editor.posts.new", "editor.posts.edit"):
         post = _post_or_404(request.view_args["post_id"]) if request.view_args else None
         form = _form_for(post)
-        if current_user.is_authenticated:
-            message = (
-                "This form had expired, so nothing was saved. Your text is kept below: "
-                "press Save again."
-            )
-        else:
-            message = (
-                "You were signed out, so nothing was saved. Your text is kept below: "
-                "sign in here and press Save again."
-            )
         # A request that failed its CSRF check stores nothing, not even an image.
         _file_not_kept(form)
-        return _render_form(form, post, message, 400)
-    signed_in = current_user.is_authenticated
-    if request.endpoint in pages.KEEPS_TEXT and signed_in and (kept := pages.expired_form()):
+        return _render_form(form, post, reauth.expired_message(), 400)
+    if request.endpoint in pages.KEEPS_TEXT and (kept := pages.expired_form()):
         return kept
     return render_template("errors/error.html", error=error), 400
 
