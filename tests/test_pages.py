@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from blog.extensions import db
-from blog.models import Page
+from blog.models import Media, Page
 from tests.helpers import csrf_token
 
 VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
@@ -346,3 +346,41 @@ def test_search_finds_pages_apart_from_posts(app, signed_in, content):
     # A page alone still says no post matches, under the page.
     only = found("stories")
     assert "Harbour history" in only and "No published post matches" in only
+
+
+def png_file(name="photo.png"):
+    import io
+
+    from PIL import Image
+
+    data = io.BytesIO()
+    Image.new("RGB", (640, 480), "teal").save(data, "PNG")
+    data.seek(0)
+    return data, name
+
+
+def test_a_featured_image_is_uploaded_from_the_page_form(app, signed_in):
+    data = page_data(signed_in, "/editor/pages/new", title="Team")
+    data.update(image=png_file(), image_alt="The newsroom")
+    response = signed_in.post("/editor/pages/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        page = db.session.scalar(select(Page).where(Page.slug == "team"))
+        assert page.image_alt == "The newsroom"
+        assert db.session.get(Media, page.image_id).original_name == "photo.png"
+    assert 'alt="The newsroom"' in signed_in.get("/team/").text
+
+
+def test_a_refused_page_form_keeps_its_upload_chosen(app, signed_in):
+    data = page_data(signed_in, "/editor/pages/new", title="")
+    data.update(image=png_file("kept.png"), image_alt="Kept")
+    response = signed_in.post("/editor/pages/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "“kept.png” was kept: it is now in Media and chosen here" in response.text
+    assert re.search(r'<option selected value="\d+">kept.png</option>', response.text)
+    # Without a description, nothing is stored and the field says why.
+    data = page_data(signed_in, "/editor/pages/new", title="No alt")
+    data.update(image=png_file("bare.png"))
+    response = signed_in.post("/editor/pages/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "Describe the image for readers who cannot see it." in response.text

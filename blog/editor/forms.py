@@ -186,6 +186,7 @@ class PageForm(FlaskForm):
         default="draft",
         invalid_choice_message="Choose Draft or Published.",
     )
+    image = PostForm.image
     image_id = PostForm.image_id
     image_alt = PostForm.image_alt
     seo_title = PostForm.seo_title

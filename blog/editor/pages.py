@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload
 from wtforms import SelectChoice
 
-from blog import pages
-from blog.editor import reauth
+from blog import errors, failures, pages
+from blog.editor import featured_image, reauth
 from blog.editor.forms import EmptyForm, PageForm
 from blog.extensions import db
 from blog.models import Media, Page, PageRevision
@@ -66,12 +66,19 @@ def _form_for(page: Page | None) -> PageForm:
             seo_description=page.seo_description,
             version=str(page.version),
         )
+    _fill_choices(form, page)
+    form.typographic = load_settings().typographic_quotes
+    return form
+
+
+def _fill_choices(form: PageForm, page: Page | None) -> None:
     # Someone signed out sees the text they typed, never the site's page or file names.
     signed_in = current_user.is_authenticated
     form.parent.choices = [SelectChoice(0, "None: a top-level page")] + [
         SelectChoice(id_, title if signed_in else f"Page {id_}")
         for id_, title in pages.parent_choices(page)
     ]
+    # The newest images, and always the page's own, however old.
     recent = select(Media.id).order_by(Media.id.desc()).limit(100)
     keep = Media.id.in_(recent)
     if page is not None and page.image_id:
@@ -80,11 +87,9 @@ def _form_for(page: Page | None) -> PageForm:
     form.image_id.choices = [SelectChoice(0, "No image")] + [
         SelectChoice(m.id, m.original_name if signed_in else f"Image {m.id}") for m in images
     ]
-    form.typographic = load_settings().typographic_quotes
-    return form
 
 
-def _input(form: PageForm) -> pages.PageInput:
+def _input(form: PageForm, image_id: int | None = None) -> pages.PageInput:
     return pages.PageInput(
         title=form.title.data or "",
         body=form.body.data or "",
@@ -92,7 +97,7 @@ def _input(form: PageForm) -> pages.PageInput:
         slug=form.slug.data or "",
         parent_id=form.parent.data or None,
         status=form.status.data,
-        image_id=form.image_id.data or None,
+        image_id=image_id if image_id is not None else form.image_id.data or None,
         image_alt=form.image_alt.data or "",
         seo_title=form.seo_title.data or "",
         seo_description=form.seo_description.data or "",
@@ -119,11 +124,12 @@ def _page_form(page: Page | None):
     if request.method == "GET":
         return _render(form, page)
     if refused := reauth.refusal():
+        # Nothing is stored for someone not signed in, not even an image.
+        featured_image.file_not_kept(form)
         return _render(form, page, refused, 401)
     valid = form.validate()
     data = _input(form)
-    if form.image_id.data and not (form.image_alt.data or "").strip():
-        form.image_alt.errors.append("Describe the image for readers who cannot see it.")
+    if featured_image.needs_alt(form):
         valid = False
     if problem := pages.slug_problem(pages.wanted_slug(data, page), page):
         form.slug.errors.append(problem)
@@ -139,11 +145,16 @@ def _page_form(page: Page | None):
             "Your text is kept below; the saved version is in Revisions."
         )
         form.version.data = str(page.version)
+        featured_image.keep_upload(form, lambda: _fill_choices(form, page))
         return _render(form, page, message, 409)
     if not valid:
+        featured_image.keep_upload(form, lambda: _fill_choices(form, page))
         return _render(form, page, "Please correct the fields marked below.", 422)
+    image_id = featured_image.chosen_image(form)
+    if form.image.errors:
+        return _render(form, page, "The image was not saved; see below.", 422)
     was_public = page is not None and page.status == Status.PUBLISHED
-    saved = pages.save_page(page, data, typographic=form.typographic)
+    saved = pages.save_page(page, _input(form, image_id), typographic=form.typographic)
     db.session.commit()
     if saved.status == Status.TRASH:
         flash("Saved. The page is still in the trash: restore it to make it a draft again.")
@@ -152,6 +163,36 @@ def _page_form(page: Page | None):
     else:
         flash("Page updated." if was_public else "Page published.")
     return redirect(url_for(".edit", page_id=saved.id))
+
+
+@errors.keeps_form("editor.pages.new", "editor.pages.edit", "editor.pages.preview")
+def _form_after_failure(failure: failures.Failure) -> str:
+    """Show the page form as it was sent, saying why nothing was saved."""
+    form = PageForm()  # as typed, never validated: the editor sees what they sent
+    featured_image.file_not_kept(form)
+    page_id = (request.view_args or {}).get("page_id")
+    message = f"{failure.reason} {failures.TEXT_KEPT}"
+    if failure.database_ok:
+        page = db.session.get(Page, page_id) if page_id else None
+        _fill_choices(form, page)
+        return _render(form, page, message, 503)[0]
+    # Neither the page nor the lists can be read: only what was chosen in them.
+    unlisted = "(as chosen; the list cannot be shown now)"
+    for field in (form.parent, form.image_id):
+        field.choices = [SelectChoice(0, "(none chosen)")]
+        if field.data:
+            field.choices.append(SelectChoice(field.data, unlisted))
+    html = render_template(
+        "editor/page_form.html",
+        form=form,
+        page=None,
+        page_id=page_id,
+        signed_out=False,
+        message=message,
+        error=True,
+        public_pages={},
+    )
+    return html
 
 
 def expired_form():
