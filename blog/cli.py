@@ -97,13 +97,23 @@ def set_password_command(username: str) -> None:
     help="How many published posts (one draft in fifty comes on top).",
 )
 @click.option("--seed", default=1, show_default=True, help="Same seed, same content.")
-def demo_command(count: int, seed: int) -> None:
-    """Fill the site with realistic demo posts, categories, tags and authors."""
+@click.option(
+    "--pictures",
+    default=12,
+    show_default=True,
+    type=click.IntRange(0, 200),
+    help="How many pictures to draw into Media; two posts in three get one (0: none).",
+)
+def demo_command(count: int, seed: int, pictures: int) -> None:
+    """Fill the site with realistic demo posts, categories, tags, authors and pictures."""
     prepare_database()
+    if pictures:
+        click.echo(f"Drawing {pictures} pictures ...")
     with click.progressbar(length=count, label="Writing demo posts") as bar:
-        create_demo_posts(count, seed=seed, progress=bar.update)
+        create_demo_posts(count, seed=seed, progress=bar.update, pictures=pictures)
     db.session.commit()
-    click.echo(f"Added {count} published demo posts, and {count // 50} drafts.")
+    with_pictures = f", {pictures} pictures" if pictures else ""
+    click.echo(f"Added {count} published demo posts, and {count // 50} drafts{with_pictures}.")
 
 
 @click.command("search-rebuild")
