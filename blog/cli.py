@@ -138,8 +138,8 @@ def rerender_command() -> None:
     except BodyTooComplex as error:
         raise click.ClickException(f"{error}. Nothing was changed.") from None
     db.session.commit()
-    total = count + page_count
-    click.echo(f"Rendered every post again: {total} changed ({count} posts, {page_count} pages).")
+    click.echo(f"Rendered every post again: {count} changed.")
+    click.echo(f"Rendered every page again: {page_count} changed.")
 
 
 def register(app: Flask) -> None:
