@@ -179,7 +179,7 @@ def _user_ids(users: list[dict]) -> dict[int, int]:
 
 def _write_media(archive: Archive, replaced: set[str], progress) -> None:
     """Store the archive's image files; they stay only if the transaction commits."""
-    store, kept = media_storage(), set()
+    store, brought = media_storage(), set()
     with zipfile.ZipFile(archive.path) as zipped:
         for row in archive.content["media"]:
             for entry in row["files"]:
@@ -194,11 +194,11 @@ def _write_media(archive: Archive, replaced: set[str], progress) -> None:
                 else:
                     if there != data:
                         raise TransferError(f"The media storage already has another {name}.")
-                    kept.add(name)
+                brought.add(name)
                 if progress:
                     progress(1)
     # The replaced images' files go once the import commits, except those it brought back.
-    doomed_in_transaction(replaced - kept)
+    doomed_in_transaction(replaced - brought)
 
 
 def _check_image(data: bytes, name: str) -> None:
