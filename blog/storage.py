@@ -136,25 +136,29 @@ class S3Bucket:
         with self._errors(name):
             self.client.delete_object(Bucket=self.bucket, Key=_checked(name))
 
-    def open(self, name: str) -> Stored:
+    def open(self, name: str, whole: bool = False) -> Stored:
         """Return an object to send; FileNotFoundError if there is none.
 
-        One HEAD now; the bytes are asked for only when read, from where a seek put the
-        stream, so a conditional request costs no download and a Range only its bytes.
+        whole: the bytes will all be sent, so one GET asks for them and the headers at once.
+        Otherwise one HEAD, and the bytes are asked for only when read, from where a seek put
+        the stream: a conditional request costs no download, and a Range only its bytes.
         """
         with self._errors(name):
-            head = self.client.head_object(Bucket=self.bucket, Key=_checked(name))
-        etag = head["ETag"].strip('"')
-        stream = _ObjectStream(self, name, head["ContentLength"], etag)
-        return Stored(stream, head["ContentLength"], etag, head["LastModified"])
+            if whole:
+                found = self.client.get_object(Bucket=self.bucket, Key=_checked(name))
+            else:
+                found = self.client.head_object(Bucket=self.bucket, Key=_checked(name))
+        etag, size = found["ETag"].strip('"'), found["ContentLength"]
+        stream = _ObjectStream(self, name, size, etag, found.get("Body"))
+        return Stored(stream, size, etag, found["LastModified"])
 
 
 class _ObjectStream(RawIOBase):
     """An object's bytes, fetched from the bucket from the current position on, when read."""
 
-    def __init__(self, bucket: S3Bucket, name: str, size: int, etag: str):
+    def __init__(self, bucket: S3Bucket, name: str, size: int, etag: str, body=None):
         self.bucket, self.name, self.size, self.etag = bucket, name, size, etag
-        self.position, self.body = 0, None
+        self.position, self.body = 0, body  # body: the object's bytes from the start, if asked
 
     def readable(self) -> bool:
         return True
@@ -167,8 +171,10 @@ class _ObjectStream(RawIOBase):
 
     def seek(self, offset: int, whence: int = 0) -> int:
         base = {0: 0, 1: self.position, 2: self.size}[whence]
-        self._drop_body()
-        self.position = max(0, base + offset)
+        position = max(0, base + offset)
+        if position != self.position:
+            self._drop_body()
+            self.position = position
         return self.position
 
     def readinto(self, buffer) -> int:

@@ -183,6 +183,35 @@ def test_a_bucket_file_answers_validators_and_ranges(app, signed_in, client, buc
     assert fetch(client, f"/media/{'ab' * 12}.jpg").status_code == 404
 
 
+def test_a_file_costs_one_request_to_the_bucket_and_a_range_only_its_bytes(app, signed_in, client):
+    upload(signed_in, ("wide.jpg", jpeg()))
+    [item] = all_media(app)
+    url = f"/media/{item.filename}"
+    calls = []
+
+    def note(params, model, **kwargs):
+        calls.append((model.name, params["headers"].get("Range")))
+
+    events = app.extensions["media_storage"].client.meta.events
+    events.register("before-call.s3", note)
+
+    def asked(**headers):
+        calls.clear()
+        response = fetch(client, url, **headers)
+        return response, list(calls)
+
+    whole, seen = asked()
+    assert whole.status_code == 200 and seen == [("GetObject", None)]
+    etag = whole.headers["ETag"]
+    assert asked(**{"If-None-Match": etag})[1] == [("HeadObject", None)]
+    part, seen = asked(Range="bytes=5000-5099")
+    assert part.status_code == 206
+    assert seen == [("HeadObject", None), ("GetObject", "bytes=5000-")]
+    calls.clear()
+    assert client.head(url).status_code == 200 and calls == [("HeadObject", None)]
+    events.unregister("before-call.s3", note)
+
+
 def test_a_post_page_shows_a_bucket_image_with_its_copies(app, signed_in, client, category_id):
     data = post_form_data(
         signed_in, "/editor/posts/new", category_id, title="Harbour storm",

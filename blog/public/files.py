@@ -60,14 +60,19 @@ def send_file_from(folder: str, filename: str, **options) -> Response:
     return conditional(response, response.content_length or 0)
 
 
+_CONDITIONS = ("Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since")
+
+
 def send_media_file(filename: str, **options) -> Response:
     """Send a media file from the folder or the bucket, with the same headers either way."""
     store = media_storage()
     if isinstance(store, LocalFolder):
         # From the folder the server may hand the file to the kernel (sendfile).
         return send_file_from(str(store.folder), filename, **options)
+    # A plain GET sends it all (no 304, no 206): its bytes come with its headers.
+    whole = request.method == "GET" and not any(h in request.headers for h in _CONDITIONS)
     try:
-        stored = store.open(filename)
+        stored = store.open(filename, whole=whole)
     except FileNotFoundError:
         raise NotFound() from None
     # Werkzeug's file wrapper, not the server's: it seeks, so a Range fetches only its bytes.
