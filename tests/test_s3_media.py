@@ -337,3 +337,18 @@ def test_backup_refuses_a_site_whose_media_are_in_a_bucket(app, tmp_path, bucket
     assert result.exit_code == 1
     assert f"keeps its media in s3://{bucket.name}" in result.output
     assert not (tmp_path / "b.tar.gz").exists()
+
+
+def test_a_wordpress_import_stores_its_images_in_the_bucket(app, tmp_path, client, bucket):
+    folder = tmp_path / "uploads" / "2024" / "05"
+    folder.mkdir(parents=True)
+    Image.new("RGB", (64, 48), (10, 80, 160)).save(folder / "harbour.jpg", "JPEG")
+    fixture = Path(__file__).parent / "data" / "wordpress-export.xml"
+    result = app.test_cli_runner().invoke(
+        args=["import-wxr", str(fixture), "--media-dir", str(tmp_path / "uploads")]
+    )
+    assert result.exit_code == 0, result.output
+    [item] = all_media(app)
+    assert keys(bucket) == files_of(item)
+    assert folder_files(app) == set()
+    assert fetch(client, f"/media/{item.filename}").status_code == 200
