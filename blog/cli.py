@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from blog import accounts, hosts, storage, throttle
+from blog import accounts, hosts, pages, storage, throttle
 from blog.demo import create_demo_posts
 from blog.extensions import db, prepare_database
 from blog.firstrun import ensure_welcome_content
@@ -121,14 +121,17 @@ def search_rebuild_command() -> None:
 @click.command("rerender")
 @with_appcontext
 def rerender_command() -> None:
-    """Render every post's body again by today's rules (after an upgrade changed them)."""
+    """Render every post's and page's body again by today's rules (after an upgrade)."""
     prepare_database()
+    typographic = stored_typographic_quotes()
     try:
-        count = editing.rerender_posts(typographic=stored_typographic_quotes())
+        count = editing.rerender_posts(typographic=typographic)
+        page_count = pages.rerender_pages(typographic=typographic)
     except BodyTooComplex as error:
         raise click.ClickException(f"{error}. Nothing was changed.") from None
     db.session.commit()
-    click.echo(f"Rendered every post again: {count} changed.")
+    total = count + page_count
+    click.echo(f"Rendered every post again: {total} changed ({count} posts, {page_count} pages).")
 
 
 @click.group("media")
