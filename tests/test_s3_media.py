@@ -54,7 +54,11 @@ def app_config(bucket, s3_endpoint):
 
 @pytest.fixture(autouse=True)
 def closed_storage(app):
-    """Close the site's S3 client after the test, as a worker's end would."""
+    """Close the site's S3 client after the test, as a worker's end would.
+
+    moto closes each connection; a server that keeps them open (MinIO, through
+    BLOG_TEST_S3_ENDPOINT_URL) would leave the sockets to the garbage collector: a warning.
+    """
     yield
     store = app.extensions["media_storage"]
     if "client" in vars(store):
