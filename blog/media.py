@@ -205,12 +205,9 @@ def thumbnail_file(media: Media) -> str:
     return next(iter(variant_files(media)), media.filename)
 
 
-def file_size(media: Media) -> int | None:
-    """Return the stored original's size in bytes, or None if its file is missing."""
-    try:
-        return media_storage().size(media.filename)
-    except OSError:
-        return None
+def file_sizes(items: list[Media]) -> list[int | None]:
+    """Return each image's original's size in bytes, None where its file is missing."""
+    return media_storage().sizes([item.filename for item in items])
 
 
 def srcset(media: Media, url_for_file: Callable[[str], str]) -> str:

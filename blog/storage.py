@@ -8,6 +8,7 @@ when (the files follow the database transaction) is blog.media's business, not t
 
 import functools
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from io import RawIOBase
@@ -60,6 +61,10 @@ class LocalFolder:
             return (self.folder / _checked(name)).stat().st_size
         except FileNotFoundError:
             return None
+
+    def sizes(self, names: list[str]) -> list[int | None]:
+        """Return each file's size, None where it is missing or cannot be read."""
+        return [_size_or_none(self, name) for name in names]
 
     def delete(self, name: str) -> None:
         (self.folder / _checked(name)).unlink(missing_ok=True)
@@ -132,6 +137,18 @@ class S3Bucket:
         except FileNotFoundError:
             return None
 
+    def sizes(self, names: list[str]) -> list[int | None]:
+        """Return each object's size, None where it is missing or cannot be read.
+
+        A HEAD each, several at once: a page of the library waits for about one, not twenty.
+        """
+        if not names:
+            return []
+        # The first alone: it makes the client, which boto3 cannot do from several threads.
+        first = _size_or_none(self, names[0])
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return [first, *pool.map(functools.partial(_size_or_none, self), names[1:])]
+
     def delete(self, name: str) -> None:
         with self._errors(name):
             self.client.delete_object(Bucket=self.bucket, Key=_checked(name))
@@ -151,6 +168,13 @@ class S3Bucket:
         etag, size = found["ETag"].strip('"'), found["ContentLength"]
         stream = _ObjectStream(self, name, size, etag, found.get("Body"))
         return Stored(stream, size, etag, found["LastModified"])
+
+
+def _size_or_none(store: "LocalFolder | S3Bucket", name: str) -> int | None:
+    try:
+        return store.size(name)
+    except OSError:
+        return None
 
 
 class _ObjectStream(RawIOBase):
