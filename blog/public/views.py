@@ -289,9 +289,7 @@ def media(filename: str):
         # Not an image's name: a WordPress permalink under a category named "media"
         # (/%category%/%postname%/), or a 404 (names with a dot need no look-up).
         return wordpress.permalink_or_404(["media", *filter(None, filename.split("/"))])
-    response = files.send_file_from(
-        current_app.config["MEDIA_FOLDER"], filename, mimetype=content_type, max_age=31536000
-    )
+    response = files.send_media_file(filename, mimetype=content_type, max_age=31536000)
     if response.status_code == 416:
         return response  # the range asked for is past the end: nothing here to keep
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -18,6 +18,7 @@ An import reads and checks the whole archive first (read_archive, here), then wr
 caller's transaction (blog.transfer.importing).
 """
 
+import hashlib
 import json
 import zipfile
 from collections.abc import Callable
@@ -49,6 +50,7 @@ from blog.models import (
 )
 from blog.posts.status import Status
 from blog.render import FORMATS as BODY_FORMATS
+from blog.storage import media_storage
 from blog.transfer.files import open_private, sha256, written_whole
 
 FORMAT = "blog-export"
@@ -145,12 +147,13 @@ def summary(counts: dict[str, int]) -> str:
     return ", ".join(f"{counts[table]} {word}" for table, word in words.items())
 
 
-def export_site(target: Path, media_folder: Path, progress: Progress | None = None) -> dict:
+def export_site(target: Path, progress: Progress | None = None) -> dict:
     """Write the site's content to the zip archive target; return how many rows of each kind.
 
-    The archive appears whole or not at all (written beside target, then renamed).
+    The images' files are read from the site's media storage, folder or bucket. The archive
+    appears whole or not at all (written beside target, then renamed).
     """
-    target, media_folder = Path(target), Path(media_folder)
+    target = Path(target)
     if target.is_dir():
         raise TransferError(f"{target} is a folder; name the archive: {target / 'blog.zip'}")
     content: dict = {
@@ -176,9 +179,7 @@ def export_site(target: Path, media_folder: Path, progress: Progress | None = No
         zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive,
     ):
         for row in content["media"]:
-            row["files"] = [
-                _add_file(archive, media_folder / name, name) for name in _file_names(row)
-            ]
+            row["files"] = [_add_file(archive, name) for name in _file_names(row)]
             if progress:
                 progress(len(row["files"]))
         archive.writestr(CONTENT, json.dumps(content, indent=1, ensure_ascii=False) + "\n")
@@ -192,18 +193,19 @@ def _file_names(media_row: dict) -> list[str]:
     return [media_row["filename"], *variant_files(SimpleNamespace(**media_row))]
 
 
-def _add_file(archive: zipfile.ZipFile, path: Path, name: str) -> dict:
+def _add_file(archive: zipfile.ZipFile, name: str) -> dict:
+    store = media_storage()
     try:
-        with open(path, "rb") as file:
-            size, digest = sha256(file)
+        data = store.read(name)  # an image: 16 MB at most
     except FileNotFoundError:
         raise TransferError(
-            f"The media file {name} is missing from {path.parent}: restore it from a backup "
+            f"The media file {name} is missing from {store}: restore it from a backup "
             "first, or delete that image in the editor."
         ) from None
     # Images are compressed already: stored, not deflated again.
-    archive.write(path, f"{MEDIA}/{name}", compress_type=zipfile.ZIP_STORED)
-    return {"path": f"{MEDIA}/{name}", "size": size, "sha256": digest}
+    archive.writestr(f"{MEDIA}/{name}", data, compress_type=zipfile.ZIP_STORED)
+    digest = hashlib.sha256(data).hexdigest()
+    return {"path": f"{MEDIA}/{name}", "size": len(data), "sha256": digest}
 
 
 def read_archive(source: Path) -> Archive:

@@ -8,7 +8,6 @@ transaction (blog.media), so that a failed import leaves neither rows nor files 
 import warnings
 import zipfile
 from io import BytesIO
-from pathlib import Path
 
 from PIL import Image
 from sqlalchemy import bindparam, delete, func, insert, select, text, update
@@ -35,6 +34,7 @@ from blog.models import (
     post_tags,
 )
 from blog.render import BodyTooComplex, body_fields
+from blog.storage import media_storage
 from blog.transfer.archive import MEDIA, TABLES, Archive, Progress, SiteHasContent, TransferError
 
 KINDS = {extension: kind for kind, (extension, _) in FORMATS.items()}
@@ -51,7 +51,6 @@ def content_counts() -> dict[str, int]:
 
 def import_archive(
     archive: Archive,
-    media_folder: Path,
     *,
     force: bool = False,
     progress: Progress | None = None,
@@ -62,7 +61,7 @@ def import_archive(
     replaces them (accounts stay; the archive's settings overwrite the site's). Authors are
     matched to existing accounts by username. Return how many rows of each kind were written.
     """
-    content, media_folder = archive.content, Path(media_folder)
+    content = archive.content
     existing = {name: n for name, n in content_counts().items() if n}
     if existing and not force:
         found = ", ".join(f"{n} {name}" for name, n in existing.items())
@@ -75,7 +74,7 @@ def import_archive(
         for table in ("categories", "tags", "media"):
             if content[table]:
                 db.session.execute(insert(TABLES[table][0]), content[table])
-        _write_media(archive, media_folder, replaced, progress)
+        _write_media(archive, replaced, progress)
         for post in content["posts"]:
             post["author_id"] = users.get(post["author_id"], post["author_id"])
             # Never the archive's stored HTML or excerpt: both come from the source again.
@@ -138,11 +137,11 @@ def _write_pages(pages: list[dict]) -> None:
         )
 
 
-def _clear_content() -> set[Path]:
+def _clear_content() -> set[str]:
     """Delete the site's content (accounts and settings aside); return the images' files."""
     files = set()
     for media in db.session.scalars(select(Media)):
-        files.update(Path(name) for name in [media.filename, *variant_files(media)])
+        files.update([media.filename, *variant_files(media)])
     for model in (
         WordPressAddress,
         MenuItem,
@@ -178,28 +177,28 @@ def _user_ids(users: list[dict]) -> dict[int, int]:
     return {old: new for old, new in mapping.items() if old != new}
 
 
-def _write_media(archive: Archive, folder: Path, replaced: set[Path], progress) -> None:
-    """Write the archive's image files into folder; they stay only if the transaction commits."""
-    folder.mkdir(parents=True, exist_ok=True)
-    kept = set()
+def _write_media(archive: Archive, replaced: set[str], progress) -> None:
+    """Store the archive's image files; they stay only if the transaction commits."""
+    store, brought = media_storage(), set()
     with zipfile.ZipFile(archive.path) as zipped:
         for row in archive.content["media"]:
             for entry in row["files"]:
                 name = entry["path"].removeprefix(f"{MEDIA}/")
                 data = zipped.read(entry["path"])
                 _check_image(data, name)
-                path = folder / name
-                if path.exists():
-                    if path.read_bytes() != data:
-                        raise TransferError(f"The media folder already has another {name}.")
-                    kept.add(Path(name))
+                try:
+                    there = store.read(name)
+                except FileNotFoundError:
+                    written_in_transaction([name])
+                    store.put(name, data, row["content_type"])
                 else:
-                    written_in_transaction([path])
-                    path.write_bytes(data)
+                    if there != data:
+                        raise TransferError(f"The media storage already has another {name}.")
+                brought.add(name)
                 if progress:
                     progress(1)
     # The replaced images' files go once the import commits, except those it brought back.
-    doomed_in_transaction([folder / name for name in replaced - kept])
+    doomed_in_transaction(replaced - brought)
 
 
 def _check_image(data: bytes, name: str) -> None:
