@@ -51,7 +51,7 @@ from blog.extensions import db, migrate
 from blog.posts import editing
 from blog.search.index import rebuild_search_index
 from blog.settings import stored_typographic_quotes
-from blog.transfer import postgres
+from blog.transfer import postgres, postgres_restore
 from blog.transfer.backup import (
     BUSY_SECONDS,
     DATABASE,
@@ -122,7 +122,7 @@ def restore_backup(
             hold_stamp(stamp)
             _step("held")
             if isinstance(live, postgres.Database):
-                postgres.switch(live, folder / SCRIPT, plan["id"])
+                postgres_restore.switch(live, folder / SCRIPT, plan["id"])
             else:
                 _write_database(folder / DATABASE, live)
             _step("switched")
@@ -203,14 +203,14 @@ def _prepare_postgres(
     """
     run = _run_name(folder)
     with (
-        postgres.scratch(live, "restore", run) as copy,
-        postgres.scratch(live, "schema", run) as reference,
+        postgres_restore.scratch(live, "restore", run) as copy,
+        postgres_restore.scratch(live, "schema", run) as reference,
     ):
-        postgres.load(copy, folder / PG_DATABASE)
+        postgres_restore.load(copy, folder / PG_DATABASE)
         if postgres.described(copy) != (manifest["tables"], manifest["schema_revision"]):
             raise BackupError("The database in the archive does not match its manifest.")
         _prepare(copy.url, reference.url, migrations)
-        postgres.write_script(copy, folder / SCRIPT)
+        postgres_restore.write_script(copy, folder / SCRIPT)
     return secrets.randbelow(2**31 - 2) + 1
 
 
@@ -221,7 +221,7 @@ def _run_name(folder: Path) -> str:
 
 def _drop_scratch(live: postgres.Database, folder: Path) -> None:
     for kind in ("restore", "schema"):
-        postgres.drop(live, postgres.scratch_name(live, kind, _run_name(folder)))
+        postgres_restore.drop(live, postgres_restore.scratch_name(live, kind, _run_name(folder)))
 
 
 def _prepare(database_url: str, reference_url: str, migrations: str | os.PathLike) -> None:
@@ -347,7 +347,7 @@ def _add_uploads(folder: Path, media: Path, plan: dict) -> None:
 def _switched(live: Site, plan: dict) -> bool:
     """Tell whether the live database is the plan's copy (the switch happened)."""
     if isinstance(live, postgres.Database):
-        return postgres.switched(live, plan["id"])
+        return postgres_restore.switched(live, plan["id"])
     if not live.is_file():
         return False
     try:
