@@ -3,7 +3,8 @@
 Each has an instance folder of its own; they share BLOG_DATABASE_URL, BLOG_SECRET_KEY and
 BLOG_CONTENT_STAMP=database. What one writes, the other shows on its next request, though
 its workers had the page in memory; an editor signed in on one is signed in on the other.
-Uploads shown across instances need the object store (BLOG_S3_BUCKET), tested with it.
+An upload through one shown by the other needs the object store (BLOG_S3_BUCKET), which is
+being added separately: that step belongs here once it exists.
 """
 
 import shutil

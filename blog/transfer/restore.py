@@ -17,10 +17,10 @@ in .restore-XXXX next to the media folder, and then switches in one step:
 6. finish: put in the uploads whose bytes differ under the same name (never, for names
    save_upload chose), remove the old site's uploads, release the stamp (a new one).
 
-On PostgreSQL (blog.transfer.postgres) step 2 runs in a scratch database the archive's dump is
-loaded into, and step 5 is one psql transaction that replaces every table, raises the content
-version and marks the restore's id on it (so that every instance's page cache drops, and the
-next run can tell whether the switch happened).
+On PostgreSQL (blog.transfer.postgres_restore) step 2 runs in a scratch database the
+archive's dump is loaded into, and step 5 is one psql transaction that replaces every table,
+raises the content version and marks the restore's id on it (so that every instance's page
+cache drops, and the next run can tell whether the switch happened).
 
 At every instant readers see the old site or the new one. The next restore or backup (recover)
 completes a run killed after the switch, and undoes one killed before it: the uploads it added
