@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 from pathlib import Path
 
@@ -22,7 +23,14 @@ from blog.extensions import db
 from blog.models import Post
 from blog.transfer import postgres as pg
 from tests.conftest import Content, make_app, postgres
-from tests.test_backup import STEM, filled, media_files, rewrite, rows_of_every_table
+from tests.test_backup import (
+    STEM,
+    filled,
+    media_files,
+    rewrite,
+    rows_of_every_table,
+    wait_until,
+)
 from tests.test_shared_stamp import changed, listening
 
 __all__ = ["filled"]  # a fixture, used by name
@@ -102,6 +110,46 @@ def test_archive_holds_a_dump_with_counts_and_checksums(filled, archive):
     for name, entry in listed.items():
         assert entry["sha256"] == hashlib.sha256(contents[name]).hexdigest()
     assert not list(archive.parent.glob(".backup-*"))
+
+
+def test_backup_while_another_connection_writes(app, content, tmp_path, sites):
+    content.post("Written before")
+    written: list[str] = []
+    failures: list[BaseException] = []
+    stop = threading.Event()
+
+    def keep_writing():
+        try:
+            while not stop.is_set():
+                written.append(content.post(tags=["live", f"tag {len(written) % 5}"]))
+        except BaseException as error:  # reported by the test below
+            failures.append(error)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        wait_until(lambda: len(written) >= 10)
+        least = len(written)
+        result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "live.tar.gz")])
+        most = len(written) + 1  # one post may be committed and not yet counted
+        wait_until(lambda: len(written) >= most + 10)
+    finally:
+        stop.set()
+        writer.join(30)
+    assert not failures
+    assert result.exit_code == 0, result.output
+    site = sites(migrated=False)
+
+    restored = restore(site, tmp_path / "live.tar.gz")  # checks its counts against the manifest
+
+    assert restored.exit_code == 0, restored.output
+    copied, live = rows_of_every_table(site), rows_of_every_table(app)
+    # A prefix of the writes, every post with its tags; the site went on writing after it.
+    assert 1 + least <= len(copied["posts"]) <= 1 + most
+    assert len(live["posts"]) > len(copied["posts"])
+    assert copied["posts"] == live["posts"][: len(copied["posts"])]
+    last = copied["posts"][-1][0]
+    assert copied["post_tags"] == [row for row in live["post_tags"] if row[0] <= last]
 
 
 def test_round_trip_into_a_database_with_no_tables(filled, archive, sites):
