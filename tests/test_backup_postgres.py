@@ -281,7 +281,7 @@ def test_a_missing_or_old_pg_dump_is_named(app, runner, tmp_path):
     assert not list(tmp_path.glob(".backup-*"))
 
 
-def test_the_tools_match_the_server():
+def test_the_tools_match_the_server(migrated_database):
     """The pg_dump on PATH can dump the server CI starts (.ci/postgres: the newest installed)."""
     database = pg.Database(postgres.url_of(postgres.template))
     with pg.connect(database) as connection:
