@@ -13,10 +13,10 @@ PostgreSQL commits that transaction whole or not at all, whoever is killed when 
 psql, or the server), so no state of the database is half of each site; psql dies with this
 process (PR_SET_PDEATHSIG), and the next run ends what is left of its session (settle) before
 it reads whether the switch happened. We chose this over renaming schemas (load into
-a new schema, swap names): the unaccent extension and the blog_search text configuration
-belong to the schema, and an extension cannot be carried from one schema to another in a
-transaction. The cost: readers wait for the switch's locks (a second for a few thousand
-posts) rather than never.
+a new schema, swap names): pg_restore cannot load a dump under another schema's name, and
+the unaccent extension exists once per database, in the live schema, where the blog_search
+text configuration and the posts' generated search column depend on it. The cost: readers
+wait for the switch's locks (a second for a few thousand posts) rather than never.
 """
 
 import ctypes
