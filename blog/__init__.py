@@ -134,6 +134,9 @@ def configure(app: Flask, test_config: dict | None) -> None:
         # How the page caches of several workers agree that content changed: "file" (a stamp
         # in instance/, one machine) or "database" (PostgreSQL: several machines).
         CONTENT_STAMP="file",
+        # The folder of pg_dump, pg_restore and psql for flask backup and restore on
+        # PostgreSQL, when PATH's are missing or older than the server.
+        PG_BIN=None,
         SITE_TITLE="My Blog",
         SITE_TAGLINE="News and stories",
         TIMEZONE="UTC",

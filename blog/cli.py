@@ -37,13 +37,12 @@ from blog.wordpress import commands as wordpress_commands
 def setup_command(url: str) -> None:
     """Prepare instance/: schema, a welcome post, and a way in for a new editor."""
     prepare_database()
-    if current_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A restore killed mid-way is finished or undone before the site serves again.
-        try:
-            for note in restore.recover(*site_files()):
-                click.echo(note)
-        except backup.BackupError as error:
-            click.echo(str(error))
+    # A restore killed mid-way is finished or undone before the site serves again.
+    try:
+        for note in restore.recover(*site_files()):
+            click.echo(note)
+    except backup.BackupError as error:
+        click.echo(str(error))
     if ensure_welcome_content():
         click.echo("Created a welcome post and a first category.")
     editor = accounts.ensure_editor_account()

@@ -29,7 +29,7 @@ from blog.transfer.backup import (
 from tests.conftest import Content, make_app
 from tests.helpers import PASSWORD
 
-# flask backup is SQLite only by design; on PostgreSQL it refuses (README: pg_dump).
+# These copy the SQLite file; tests/test_backup_postgres.py has PostgreSQL's (pg_dump).
 pytestmark = pytest.mark.sqlite_only("flask backup copies the SQLite file (pg_dump on PostgreSQL)")
 
 STEM = "0123456789abcdef01234567"
@@ -444,7 +444,7 @@ def test_restore_brings_an_older_backup_up_to_date(sites, tmp_path):
 
 
 def test_other_databases_are_refused(app, runner, tmp_path):
-    app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql://blog@localhost/blog"
+    app.config["SQLALCHEMY_DATABASE_URI"] = "mysql://blog@localhost/blog"
     (tmp_path / "some.tar.gz").write_bytes(b"")
 
     for args in (
@@ -453,7 +453,7 @@ def test_other_databases_are_refused(app, runner, tmp_path):
     ):
         result = runner.invoke(args=args)
         assert result.exit_code == 1
-        assert "SQLite only" in result.output
+        assert "SQLite and PostgreSQL only" in result.output
     assert not (tmp_path / "new.tar.gz").exists()
 
 

@@ -12,10 +12,12 @@ from blog.storage import media_storage
 from blog.transfer import archive, backup, importing, restore
 
 
-def site_files() -> tuple[Path, Path, Path]:
-    """Return the site's SQLite file, media folder and page cache stamp."""
-    database = backup.sqlite_file(
-        current_app.config["SQLALCHEMY_DATABASE_URI"], current_app.instance_path
+def site_files() -> tuple[backup.Site, Path, Path]:
+    """Return the site's database (SQLite file or PostgreSQL), media folder and cache stamp."""
+    database = backup.site_database(
+        current_app.config["SQLALCHEMY_DATABASE_URI"],
+        current_app.instance_path,
+        current_app.config.get("PG_BIN"),
     )
     return (
         database,
