@@ -4,7 +4,9 @@ One statement per page, whatever the number of comments; the rows come back as p
 for the template, which escapes every one of them. Threads are drawn by indent, to a depth.
 """
 
+import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam, select
 
@@ -14,6 +16,8 @@ from blog.models import Comment
 from blog.settings import load_settings
 
 COMMENTS = Comment.__table__
+URL_LENGTH = 500  # the column's
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_DEPTH = 3  # deeper replies line up with the last indent: narrow screens keep their width
 
 _OF_POST = (
@@ -66,10 +70,22 @@ def post_comments(post_id: int) -> list[ShownComment]:
     return shown
 
 
+def author_url(url: str) -> str:
+    """Return the commenter's URL if it is a plain http(s) address, else "" (no link)."""
+    url = url.strip()
+    if len(url) > URL_LENGTH or _CONTROL.search(url) or any(c.isspace() for c in url):
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else ""
+
+
 def _shown(row, depth: int, zone) -> ShownComment:
     return ShownComment(
         author=row.author_name,
-        url=row.author_url,
+        url=author_url(row.author_url),  # checked again: a restored backup is not an import
         published=local_dates(row.created_at, zone),
         paragraphs=tuple(row.text.split("\n\n")),
         depth=min(depth, MAX_DEPTH),

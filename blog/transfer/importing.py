@@ -20,6 +20,7 @@ from blog.extensions import db
 from blog.media import FORMATS, doomed_in_transaction, variant_files, written_in_transaction
 from blog.models import (
     Category,
+    Comment,
     FeaturedPost,
     Media,
     MenuItem,
@@ -96,7 +97,8 @@ def import_archive(
         links = [{"post_id": p["id"], "tag_id": t} for p in content["posts"] for t in p["tags"]]
         if links:
             db.session.execute(insert(post_tags), links)
-        for table in ("revisions", "old_slugs", "featured_posts", "wordpress_addresses"):
+        later = ("revisions", "old_slugs", "featured_posts", "wordpress_addresses", "comments")
+        for table in later:
             if content[table]:
                 db.session.execute(insert(TABLES[table][0]), content[table])
         _write_pages(content["pages"])
@@ -145,6 +147,7 @@ def _clear_content() -> set[Path]:
         files.update(Path(name) for name in [media.filename, *variant_files(media)])
     for model in (
         WordPressAddress,
+        Comment,
         MenuItem,
         PageRevision,
         Page,

@@ -9,9 +9,9 @@ and brings in those a post imported before this blog kept comments did not have.
 
 import re
 from collections import Counter
+from dataclasses import replace
 from html import unescape
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from blog.dates import to_utc
 from blog.extensions import db
 from blog.models import Comment, Post
+from blog.posts.comments import author_url
 from blog.wordpress.wxr import Item, ReaderComment
 
 # Where WordPress's HTML breaks a line or a paragraph: the plain text keeps the break.
@@ -26,7 +27,6 @@ _PARAGRAPH_TAGS = {"p", "div", "blockquote", "pre", "ul", "ol", "li", "h1", "h2"
 _UNSEEN_TAGS = {"script", "style", "template", "textarea", "noscript"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 AUTHOR_LENGTH = 245  # WordPress's tinytext comment_author, in characters
-URL_LENGTH = 500
 
 
 class _TextOf(HTMLParser):
@@ -71,18 +71,6 @@ def comment_text(html: str) -> str:
     return "\n\n".join(p.strip("\n") for p in paragraphs if p.strip())
 
 
-def author_url(url: str) -> str:
-    """Return the commenter's URL if it is a plain http(s) address, else "" (no link)."""
-    url = url.strip()
-    if len(url) > URL_LENGTH or _CONTROL.search(url) or any(c.isspace() for c in url):
-        return ""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return ""
-    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else ""
-
-
 def _author(name: str) -> str:
     # WordPress keeps the name as text, sometimes with its entities ("Tom &amp; Jerry").
     text = " ".join(_CONTROL.sub("", unescape(re.sub(r"<[^>]*>", "", name))).split())
@@ -111,7 +99,7 @@ def import_comments(
     (approved comments of such a post, left out).
     """
     done: Counter = Counter()
-    approved = [c for c in item.reader_comments if c.kind == "approved" and c.wp_id]
+    approved = [c for c in item.reader_comments if c.kind == "approved"]
     if not approved:
         return done
     if hidden:
@@ -122,7 +110,14 @@ def import_comments(
         if new_post
         else set(db.session.scalars(select(Comment.wp_id).where(Comment.post_id == post.id)))
     )
-    for comment in approved:
+    # WordPress always writes <wp:comment_id>; a file without gives each comment the one
+    # after the item's highest in its order, the same on every import of that file.
+    top = max((c.wp_id for c in item.reader_comments), default=0)
+    for number, comment in enumerate(item.reader_comments, 1):
+        if comment.kind != "approved":
+            continue
+        if not comment.wp_id:
+            comment = replace(comment, wp_id=top + number)
         if comment.wp_id in known:
             continue
         known.add(comment.wp_id)

@@ -44,8 +44,8 @@ from blog.redirects import remember_slug
 from blog.render import BodyTooComplex, body_fields, plain_text, render_body
 from blog.settings import load_settings, save_settings
 from blog.slugs import slugify, unique_slug
-from blog.wordpress.comments import earlier_post, import_comments
 from blog.wordpress.body import Gallery, convert_body, has_size_suffix, upload_key
+from blog.wordpress.comments import earlier_post, import_comments
 from blog.wordpress.wxr import Item, Progress, Wxr, WxrError
 from blog.wordpress.zone import export_zone
 
