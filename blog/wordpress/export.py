@@ -3,7 +3,8 @@
 The file follows what WordPress 6 writes (wp-admin/includes/export.php) element by element:
 RSS 2.0 with the excerpt, content, wfw, dc and wp namespaces, every text in CDATA (a "]]>"
 inside split as "]]]]><![CDATA[>", as wxr_cdata() does), authors, categories and tags before
-the items, images as attachment items that WordPress downloads from attachment_url. Titles
+the items, images as attachment items that WordPress downloads from attachment_url, readers'
+comments (those imported from WordPress) as approved <wp:comment>s of their post. Titles
 and names are HTML there ("News &amp; Views"), as WordPress keeps them.
 Markdown bodies go out as their clean HTML; links to this site's paths become absolute.
 """
