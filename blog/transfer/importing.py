@@ -97,8 +97,7 @@ def import_archive(
         links = [{"post_id": p["id"], "tag_id": t} for p in content["posts"] for t in p["tags"]]
         if links:
             db.session.execute(insert(post_tags), links)
-        later = ("revisions", "old_slugs", "featured_posts", "wordpress_addresses", "comments")
-        for table in later:
+        for table in ("revisions", "old_slugs", "featured_posts", "wordpress_addresses"):
             if content[table]:
                 db.session.execute(insert(TABLES[table][0]), content[table])
         _write_pages(content["pages"])
@@ -107,6 +106,8 @@ def import_archive(
                 db.session.execute(insert(TABLES[table][0]), content[table])
         for key, value in content["settings"].items():
             db.session.merge(Setting(key=key, value=value))
+        if content["comments"]:
+            db.session.execute(insert(Comment), content["comments"])
         db.session.flush()
     except IntegrityError as error:
         raise TransferError(f"The archive's rows contradict each other ({error.orig}).") from None
