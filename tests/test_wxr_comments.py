@@ -6,9 +6,11 @@ and spam comments, a thread, a protected post, markup that must stay text.
 """
 
 import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -22,6 +24,7 @@ from tests.test_wxr_holes import wxr
 
 DATA = Path(__file__).parent / "data"
 SECRET = "zanzibarquokka"  # a word only the protected post's comment holds
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def comment(
@@ -337,3 +340,36 @@ def test_the_page_reads_its_comments_in_one_query(app, client, count_queries, si
 )
 def test_comment_html_becomes_plain_text(html, text):
     assert comment_text(html) == text
+
+
+def test_every_xss_payload_in_a_comment_stays_dead(app, client, tmp_path):
+    """The XSS corpus as comment texts, author names and author addresses: nothing runs."""
+    from tests.test_xss_channels import ENTRIES, read_page
+
+    def cdata(text: str) -> str:
+        return _NOT_XML.sub("", text).replace("]]>", "]]]]><![CDATA[>")
+
+    comments = [
+        comment(
+            number,
+            cdata(entry["input"]),
+            author=cdata(entry["input"])[:200],
+            url=xml_escape(_NOT_XML.sub("", entry["input"]).strip()),
+        )
+        for number, entry in enumerate(ENTRIES, 1)
+    ]
+    path = tmp_path / "payloads.xml"
+    path.write_text(wxr(post_item(10, "discussed", comments)), encoding="utf-8")
+    import_file(app, path)
+
+    page = client.get("/posts/discussed").text
+
+    assert page.count('class="comment"') == len(ENTRIES)
+    assert read_page(page).problems == []
+    byline = r'<span class="byline"><a href="([^"]*)" rel="nofollow ugc noopener">'
+    for href in re.findall(byline, page):
+        assert href.startswith(("http://", "https://")), href
+
+
+def test_markup_the_html_parser_gives_up_on_is_still_text():
+    assert comment_text('Hi <![><img src="]><img src=x onerror=alert(1)//">') == "Hi"

@@ -26,6 +26,7 @@ from blog.wordpress.wxr import Item, ReaderComment
 _PARAGRAPH_TAGS = {"p", "div", "blockquote", "pre", "ul", "ol", "li", "h1", "h2", "h3", "h4"}
 _UNSEEN_TAGS = {"script", "style", "template", "textarea", "noscript"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TAG = re.compile(r"<[^>]*>?")
 AUTHOR_LENGTH = 245  # WordPress's tinytext comment_author, in characters
 
 
@@ -63,9 +64,15 @@ def comment_text(html: str) -> str:
     some comments carry <p> and <br> of their own. Both come out the same.
     """
     parser = _TextOf()
-    parser.feed(html.replace("\r\n", "\n"))
-    parser.close()
-    text = _CONTROL.sub("", "".join(parser.parts))
+    try:
+        parser.feed(html.replace("\r\n", "\n"))
+        parser.close()
+        text = "".join(parser.parts)
+    except AssertionError:
+        # html.parser gives up on some broken markup ("<![><img ..."): one comment must not
+        # stop the import, so its tags go the blunt way.
+        text = unescape(_TAG.sub("", html))
+    text = _CONTROL.sub("", text)
     lines = [" ".join(line.split()) for line in text.split("\n")]
     paragraphs = "\n".join(lines).split("\n\n")
     return "\n\n".join(p.strip("\n") for p in paragraphs if p.strip())
@@ -73,7 +80,7 @@ def comment_text(html: str) -> str:
 
 def _author(name: str) -> str:
     # WordPress keeps the name as text, sometimes with its entities ("Tom &amp; Jerry").
-    text = " ".join(_CONTROL.sub("", unescape(re.sub(r"<[^>]*>", "", name))).split())
+    text = " ".join(_CONTROL.sub("", unescape(_TAG.sub("", name))).split())
     return text[:AUTHOR_LENGTH] or "Anonymous"
 
 
