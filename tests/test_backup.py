@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 
 from blog import accounts
 from blog.extensions import db
-from blog.models import Media, Post, Revision, Setting, utcnow
+from blog.models import Comment, Media, Post, Revision, Setting, utcnow
 from blog.transfer.backup import (
     BackupError,
     create_backup,
@@ -142,6 +142,16 @@ def filled(app, content):
                 saved_at=utcnow(),
             )
         )
+        db.session.add(
+            Comment(
+                post_id=post.id,
+                wp_id=7,
+                author_name="Ünïcödé reader",
+                author_url="https://reader.example/",
+                created_at=utcnow(),
+                text="First <b>paragraph</b>.\n\nSecond — ✓",
+            )
+        )
         db.session.commit()
     return app
 
@@ -184,7 +194,7 @@ def test_round_trip_restores_every_row_and_file(filled, archive, sites):
     rows, files = before
     for table in ("posts", "categories", "tags", "post_tags", "users", "revisions"):
         assert rows[table], table
-    for table in ("settings", "media", "sign_in_tokens"):
+    for table in ("settings", "media", "sign_in_tokens", "comments"):
         assert rows[table], table
     assert set(files) == {f"{STEM}.png", f"{STEM}-480.png"}
     # The restored site serves the post and its image.

@@ -18,6 +18,7 @@ from blog.dates import archive_date, month_range, utc_offset_minutes
 from blog.media import served_type
 from blog.paths import path_for
 from blog.posts import featured, listings, post_page
+from blog.posts.comments import post_comments
 from blog.public import discovery, files, wordpress
 from blog.public.moved import moved_or_404, permanent_redirect
 from blog.search.pages import search_pages
@@ -118,6 +119,7 @@ def post(slug: str):
         older=older,
         newer=newer,
         related=front.with_pictures(post_page.related_posts(found)),
+        comments=post_comments(found.id),
     )
 
 

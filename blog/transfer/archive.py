@@ -5,8 +5,8 @@ Archive layout (a zip file; format "blog-export", version 1; README "Moving cont
     content.json   format, version, exported_at, counts, settings, and the rows of users,
                    categories, tags, media, posts (each with its tag ids), revisions,
                    old_slugs, featured_posts (post_id, position), pages, page_revisions,
-                   menu_items and wordpress_addresses (each of the last six absent from
-                   archives made before it existed: none)
+                   menu_items, wordpress_addresses and comments (each of the last seven
+                   absent from archives made before it existed: none)
     media/NAME     every stored image file, originals and resized copies; each media row lists
                    its files with their size and SHA-256
 
@@ -34,6 +34,7 @@ from blog.extensions import db
 from blog.media import CONTENT_TYPES, STORED_NAME, variant_files
 from blog.models import (
     Category,
+    Comment,
     FeaturedPost,
     Media,
     MenuItem,
@@ -48,6 +49,7 @@ from blog.models import (
     WordPressAddress,
     post_tags,
 )
+from blog.posts.comments import author_url
 from blog.posts.status import Status
 from blog.render import FORMATS as BODY_FORMATS
 from blog.storage import media_storage
@@ -92,6 +94,10 @@ TABLES = {
     # After pages: a page's old address names it.
     "old_slugs": (OldSlug, "id kind slug post_id category_id tag_id page_id created_at"),
     "wordpress_addresses": (WordPressAddress, "id kind wp_id name category_id media_id"),
+    "comments": (
+        Comment,
+        "id post_id wp_id parent_wp_id author_name author_url created_at text",
+    ),
 }
 # Tables added after version 1 came out: an archive made before them has none of their rows.
 LATER_TABLES = (
@@ -101,6 +107,7 @@ LATER_TABLES = (
     "page_revisions",
     "menu_items",
     "wordpress_addresses",
+    "comments",
 )
 WORDPRESS_KINDS = {"category": "category_id", "attachment": "media_id", "upload": "media_id"}
 TABLES = {table: (model, tuple(columns.split())) for table, (model, columns) in TABLES.items()}
@@ -283,6 +290,9 @@ def _check_content(content) -> None:
     for index, row in enumerate(content["wordpress_addresses"]):
         if row["kind"] not in WORDPRESS_KINDS or row[WORDPRESS_KINDS[row["kind"]]] is None:
             raise TransferError(f"wordpress_addresses[{index}] is damaged.")
+    for index, row in enumerate(content["comments"]):
+        if row["author_url"] != author_url(row["author_url"]):
+            raise TransferError(f"comments[{index}]: its author's address is not http(s).")
     for index, row in enumerate(content["media"]):
         extension = row["filename"].rpartition(".")[2]
         expected = _file_names(row)

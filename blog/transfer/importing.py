@@ -19,6 +19,7 @@ from blog.extensions import db
 from blog.media import FORMATS, doomed_in_transaction, variant_files, written_in_transaction
 from blog.models import (
     Category,
+    Comment,
     FeaturedPost,
     Media,
     MenuItem,
@@ -104,6 +105,8 @@ def import_archive(
                 db.session.execute(insert(TABLES[table][0]), content[table])
         for key, value in content["settings"].items():
             db.session.merge(Setting(key=key, value=value))
+        if content["comments"]:
+            db.session.execute(insert(Comment), content["comments"])
         db.session.flush()
     except IntegrityError as error:
         raise TransferError(f"The archive's rows contradict each other ({error.orig}).") from None
@@ -144,6 +147,7 @@ def _clear_content() -> set[str]:
         files.update([media.filename, *variant_files(media)])
     for model in (
         WordPressAddress,
+        Comment,
         MenuItem,
         PageRevision,
         Page,
