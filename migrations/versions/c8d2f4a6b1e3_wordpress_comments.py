@@ -1,7 +1,7 @@
 """Readers' comments imported from WordPress
 
 Revision ID: c8d2f4a6b1e3
-Revises: b7e41c9d2a60
+Revises: c8f1d2a3b4e5
 Create Date: 2026-12-07 20:15:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "c8d2f4a6b1e3"
-down_revision = "b7e41c9d2a60"
+down_revision = "c8f1d2a3b4e5"
 branch_labels = None
 depends_on = None
 
