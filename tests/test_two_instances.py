@@ -3,25 +3,30 @@
 Each has an instance folder of its own; they share BLOG_DATABASE_URL, BLOG_SECRET_KEY and
 BLOG_CONTENT_STAMP=database. What one writes, the other shows on its next request, though
 its workers had the page in memory; an editor signed in on one is signed in on the other.
-An upload through one shown by the other needs the object store (BLOG_S3_BUCKET), which is
-being added separately: that step belongs here once it exists.
+Their media are in one bucket (BLOG_S3_BUCKET, a real S3 server: tests/conftest.py's
+s3_endpoint): an upload through one is shown by the other.
 """
 
+import io
 import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from contextlib import ExitStack
 from http.cookiejar import CookieJar
 from types import SimpleNamespace
 
 import pytest
+from PIL import Image
+from sqlalchemy import select
 
 from blog import accounts
 from blog.extensions import db
-from blog.models import Category
+from blog.models import Category, Media
 from tests.conftest import make_app, postgres
 from tests.helpers import PASSWORD, csrf_token, post_form_data
+from tests.test_s3_media import bucket  # noqa: F401 (a fixture)
 from tests.test_serve import make_serve
 
 pytestmark = [
@@ -50,10 +55,12 @@ class Browser:
         except urllib.error.HTTPError as error:
             response = error
         with response:
+            content = response.read()
             return SimpleNamespace(
                 status_code=response.status,
                 location=response.headers.get("Location"),
-                text=response.read().decode(),
+                content=content,
+                text=content.decode(errors="replace"),
             )
 
     def get(self, url: str) -> SimpleNamespace:
@@ -62,6 +69,21 @@ class Browser:
     def post(self, url: str, data: dict) -> SimpleNamespace:
         body = urllib.parse.urlencode(data).encode()
         return self._open(urllib.request.Request(url, data=body, method="POST"))
+
+    def upload(self, url: str, data: dict, name: str, filename: str, content: bytes):
+        """POST a form with one file, as multipart/form-data."""
+        boundary = uuid.uuid4().hex
+        field = '--{}\r\nContent-Disposition: form-data; name="{}"\r\n\r\n{}\r\n'
+        parts = [field.format(boundary, key, value).encode() for key, value in data.items()]
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: image/png\r\n\r\n'.encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(url, data=b"".join(parts), method="POST")
+        request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+        return self._open(request)
 
 
 @pytest.fixture
@@ -82,12 +104,14 @@ def database(tmp_path, migrated_database):
     postgres.drop_folder(tmp_path)
 
 
-def test_two_instances_are_one_site(tmp_path, database):
+def test_two_instances_are_one_site(tmp_path, database, bucket, s3_endpoint):  # noqa: F811
     url, category_id = database
     settings = {
         "BLOG_DATABASE_URL": url,
         "BLOG_SECRET_KEY": SECRET_KEY,
         "BLOG_CONTENT_STAMP": "database",
+        "BLOG_S3_BUCKET": bucket.name,
+        "BLOG_S3_ENDPOINT_URL": s3_endpoint,
     }
     with ExitStack() as stack:
         # One after the other: each runs flask setup (migrations, welcome post) first.
@@ -124,6 +148,23 @@ def test_two_instances_are_one_site(tmp_path, database):
         assert editor.post(b + edit, data).status_code == 302
 
         assert "Published through A" not in reader.get(a + "/").text
+
+        # An upload through A is shown by B: one bucket.
+        picture = io.BytesIO()
+        Image.new("RGB", (64, 48), "teal").save(picture, "PNG")
+        form = {"csrf_token": csrf_token(editor, a + "/editor/media/")}
+        sent = editor.upload(a + "/editor/media/", form, "images", "teal.png", picture.getvalue())
+        assert sent.status_code == 302, sent.text
+        with make_app(tmp_path, DATABASE_URL=url).app_context():
+            stored = db.session.scalar(select(Media.filename))
+            db.session.remove()
+            db.engine.dispose()
+        assert stored
+        served = reader.get(f"{b}/media/{stored}")
+        assert served.status_code == 200 and served.content.startswith(b"\x89PNG")
+        assert {
+            item["Key"] for item in bucket.client.list_objects_v2(Bucket=bucket.name)["Contents"]
+        } >= {stored}
     # BLOG_SECRET_KEY set: no instance generated a key of its own.
     assert not (tmp_path / "a" / "secret_key").exists()
     assert not (tmp_path / "b" / "secret_key").exists()
