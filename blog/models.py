@@ -203,6 +203,27 @@ class Post(db.Model):
         return shown_state(self.status, self.published_at, now or utcnow())
 
 
+class Comment(db.Model):
+    """A reader's comment brought over from WordPress: shown under its post, never written here.
+
+    text is plain text (paragraphs a blank line apart), escaped wherever it is shown.
+    """
+
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_post_wp_id", "post_id", "wp_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    # Its id on the WordPress site, and the one it replied to (0: none): the thread.
+    wp_id: Mapped[int]
+    parent_wp_id: Mapped[int] = mapped_column(default=0)
+    author_name: Mapped[str] = mapped_column(String(245))
+    # http(s) only, or blank: checked on the way in.
+    author_url: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime]
+    text: Mapped[str] = mapped_column(Text)
+
+
 class Revision(db.Model):
     """A post as it was before one of its saves."""
 
@@ -243,7 +264,9 @@ class Autosave(db.Model):
 
 
 class OldSlug(db.Model):
-    """A slug a public post, a category or a tag had before: its old address redirects.
+    """A slug a public post, a category, a tag or a page had before: its old address redirects.
+
+    A page's is its old path: "about" or "about/team".
 
     It names its row by id, so that a chain of renames leads straight to the current
     address, and deleting the row deletes its old slugs.
@@ -253,7 +276,7 @@ class OldSlug(db.Model):
     __table_args__ = (Index("ix_old_slugs_kind_slug", "kind", "slug", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # "post", "category" or "tag"
+    kind: Mapped[str] = mapped_column(String(16))  # "post", "category", "tag" or "page"
     slug: Mapped[str] = mapped_column(String(320))
     # The one its kind names is set.
     post_id: Mapped[int | None] = mapped_column(
@@ -264,6 +287,9 @@ class OldSlug(db.Model):
     )
     tag_id: Mapped[int | None] = mapped_column(
         ForeignKey("tags.id", ondelete="CASCADE"), index=True
+    )
+    page_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pages.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -40,9 +40,10 @@ def _render_library(form: UploadForm, message: str = "", refused=(), status: int
         stmt, page=request.args.get("page", 1, type=small_int), per_page=PER_PAGE, error_out=False
     )
     counts = media.usage_counts(item.id for item in page.items)
+    sizes = media.file_sizes(page.items)
     rows = [
-        LibraryRow(item, counts.get(item.id, 0), media.file_size(item), media.thumbnail_file(item))
-        for item in page.items
+        LibraryRow(item, counts.get(item.id, 0), size, media.thumbnail_file(item))
+        for item, size in zip(page.items, sizes, strict=True)
     ]
     return render_template(
         "editor/media.html",

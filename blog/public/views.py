@@ -18,8 +18,10 @@ from blog.dates import archive_date, month_range, utc_offset_minutes
 from blog.media import served_type
 from blog.paths import path_for
 from blog.posts import featured, listings, post_page
+from blog.posts.comments import post_comments
 from blog.public import discovery, files, wordpress
 from blog.public.moved import moved_or_404, permanent_redirect
+from blog.search.pages import search_pages
 from blog.search.results import search_posts
 from blog.settings import load_settings
 from blog.urls import page_number, reserved_segments
@@ -117,6 +119,7 @@ def post(slug: str):
         older=older,
         newer=newer,
         related=front.with_pictures(post_page.related_posts(found)),
+        comments=post_comments(found.id),
     )
 
 
@@ -239,7 +242,11 @@ def search():
     results = search_posts(query, page=number, per_page=load_settings().posts_per_page)
     if results is None:
         abort(404)
-    return render_template("public/search.html", query=query, results=results)
+    # Pages (About, Contact ...) come above the posts, on the first page of results.
+    found_pages = search_pages(results.query) if number == 1 else []
+    return render_template(
+        "public/search.html", query=query, results=results, found_pages=found_pages
+    )
 
 
 # strict_slashes off: an unknown /name is a 404 at once, not a redirect to /name/ first.
@@ -252,6 +259,8 @@ def page(slug: str):
     reserved = slug.lower() in reserved_segments(current_app.url_map)
     found = None if reserved else pages.public_page(slug)
     if found is None:
+        if not reserved and (moved := pages.moved_page_url(slug.lower())):
+            return permanent_redirect(moved)
         return wordpress.permalink_or_404([slug])
     return _page(found, "public.page", slug=slug)
 
@@ -262,6 +271,8 @@ def child_page(parent: str, slug: str):
     reserved = parent.lower() in reserved_segments(current_app.url_map)
     found = None if reserved else pages.public_page(slug, parent)
     if found is None:
+        if not reserved and (moved := pages.moved_page_url(f"{parent}/{slug}".lower())):
+            return permanent_redirect(moved)
         return wordpress.custom_permalink(f"{parent}/{slug}")
     return _page(found, "public.child_page", parent=parent, slug=slug)
 
@@ -282,9 +293,7 @@ def media(filename: str):
         # Not an image's name: a WordPress permalink under a category named "media"
         # (/%category%/%postname%/), or a 404 (names with a dot need no look-up).
         return wordpress.permalink_or_404(["media", *filter(None, filename.split("/"))])
-    response = files.send_file_from(
-        current_app.config["MEDIA_FOLDER"], filename, mimetype=content_type, max_age=31536000
-    )
+    response = files.send_media_file(filename, mimetype=content_type, max_age=31536000)
     if response.status_code == 416:
         return response  # the range asked for is past the end: nothing here to keep
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -5,9 +5,9 @@ Archive layout (a zip file; format "blog-export", version 1; README "Moving cont
     content.json   format, version, exported_at, counts, settings, and the rows of users,
                    categories, tags, media, posts (each with its tag ids), revisions,
                    old_slugs, featured_posts (post_id, position), pages, page_revisions,
-                   menu_items and wordpress_addresses (each of the last six absent from
-                   archives made before it existed: none); a category's parent_id (absent
-                   from archives made before categories had parents: none)
+                   menu_items, wordpress_addresses and comments (each of the last seven
+                   absent from archives made before it existed: none); a category's
+                   parent_id (absent from archives made before categories had parents: none)
     media/NAME     every stored image file, originals and resized copies; each media row lists
                    its files with their size and SHA-256
 
@@ -19,6 +19,7 @@ An import reads and checks the whole archive first (read_archive, here), then wr
 caller's transaction (blog.transfer.importing).
 """
 
+import hashlib
 import json
 import zipfile
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from blog.extensions import db
 from blog.media import CONTENT_TYPES, STORED_NAME, variant_files
 from blog.models import (
     Category,
+    Comment,
     FeaturedPost,
     Media,
     MenuItem,
@@ -48,8 +50,10 @@ from blog.models import (
     WordPressAddress,
     post_tags,
 )
+from blog.posts.comments import author_url
 from blog.posts.status import Status
 from blog.render import FORMATS as BODY_FORMATS
+from blog.storage import media_storage
 from blog.transfer.files import open_private, sha256, written_whole
 
 FORMAT = "blog-export"
@@ -57,7 +61,7 @@ VERSION = 1
 CONTENT = "content.json"
 MEDIA = "media"
 STATUSES = tuple(Status)
-OLD_SLUG_KINDS = ("post", "category", "tag")
+OLD_SLUG_KINDS = ("post", "category", "tag", "page")
 MENUS = ("header", "footer")
 MENU_KINDS = ("category", "page", "link", "archives", "feeds")
 
@@ -77,7 +81,6 @@ TABLES = {
         Revision,
         "id post_id version title body_format body_source excerpt saved_at created_at",
     ),
-    "old_slugs": (OldSlug, "id kind slug post_id category_id tag_id created_at"),
     "featured_posts": (FeaturedPost, "id post_id position"),
     "pages": (
         Page,
@@ -89,7 +92,13 @@ TABLES = {
         "id page_id version title body_format body_source saved_at created_at",
     ),
     "menu_items": (MenuItem, "id menu position kind label url category_id page_id"),
+    # After pages: a page's old address names it.
+    "old_slugs": (OldSlug, "id kind slug post_id category_id tag_id page_id created_at"),
     "wordpress_addresses": (WordPressAddress, "id kind wp_id name category_id media_id"),
+    "comments": (
+        Comment,
+        "id post_id wp_id parent_wp_id author_name author_url created_at text",
+    ),
 }
 # Tables added after version 1 came out: an archive made before them has none of their rows.
 LATER_TABLES = (
@@ -99,6 +108,7 @@ LATER_TABLES = (
     "page_revisions",
     "menu_items",
     "wordpress_addresses",
+    "comments",
 )
 WORDPRESS_KINDS = {"category": "category_id", "attachment": "media_id", "upload": "media_id"}
 TABLES = {table: (model, tuple(columns.split())) for table, (model, columns) in TABLES.items()}
@@ -145,12 +155,13 @@ def summary(counts: dict[str, int]) -> str:
     return ", ".join(f"{counts[table]} {word}" for table, word in words.items())
 
 
-def export_site(target: Path, media_folder: Path, progress: Progress | None = None) -> dict:
+def export_site(target: Path, progress: Progress | None = None) -> dict:
     """Write the site's content to the zip archive target; return how many rows of each kind.
 
-    The archive appears whole or not at all (written beside target, then renamed).
+    The images' files are read from the site's media storage, folder or bucket. The archive
+    appears whole or not at all (written beside target, then renamed).
     """
-    target, media_folder = Path(target), Path(media_folder)
+    target = Path(target)
     if target.is_dir():
         raise TransferError(f"{target} is a folder; name the archive: {target / 'blog.zip'}")
     content: dict = {
@@ -176,9 +187,7 @@ def export_site(target: Path, media_folder: Path, progress: Progress | None = No
         zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive,
     ):
         for row in content["media"]:
-            row["files"] = [
-                _add_file(archive, media_folder / name, name) for name in _file_names(row)
-            ]
+            row["files"] = [_add_file(archive, name) for name in _file_names(row)]
             if progress:
                 progress(len(row["files"]))
         archive.writestr(CONTENT, json.dumps(content, indent=1, ensure_ascii=False) + "\n")
@@ -192,18 +201,19 @@ def _file_names(media_row: dict) -> list[str]:
     return [media_row["filename"], *variant_files(SimpleNamespace(**media_row))]
 
 
-def _add_file(archive: zipfile.ZipFile, path: Path, name: str) -> dict:
+def _add_file(archive: zipfile.ZipFile, name: str) -> dict:
+    store = media_storage()
     try:
-        with open(path, "rb") as file:
-            size, digest = sha256(file)
+        data = store.read(name)  # an image: 16 MB at most
     except FileNotFoundError:
         raise TransferError(
-            f"The media file {name} is missing from {path.parent}: restore it from a backup "
+            f"The media file {name} is missing from {store}: restore it from a backup "
             "first, or delete that image in the editor."
         ) from None
     # Images are compressed already: stored, not deflated again.
-    archive.write(path, f"{MEDIA}/{name}", compress_type=zipfile.ZIP_STORED)
-    return {"path": f"{MEDIA}/{name}", "size": size, "sha256": digest}
+    archive.writestr(f"{MEDIA}/{name}", data, compress_type=zipfile.ZIP_STORED)
+    digest = hashlib.sha256(data).hexdigest()
+    return {"path": f"{MEDIA}/{name}", "size": len(data), "sha256": digest}
 
 
 def read_archive(source: Path) -> Archive:
@@ -281,6 +291,9 @@ def _check_content(content) -> None:
     for index, row in enumerate(content["wordpress_addresses"]):
         if row["kind"] not in WORDPRESS_KINDS or row[WORDPRESS_KINDS[row["kind"]]] is None:
             raise TransferError(f"wordpress_addresses[{index}] is damaged.")
+    for index, row in enumerate(content["comments"]):
+        if row["author_url"] != author_url(row["author_url"]):
+            raise TransferError(f"comments[{index}]: its author's address is not http(s).")
     for index, row in enumerate(content["media"]):
         extension = row["filename"].rpartition(".")[2]
         expected = _file_names(row)

@@ -42,8 +42,11 @@ def element(name: str, value: str, indent: str = "\t\t") -> str:
     return f"{indent}<{name}>{value}</{name}>\n"
 
 
-def item(fields: dict[str, str], terms: list[str], meta: dict[str, str]) -> str:
-    """Return one <item>, its elements in WordPress's order; the values are XML already."""
+def item(fields: dict[str, str], terms: list[str], meta: dict[str, str], comments="") -> str:
+    """Return one <item>, its elements in WordPress's order; the values are XML already.
+
+    comments: its <wp:comment> elements, written last as WordPress does.
+    """
     lines = [element(name, value) for name, value in fields.items()]
     lines = [line.replace("<guid>", '<guid isPermaLink="false">') for line in lines]
     lines += [f"\t\t{term}\n" for term in terms]
@@ -54,7 +57,7 @@ def item(fields: dict[str, str], terms: list[str], meta: dict[str, str]) -> str:
             + element("wp:meta_value", cdata(value))
             + "\t\t</wp:postmeta>\n"
         )
-    return "\t<item>\n" + "".join(lines) + "\t</item>\n"
+    return "\t<item>\n" + "".join(lines) + comments + "\t</item>\n"
 
 
 def fields(title, link, guid, dated, creator, content, excerpt, wp_id, gmt, modified, zone):

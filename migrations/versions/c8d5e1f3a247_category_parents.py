@@ -7,7 +7,7 @@ CASCADING into menu_items, old_slugs and wordpress_addresses (see f7d3a8b2c615).
 foreign_keys is a no-op inside a transaction: hence the autocommit block.
 
 Revision ID: c8d5e1f3a247
-Revises: b7e41c9d2a60
+Revises: c8d2f4a6b1e3
 Create Date: 2026-12-07 20:30:00.000000
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "c8d5e1f3a247"
-down_revision = "b7e41c9d2a60"
+down_revision = "c8d2f4a6b1e3"
 branch_labels = None
 depends_on = None
 FOREIGN_KEY = "fk_categories_parent_id_categories"
