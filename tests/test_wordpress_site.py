@@ -299,3 +299,26 @@ def test_theme_preview_has_no_pages_or_menus_and_imports_as_before(app):
     assert "menu" not in out.lower()
     with app.app_context():
         assert db.session.scalar(select(MenuItem.id).limit(1)) is None
+
+
+def test_comments_on_a_page_are_named_in_the_summary(app, tmp_path):
+    comment = """<wp:comment>
+			<wp:comment_id>90</wp:comment_id>
+			<wp:comment_author><![CDATA[A reader]]></wp:comment_author>
+			<wp:comment_date><![CDATA[2024-01-02 10:00:00]]></wp:comment_date>
+			<wp:comment_date_gmt><![CDATA[2024-01-02 10:00:00]]></wp:comment_date_gmt>
+			<wp:comment_content><![CDATA[Thanks for the history.]]></wp:comment_content>
+			<wp:comment_approved><![CDATA[1]]></wp:comment_approved>
+			<wp:comment_type><![CDATA[comment]]></wp:comment_type>
+			<wp:comment_parent>0</wp:comment_parent>
+		</wp:comment>
+	</item>"""
+    text = SITE.read_text(encoding="utf-8")
+    at = text.index("<title><![CDATA[Page with comments]]></title>")
+    end = text.index("\t</item>", at)
+    path = tmp_path / "commented.xml"
+    path.write_text(text[:end] + "\t\t" + comment + text[end + len("\t</item>") :])
+    out = run(app, "import-wxr", str(path))
+    assert (
+        "Left out 1 approved comments on pages: this blog shows comments under posts only." in out
+    )

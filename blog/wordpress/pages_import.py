@@ -65,6 +65,12 @@ def import_pages(
         report.pages += 1
     db.session.flush()
     _file_under_parents(made, report)
+    # Comments here are a post's (blog.wordpress.comments): a page's are named, not lost quietly.
+    if on_pages := sum(item.comments["approved"] for item in items):
+        report.notes.append(
+            f"Left out {on_pages} approved comments on pages: this blog shows comments under "
+            "posts only."
+        )
     return {wp_id: page for wp_id, (page, _) in made.items()}
 
 
