@@ -104,6 +104,11 @@ class Category(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     slug: Mapped[str] = mapped_column(String(140), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # A subcategory's parent ("World" under "News"), as WordPress has them; deleting the
+    # parent makes its children top-level categories.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL"), index=True
+    )
 
 
 class Tag(db.Model):

@@ -28,6 +28,8 @@ class PageLink:
     id: int
     title: str
     url: str
+    slug: str = ""
+    from_wordpress: bool = False  # imported: WordPress's addresses of it may be asked for
 
 
 @dataclass
@@ -204,7 +206,7 @@ def delete_for_good(page: Page) -> None:
 
 _PARENT = aliased(Page)
 _PUBLIC_PAGES = (
-    select(Page.id, Page.title, Page.slug, _PARENT.slug)
+    select(Page.id, Page.title, Page.slug, _PARENT.slug, Page.wp_id)
     .outerjoin(_PARENT, _PARENT.id == Page.parent_id)
     .where(Page.status == Status.PUBLISHED)
     .order_by(Page.title, Page.id)
@@ -224,7 +226,8 @@ def _addresses() -> tuple[dict[int, PageLink], dict[str, int]]:
     def load():
         rows = db.session.execute(_PUBLIC_PAGES)
         links = {
-            id_: PageLink(id_, title, page_url(slug, parent)) for id_, title, slug, parent in rows
+            id_: PageLink(id_, title, page_url(slug, parent), slug, wp_id is not None)
+            for id_, title, slug, parent, wp_id in rows
         }
         old = select(OldSlug.slug, OldSlug.page_id).where(OldSlug.kind == "page")
         return links, dict(db.session.execute(old).all())
@@ -235,6 +238,22 @@ def _addresses() -> tuple[dict[int, PageLink], dict[str, int]]:
 def public_pages() -> dict[int, PageLink]:
     """Return every published page by id, with its address."""
     return _addresses()[0]
+
+
+def public_page_address(*, slug: str | None = None, wp_id: int | None = None) -> str | None:
+    """Return the address of the imported published page with this slug or WordPress id.
+
+    Where a WordPress page's old addresses lead (?page_id=ID, /a/b/slug/). A slug is answered
+    from public_pages' memo, with no query: every unknown /name/ asks here.
+    """
+    if slug is not None:
+        found = (p for p in public_pages().values() if p.from_wordpress and p.slug == slug)
+        return next((link.url for link in found), None)
+    found = db.session.scalar(
+        select(Page.id).where(Page.wp_id == wp_id, Page.status == Status.PUBLISHED)
+    )
+    link = public_pages().get(found) if found is not None else None
+    return link.url if link is not None else None
 
 
 def public_page(slug: str, parent_slug: str | None = None) -> Page | None:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, delete, func, or_, select, update
 
+from blog.category_tree import makes_a_loop
 from blog.extensions import db
 from blog.models import Category, Post, Tag, post_tags, utcnow
 from blog.posts.listings import is_public
@@ -89,17 +90,43 @@ def _save(model, row, name: str, slug: str, kind: str) -> None:
         forget_slug(kind, row.slug)
 
 
-def create_category(name: str, slug: str = "", description: str = "") -> Category:
+def _set_parent(category: Category, parent_id: int | None) -> None:
+    """Give the category a parent, refusing one that does not exist or would make a loop."""
+    parent_id = parent_id or None
+    if parent_id is None:
+        category.parent_id = None
+        return
+    if db.session.get(Category, parent_id) is None:
+        raise TaxonomyError("That parent category no longer exists.", "parent_id")
+    if parent_id == category.id or makes_a_loop(category.id, parent_id):
+        raise TaxonomyError(
+            "A category cannot be filed under itself or one of its own subcategories.",
+            "parent_id",
+        )
+    category.parent_id = parent_id
+
+
+def create_category(
+    name: str, slug: str = "", description: str = "", parent_id: int | None = None
+) -> Category:
     """Add a category; its slug is made from the name unless one is given."""
     category = Category(description=description.strip())
     _save(Category, category, name, slug, "category")
+    _set_parent(category, parent_id)
     db.session.add(category)
     db.session.flush()
     return category
 
 
-def update_category(category: Category, name: str, slug: str = "", description: str = "") -> None:
-    """Rename and describe a category; the slug follows a new name unless it was changed too."""
+def update_category(
+    category: Category,
+    name: str,
+    slug: str = "",
+    description: str = "",
+    parent_id: int | None = None,
+) -> None:
+    """Rename, describe and file a category; the slug follows a new name unless changed too."""
+    _set_parent(category, parent_id)
     _save(Category, category, name, slug, "category")
     category.description = description.strip()
 

@@ -65,7 +65,8 @@ def counts(app) -> dict[str, int]:
 
 @pytest.fixture
 def imported(app, berlin, uploads):
-    result = import_wxr(app, FIXTURE, "--media-dir", str(uploads), "--pages=import")
+    # Its About page comes in as a post here (tests/test_wordpress_site.py: as a page).
+    result = import_wxr(app, FIXTURE, "--media-dir", str(uploads), "--pages=posts")
     assert result.exit_code == 0, result.output
     return result
 
@@ -74,7 +75,7 @@ def test_import_reports_what_it_did(imported):
     out = imported.output
     assert "Imported 9 posts, 1 pages and 1 images." in out
     assert "Authors admin, jürgen: their posts are the editor's (editor)." in out
-    assert "Skipped 1 items of type nav_menu_item." in out
+    assert "The menu “Main menu” is the header menu: 1 of 1 items." in out
     assert "1 attachments have no file in the media folder: map.png" in out
     assert "The slug about was taken: the post is at about-2." in out
     # Its [gallery] shows the imported images: no shortcode is left as text.
@@ -149,9 +150,11 @@ def test_bodies_are_converted_and_sanitized(app, imported):
     )
     assert "<figcaption>The old map of the bay</figcaption></figure>" in classic.body_html
     assert "<p>Last paragraph with <em>emphasis</em> &amp; an ampersand.</p>" in classic.body_html
+    # A provider's URL alone on its line: the site's embed card (tests/test_wordpress_embeds.py).
     assert (
-        '<p><a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ">'
-        "https://www.youtube.com/watch?v=dQw4w9WgXcQ</a></p>"
+        '<figure class="embed"><figcaption><strong>YouTube</strong> '
+        '<a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ">'
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ</a></figcaption>"
     ) in classic.body_html
     assert classic.custom_excerpt and classic.excerpt == "A hand-written excerpt."
     assert not block.custom_excerpt and block.excerpt.startswith("The harbour's lights")
@@ -207,20 +210,29 @@ def test_home_page_with_an_unknown_or_private_id_is_the_home_page(app, imported,
     assert "Harbour lights return" in response.text
 
 
-def test_pages_and_attachments_are_left_out_unless_asked(app, berlin):
+def test_pages_come_in_as_pages_and_attachments_only_with_a_media_folder(app, berlin):
     result = import_wxr(app)
 
     assert result.exit_code == 0, result.output
-    assert "Imported 9 posts, 0 pages and 0 images." in result.output
-    assert "Skipped 1 pages (--pages=import brings them in as posts)." in result.output
+    assert "Imported 9 posts, 1 pages and 0 images." in result.output
     assert "Left out 2 attachments: --media-dir" in result.output
+    # The page is at /about/, and the post that shares its slug keeps it at /posts/about.
     assert posts_by_wp_id(app)[109].slug == "about"
+    assert "covered the bay since 1921" in app.test_client().get("/about/").text
+
+
+def test_pages_can_be_left_out(app, berlin):
+    result = import_wxr(app, FIXTURE, "--pages=skip")
+
+    assert result.exit_code == 0, result.output
+    assert "Imported 9 posts, 0 pages and 0 images." in result.output
+    assert "Skipped 1 pages (--pages=import brings them in as pages)." in result.output
 
 
 def test_importing_the_same_file_twice_adds_nothing(app, imported, uploads):
     before = counts(app), media_files(app)
 
-    result = import_wxr(app, FIXTURE, "--media-dir", str(uploads), "--pages=import")
+    result = import_wxr(app, FIXTURE, "--media-dir", str(uploads), "--pages=posts")
 
     assert result.exit_code == 0, result.output
     assert "Skipped 10 posts this site imported before." in result.output
@@ -301,7 +313,7 @@ def test_attachment_paths_cannot_leave_the_media_folder(app, tmp_path, uploads):
     result = import_wxr(app, path, "--media-dir", str(uploads))
 
     assert result.exit_code == 0, result.output
-    assert "Imported 9 posts, 0 pages and 0 images." in result.output
+    assert "Imported 9 posts, 1 pages and 0 images." in result.output
 
 
 # Export: WXR 1.2 that WordPress's importer reads.
@@ -349,7 +361,10 @@ def exported(site, tmp_path):
     path = tmp_path / "out.xml"
     result = export_wxr(site, path, "--base-url", "https://news.example/")
     assert result.exit_code == 0, result.output
-    assert "Exported 4 posts, 1 images, 2 categories and 2 tags" in result.output
+    assert (
+        "Exported 4 posts, 0 pages, 1 images, 2 categories, 2 tags and 0 menu items"
+        in result.output
+    )
     return path
 
 

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
-from blog import taxonomy
+from blog import category_tree, taxonomy
 from blog.editor.forms import EmptyForm
 from blog.editor.taxonomy_forms import CategoryForm, DeleteCategoryForm, TagForm
 from blog.extensions import db
@@ -30,6 +30,10 @@ def _refuse(form: FlaskForm, error: taxonomy.TaxonomyError) -> None:
         form.form_errors.append(str(error))
 
 
+def _parent_choices(category: Category | None) -> list[tuple[int, str]]:
+    return [(0, "None: a top-level category"), *category_tree.parent_choices(category)]
+
+
 def _category_or_404(category_id: int) -> Category:
     return db.get_or_404(
         Category, category_id, description="There is no category with that number."
@@ -44,10 +48,14 @@ def _tag_or_404(tag_id: int) -> Tag:
 def categories():
     """List the categories with their post counts, and add one."""
     form = CategoryForm()
+    form.parent_id.choices = _parent_choices(None)
     if form.validate_on_submit():
         try:
             category = taxonomy.create_category(
-                form.name.data, form.slug.data or "", form.description.data or ""
+                form.name.data,
+                form.slug.data or "",
+                form.description.data or "",
+                parent_id=form.parent_id.data,
             )
         except taxonomy.TaxonomyError as error:
             _refuse(form, error)
@@ -55,10 +63,12 @@ def categories():
             db.session.commit()
             flash(f"Category “{category.name}” added, at /category/{category.slug}.")
             return redirect(url_for(".categories"))
+    categories = db.session.scalars(select(Category).order_by(*CATEGORY_ORDER)).all()
     return render_template(
         "editor/categories.html",
         form=form,
-        categories=db.session.scalars(select(Category).order_by(*CATEGORY_ORDER)).all(),
+        categories=categories,
+        names={category.id: category.name for category in categories},
         counts=taxonomy.category_post_counts(),
         no_counts=taxonomy.PostCounts(),
     ), _status()
@@ -68,11 +78,16 @@ def categories():
 def category(category_id: int):
     """Rename a category, change its slug or describe it."""
     category = _category_or_404(category_id)
-    form = CategoryForm(obj=category)
+    form = CategoryForm(obj=category, parent_id=category.parent_id or 0)
+    form.parent_id.choices = _parent_choices(category)
     if form.validate_on_submit():
         try:
             taxonomy.update_category(
-                category, form.name.data, form.slug.data or "", form.description.data or ""
+                category,
+                form.name.data,
+                form.slug.data or "",
+                form.description.data or "",
+                parent_id=form.parent_id.data,
             )
         except taxonomy.TaxonomyError as error:
             _refuse(form, error)

@@ -22,6 +22,14 @@ class CategoryForm(FlaskForm):
         validators=[Length(max=2000)],
         description="Shown at the top of the category's page. Plain text.",
     )
+    # Choices are set by the view: every category that would not make a loop.
+    parent_id = SelectField(
+        "Parent category",
+        coerce=int,
+        default=0,
+        validate_choice=False,
+        description="A subcategory (World under News) shows its parents above its posts.",
+    )
 
 
 class TagForm(FlaskForm):

@@ -56,10 +56,11 @@ class CategoryLink:
     name: str
     slug: str
     url: str
+    parent_id: int | None = None  # set in category_links(): the tree comes with the names
 
     @classmethod
-    def of(cls, name: str, slug: str) -> "CategoryLink":
-        return cls(name, slug, path_for("public.category", slug=slug))
+    def of(cls, name: str, slug: str, parent_id: int | None = None) -> "CategoryLink":
+        return cls(name, slug, path_for("public.category", slug=slug), parent_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +113,8 @@ def post_link(title: str, slug: str, published_at=None, author: Byline | None = 
 
 # Links start with the script root, so each map is kept per root as well as per change.
 def _categories() -> dict[int, CategoryLink]:
-    rows = db.session.execute(select(Category.id, Category.name, Category.slug))
-    return {id_: CategoryLink.of(name, slug) for id_, name, slug in rows}
+    rows = db.session.execute(select(Category.id, Category.name, Category.slug, Category.parent_id))
+    return {id_: CategoryLink.of(name, slug, parent) for id_, name, slug, parent in rows}
 
 
 def _bylines() -> dict[int, Byline]:
@@ -124,6 +125,11 @@ def _bylines() -> dict[int, Byline]:
 def category_link(category_id: int) -> CategoryLink:
     """Return a category's name and link from the map kept per content change."""
     return _lookup("categories", _categories, category_id)
+
+
+def category_links() -> dict[int, CategoryLink]:
+    """Return every category's name, link and parent by id, read once per content change."""
+    return _memo("categories", _categories)
 
 
 def byline(author_id: int) -> Byline:

@@ -12,7 +12,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from blog import front, pages
+from blog import category_tree, front, pages
 from blog.cache import CACHEABLE_HEADER, FILLING, content_stamp, make_conditional, stamp_date
 from blog.dates import archive_date, month_range, utc_offset_minutes
 from blog.media import served_type
@@ -139,6 +139,8 @@ def category(slug: str):
         heading=found.name,
         kind="Category",
         description=found.description,
+        crumbs=category_tree.breadcrumb(found.id),
+        subcategories=category_tree.subcategories(found.id),
     )
 
 

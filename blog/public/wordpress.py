@@ -18,6 +18,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.routing import Map
 
+from blog import pages
 from blog.dates import archive_date
 from blog.paths import path_for
 from blog.posts import listings
@@ -48,6 +49,9 @@ def home_redirect() -> Response | None:
     wp_id = args.get("p", type=small_int) or args.get("page_id", type=small_int)
     if wp_id is not None and (found := listings.post_by_wp_id(wp_id)) is not None:
         return permanent_redirect(path_for("public.post", slug=found.slug), p=None, page_id=None)
+    # An imported page's (WordPress numbers pages and posts alike).
+    if wp_id is not None and (address := pages.public_page_address(wp_id=wp_id)) is not None:
+        return permanent_redirect(address, p=None, page_id=None)
     # An attachment's own page (?attachment_id=ID, or ?p=ID as WordPress also answers it).
     attachment = args.get("attachment_id", type=small_int) or args.get("p", type=small_int)
     if attachment is not None and (name := addresses.attachment_file(wp_id=attachment)):
@@ -138,12 +142,15 @@ def post_name_redirect(slug: str) -> Response | None:
     """Return where an address ending in a WordPress slug leads: its post or its image.
 
     The post name permalink (/slug/) and the last part of every other structure end here.
-    Other kinds of content that take top-level addresses are to be asked before posts.
     """
     if not _may_be_slug(slug):
         return None
     if (current := listings.public_slug(slug)) is not None:
         return permanent_redirect(path_for("public.post", slug=current))
+    # A page's slug (from its memo, no query): a page WordPress had deeper down (/a/b/slug/),
+    # or a child page asked for at the top. After posts: /2024/05/slug/ is a post's.
+    if (address := pages.public_page_address(slug=slug)) is not None:
+        return permanent_redirect(address)
     if (name := addresses.attachment_file(slug=slug)) is not None:
         return _file(name)
     if (current := old_slug_target("post", slug)) is not None:

@@ -6,7 +6,8 @@ Archive layout (a zip file; format "blog-export", version 1; README "Moving cont
                    categories, tags, media, posts (each with its tag ids), revisions,
                    old_slugs, featured_posts (post_id, position), pages, page_revisions,
                    menu_items, wordpress_addresses and comments (each of the last seven
-                   absent from archives made before it existed: none)
+                   absent from archives made before it existed: none); a category's
+                   parent_id (absent from archives made before categories had parents: none)
     media/NAME     every stored image file, originals and resized copies; each media row lists
                    its files with their size and SHA-256
 
@@ -67,7 +68,7 @@ MENU_KINDS = ("category", "page", "link", "archives", "feeds")
 # The columns an archive holds, per table, in the order they are written and restored.
 TABLES = {
     "users": (User, "id username display_name bio created_at"),
-    "categories": (Category, "id name slug description"),
+    "categories": (Category, "id name slug description parent_id"),
     "tags": (Tag, "id name slug"),
     "media": (Media, "id filename original_name content_type width height variants created_at"),
     "posts": (

@@ -72,7 +72,8 @@ def import_archive(
     replaced = _clear_content() if existing else set()
     try:
         users = _user_ids(content["users"])
-        for table in ("categories", "tags", "media"):
+        _write_categories(content["categories"])
+        for table in ("tags", "media"):
             if content[table]:
                 db.session.execute(insert(TABLES[table][0]), content[table])
         _write_media(archive, replaced, progress)
@@ -112,6 +113,20 @@ def import_archive(
         raise TransferError(f"The archive's rows contradict each other ({error.orig}).") from None
     _restart_id_sequences()
     return {table: len(content[table]) for table in TABLES}
+
+
+def _write_categories(categories: list[dict]) -> None:
+    """Insert the archive's categories; parents once every category exists.
+
+    An archive made before categories had parents has none (parent_id absent: None).
+    """
+    if not categories:
+        return
+    db.session.execute(insert(Category), [{**c, "parent_id": None} for c in categories])
+    parents = [{"b_id": c["id"], "parent_id": c["parent_id"]} for c in categories if c["parent_id"]]
+    if parents:
+        table = Category.__table__
+        db.session.execute(update(table).where(table.c.id == bindparam("b_id")), parents)
 
 
 def _write_pages(pages: list[dict]) -> None:

@@ -9,20 +9,23 @@ is completed once, at import:
   without blocks as WordPress does: a blank line ends a paragraph, a single line break inside
   one is a <br> (classic editor posts have no <p> at all);
 - [caption]<img> text[/caption] becomes <figure><img><figcaption>text</figcaption></figure>,
-  [gallery] a figure of the imported images it shows, [audio] and [video] players,
-  [embed]URL[/embed] and a URL alone on its line links; an <h1> is an <h2> (the post's title
-  is the page's <h1>);
+  [gallery] a figure of the imported images it shows, [audio] and [video] players;
+  [embed]URL[/embed], an embed block (<!-- wp:embed {"url": ...} -->) and a URL alone on its
+  line become the site's embed card when a provider's (blog.embeds), else links; an <h1> is
+  an <h2> (the post's title is the page's <h1>);
 - links to imported attachments (to any of their sizes) point at the images here instead.
 Other shortcodes stay as text, and the import names them in its summary. The result goes
 through the sanitizer like anything else the editor writes.
 """
 
+import json
 import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 
+from blog.embeds import card_html, find_embed
 from blog.wordpress.autop import wpautop
 
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -35,6 +38,15 @@ _CAPTION_ATTRIBUTE = re.compile(r'\bcaption="([^"]*)"')
 _EMBED = re.compile(r"\[embed\b[^\]]*\]\s*(https?://[^\s\[<\"]+)\s*\[/embed\]")
 # WP_Embed::autoembed's pattern: a URL alone on its line.
 _LONE_URL_LINE = re.compile(r"^(\s*)(https?://[^\s<>\"]+)(\s*)$", re.IGNORECASE | re.MULTILINE)
+# An embed block, as the block editor saves it (wp:embed; core-embed/youtube before WP 5.6):
+# its attributes name the URL, its figure shows the URL inside a wrapper, and a caption maybe.
+_EMBED_BLOCK = re.compile(
+    r"<!-- wp:(?:core-)?embed(?:/[\w-]+)?\s+(\{.*?\})\s*-->(.*?)"
+    r"<!-- /wp:(?:core-)?embed(?:/[\w-]+)?\s*-->",
+    re.DOTALL,
+)
+_BLOCK_URL = re.compile(r"https?://[^\s\"'<>\[\]]+")
+_BLOCK_CAPTION = re.compile(r"<figcaption[^>]*>(.*?)</figcaption>", re.DOTALL)
 _MORE = re.compile(r"<!--more(.*?)?-->")
 _H1 = re.compile(r"<(/?)h1\b", re.IGNORECASE)
 _GALLERY = re.compile(r"\[gallery\b([^\]]*)\]")
@@ -106,10 +118,11 @@ def _convert(content: str, uploads: dict[str, str], gallery: Gallery | None):
     blocks = "<!-- wp:" in content
     text = _SCRIPT.sub("", content.replace("\r\n", "\n"))
     if blocks:
+        text = _EMBED_BLOCK.sub(_embed_block, text)
         # With the line each block comment stands on: blocks stay a blank line apart.
         text = _BLOCK_COMMENT.sub("", text)
     text = _CAPTION.sub(_figure, text)
-    text = _EMBED.sub(lambda m: f'<a href="{m.group(1)}">{m.group(1)}</a>', text)
+    text = _EMBED.sub(lambda m: embedded(m.group(1)), text)
     text = _PLAYER.sub(_player, text)
     if gallery is not None:
         text = _GALLERY.sub(lambda m: gallery(shortcode_attributes(m.group(1))) or m.group(0), text)
@@ -171,6 +184,28 @@ def _player(match: re.Match) -> str:
     return f"<{kind} controls{size}>{inner}</{kind}>"
 
 
+def embedded(url: str) -> str:
+    """Return the site's embed card for a provider's URL (loading nothing), else a link to it."""
+    embed = find_embed(url.replace("http://", "https://", 1))
+    # As before: the URL as WordPress links it (its patterns exclude quotes and brackets).
+    return card_html(embed) if embed else f'<a href="{url}">{url}</a>'
+
+
+def _embed_block(match: re.Match) -> str:
+    """Return an embed block as the site's card (its caption kept below), else its link."""
+    try:
+        attributes = json.loads(match.group(1))
+    except ValueError:
+        return match.group(0)
+    url = attributes.get("url") if isinstance(attributes, dict) else None
+    if not isinstance(url, str) or not _BLOCK_URL.fullmatch(url):
+        return match.group(0)  # left as WordPress shows it: the URL as text
+    caption = _BLOCK_CAPTION.search(match.group(2))
+    below = f"\n<p>{caption.group(1).strip()}</p>" if caption and caption.group(1).strip() else ""
+    shown = embedded(url)
+    return (shown if shown.startswith("<figure") else f"<p>{shown}</p>") + below
+
+
 def _figure(match: re.Match) -> str:
     attributes, inner = match.groups()
     parts = _CAPTIONED.fullmatch(inner)
@@ -190,5 +225,5 @@ def _paragraphs(text: str, blocks: bool) -> str:
     blocks. A URL alone on its line becomes a link first, as WordPress's autoembed leaves one
     it cannot embed.
     """
-    text = _LONE_URL_LINE.sub(lambda m: f'{m[1]}<a href="{m[2]}">{m[2]}</a>{m[3]}', text)
+    text = _LONE_URL_LINE.sub(lambda m: f"{m[1]}{embedded(m[2])}{m[3]}", text)
     return text.strip() if blocks else wpautop(text)

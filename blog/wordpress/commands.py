@@ -20,10 +20,10 @@ from blog.wordpress.wxr import WxrError, read_wxr
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--pages",
-    type=click.Choice(["skip", "import"]),
-    default="skip",
+    type=click.Choice(["import", "posts", "skip"]),
+    default="import",
     show_default=True,
-    help="What to do with WordPress pages: leave them out, or import them as posts.",
+    help="What to do with WordPress pages: import them as pages, as posts, or leave them out.",
 )
 @click.option(
     "--media-dir",
@@ -31,7 +31,7 @@ from blog.wordpress.wxr import WxrError, read_wxr
     help="WordPress's wp-content/uploads folder, for the attachments and featured images.",
 )
 def import_wxr_command(path: Path, pages: str, media_dir: Path | None) -> None:
-    """Import a WordPress export (WXR): posts, categories, tags, images, all or nothing."""
+    """Import a WordPress export (WXR): posts, pages, menus, terms, images, all or nothing."""
     prepare_database()
     try:
         wxr = read_wxr(path)
@@ -82,8 +82,9 @@ def export_wxr_command(path: Path, base_url: str | None) -> None:
             progress=bar.update,
         )
     click.echo(
-        f"Exported {counts['posts']} posts, {counts['images']} images, "
-        f"{counts['categories']} categories and {counts['tags']} tags to {path}."
+        f"Exported {counts['posts']} posts, {counts['pages']} pages, {counts['images']} images, "
+        f"{counts['categories']} categories, {counts['tags']} tags and "
+        f"{counts['menu items']} menu items to {path}."
     )
 
 

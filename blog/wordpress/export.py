@@ -9,9 +9,7 @@ and names are HTML there ("News &amp; Views"), as WordPress keeps them.
 Markdown bodies go out as their clean HTML; links to this site's paths become absolute.
 """
 
-import re
 from datetime import UTC, datetime
-from email.utils import format_datetime
 from html import escape as html_escape
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -20,42 +18,31 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from blog.dates import to_local
 from blog.extensions import db
 from blog.models import Category, Comment, Media, Post, Tag, User, utcnow
 from blog.posts.featured import featured_positions
 from blog.posts.status import Status
 from blog.transfer.files import open_private, written_whole
-from blog.wordpress.wxr import NAMESPACES, NO_DATE, WXR_VERSION, Progress
+from blog.wordpress.export_site import (
+    free_ids,
+    menu_items,
+    menu_terms,
+    page_items,
+    page_rows,
+    stored_menus,
+)
+from blog.wordpress.wxr import NAMESPACES, WXR_VERSION, Progress
+from blog.wordpress.wxr_writing import SITE_PATH as _SITE_PATH
+from blog.wordpress.wxr_writing import cdata
+from blog.wordpress.wxr_writing import element as _element
+from blog.wordpress.wxr_writing import fields as _fields
+from blog.wordpress.wxr_writing import item as _item
+from blog.wordpress.wxr_writing import rss_date as _rss_date
+from blog.wordpress.wxr_writing import tail as _tail
+from blog.wordpress.wxr_writing import wxr_date as _date
+from blog.wordpress.wxr_writing import xml_text as _text
 
-# Characters XML 1.0 forbids even in CDATA: a file holding one would not parse at all.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_SITE_PATH = re.compile(r'\b(src|href)="/(?!/)')
 BATCH = 200
-
-
-def cdata(text: str) -> str:
-    """Wrap text in CDATA as WordPress's wxr_cdata() does, "]]>" split across two sections."""
-    return "<![CDATA[" + _NOT_XML.sub("", text).replace("]]>", "]]]]><![CDATA[>") + "]]>"
-
-
-def _text(text: str) -> str:
-    return escape(_NOT_XML.sub("", text), {'"': "&quot;"})
-
-
-def _date(value: datetime | None, zone: ZoneInfo | None = None) -> str:
-    """Return a stored (naive UTC) time as WordPress writes dates, in the zone if given."""
-    if value is None:
-        return NO_DATE
-    return (to_local(value, zone) if zone else value).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _rss_date(value: datetime) -> str:
-    return format_datetime(value.replace(tzinfo=UTC, microsecond=0))
-
-
-def _element(name: str, value: str, indent: str = "\t\t") -> str:
-    return f"{indent}<{name}>{value}</{name}>\n"
 
 
 def export_wxr(
@@ -76,8 +63,11 @@ def export_wxr(
     target, base = Path(target), base_url.rstrip("/")
     posts = db.session.execute(select(Post.id, Post.wp_id).order_by(Post.id)).all()
     ids = _wordpress_ids(posts)
+    # Pages and menu items share WordPress's ids with posts and attachments.
+    page_ids = free_ids(page_rows(), set(ids.values()))
+    menus = stored_menus()
     media = list(db.session.scalars(select(Media).order_by(Media.id)))
-    first_free = max([*ids.values(), 0]) + 1
+    first_free = max([*ids.values(), *page_ids.values(), 0]) + 1
     media_ids = {m.id: first_free + n for n, m in enumerate(media)}
     users = list(db.session.scalars(select(User).order_by(User.id)))
     categories = list(db.session.scalars(select(Category).order_by(Category.id)))
@@ -91,8 +81,10 @@ def export_wxr(
     ):
         out.write(_channel(base, title, tagline))
         out.writelines(_author(user) for user in users)
-        out.writelines(_category(category) for category in categories)
+        slugs = {category.id: category.slug for category in categories}
+        out.writelines(_category(c, slugs.get(c.parent_id, "")) for c in parents_first(categories))
         out.writelines(_tag(tag, tag_offset) for tag in tags)
+        out.write(menu_terms(menus, tag_offset + max((t.id for t in tags), default=0) + 1))
         out.write(f"\n\t<generator>{_text(base)}/</generator>\n\n")
         creator = users[0].username if users else "editor"
         alts = dict(
@@ -133,9 +125,13 @@ def export_wxr(
                 )
             if progress:
                 progress(len(batch))
+        out.writelines(page_items(page_ids, base, creator, zone))
+        first_item = first_free + len(media)
+        out.writelines(menu_items(menus, first_item, page_ids, base, creator, utcnow()))
         out.write("</channel>\n</rss>\n")
-    counts = {"posts": len(posts), "images": len(media)}
-    return counts | {"categories": len(categories), "tags": len(tags)}
+    counts = {"posts": len(posts), "pages": len(page_ids), "images": len(media)}
+    menu_links = sum(len(entries) for entries in menus.values())
+    return counts | {"categories": len(categories), "tags": len(tags), "menu items": menu_links}
 
 
 def _wordpress_ids(posts) -> dict[int, int]:
@@ -188,7 +184,24 @@ def _author(user: User) -> str:
     return f"\t<wp:author>{inner}</wp:author>\n"
 
 
-def _category(category: Category) -> str:
+def parents_first(categories: list[Category]) -> list[Category]:
+    """Return the categories each after its parent: WordPress's importer files a category
+    under a parent it has already made, else at the top."""
+    by_id = {category.id: category for category in categories}
+    placed: dict[int, Category] = {}
+
+    def place(category: Category, seen: frozenset = frozenset()) -> None:
+        parent = by_id.get(category.parent_id)
+        if parent is not None and parent.id not in placed and parent.id not in seen:
+            place(parent, seen | {category.id})
+        placed.setdefault(category.id, category)
+
+    for category in categories:
+        place(category)
+    return list(placed.values())
+
+
+def _category(category: Category, parent_slug: str = "") -> str:
     description = (
         _element("wp:category_description", cdata(category.description))
         if category.description
@@ -198,7 +211,7 @@ def _category(category: Category) -> str:
         "\t<wp:category>\n"
         + _element("wp:term_id", str(category.id))
         + _element("wp:category_nicename", cdata(category.slug))
-        + _element("wp:category_parent", cdata(""))
+        + _element("wp:category_parent", cdata(parent_slug))
         + _element("wp:cat_name", cdata(escape(category.name)))
         + description
         + "\t</wp:category>\n"
@@ -213,53 +226,6 @@ def _tag(tag: Tag, offset: int) -> str:
         + _element("wp:tag_name", cdata(escape(tag.name)))
         + "\t</wp:tag>\n"
     )
-
-
-def _item(fields: dict[str, str], terms: list[str], meta: dict[str, str], comments="") -> str:
-    """Return one <item>, its elements in WordPress's order; the values are XML already."""
-    lines = [_element(name, value) for name, value in fields.items()]
-    lines = [line.replace("<guid>", '<guid isPermaLink="false">') for line in lines]
-    lines += [f"\t\t{term}\n" for term in terms]
-    for key, value in meta.items():
-        lines.append(
-            "\t\t<wp:postmeta>\n"
-            + _element("wp:meta_key", cdata(key))
-            + _element("wp:meta_value", cdata(value))
-            + "\t\t</wp:postmeta>\n"
-        )
-    return "\t<item>\n" + "".join(lines) + comments + "\t</item>\n"
-
-
-def _fields(title, link, guid, dated, creator, content, excerpt, wp_id, gmt, modified, zone):
-    return {
-        "title": cdata(title),
-        "link": _text(link),
-        "pubDate": _rss_date(dated),
-        "dc:creator": cdata(creator),
-        "guid": _text(guid),
-        "description": "",
-        "content:encoded": cdata(content),
-        "excerpt:encoded": cdata(excerpt),
-        "wp:post_id": str(wp_id),
-        "wp:post_date": cdata(_date(dated, zone)),
-        "wp:post_date_gmt": cdata(_date(gmt)),
-        "wp:post_modified": cdata(_date(modified, zone)),
-        "wp:post_modified_gmt": cdata(_date(modified)),
-        "wp:comment_status": cdata("closed"),
-        "wp:ping_status": cdata("closed"),
-    }
-
-
-def _tail(slug: str, status: str, post_type: str, sticky: bool = False) -> dict[str, str]:
-    return {
-        "wp:post_name": cdata(slug),
-        "wp:status": cdata(status),
-        "wp:post_parent": "0",
-        "wp:menu_order": "0",
-        "wp:post_type": cdata(post_type),
-        "wp:post_password": cdata(""),
-        "wp:is_sticky": "1" if sticky else "0",
-    }
 
 
 def _attachment(media: Media, wp_id: int, base, creator, alt: str | None, zone) -> str:

@@ -1,9 +1,10 @@
 """WordPress: a WXR file's content written into this blog, in one transaction.
 
 The mapping (README, "Moving content in and out"):
-- Posts become posts; pages become posts too with pages="import", else they are counted and
-  skipped; attachments become images when their file is found in the media folder given;
-  anything else (menu items, revisions, custom types) is counted and skipped.
+- Posts become posts; pages become pages (blog.wordpress.pages_import), posts with
+  pages="posts", or are counted and skipped with pages="skip"; menus become the header and
+  footer menus (blog.wordpress.menus_import); attachments become images when their file is
+  found in the media folder given; anything else (revisions, custom types) is counted and skipped.
 - publish -> published, future -> published at its future date (scheduled), draft, pending and
   private -> draft, trash -> trash. A post behind a password becomes a draft too (this blog has
   no passwords for posts): private and protected posts are named in the summary.
@@ -13,7 +14,7 @@ The mapping (README, "Moving content in and out"):
 - Slugs are kept (percent-decoded: this blog's slugs keep any script), so that the WordPress
   permalinks redirect; a slug already taken gets -2, -3 ... and is reported.
 - The first category is the post's category, the others become tags; WordPress's category
-  tree is flattened. Categories and tags are found by slug, or created.
+  tree is kept (blog.wordpress.hierarchy). Categories and tags are found by slug, or created.
 - The body becomes HTML as WordPress shows it (blog.wordpress.body), sanitized like any other.
 - A post whose WordPress id the site already has is skipped: importing a file twice is safe.
   An item without an id (WordPress writes some files so) is skipped when a post without a
@@ -34,7 +35,6 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from blog.accounts import ensure_editor_account
-from blog.dates import to_utc
 from blog.extensions import db
 from blog.media import UploadError, save_upload
 from blog.models import Category, Media, Post, Setting, Tag, WordPressAddress, utcnow
@@ -46,19 +46,17 @@ from blog.settings import load_settings, save_settings
 from blog.slugs import slugify, unique_slug
 from blog.wordpress.body import Gallery, convert_body, has_size_suffix, upload_key
 from blog.wordpress.comments import earlier_post, import_comments
+from blog.wordpress.hierarchy import keep_category_parents
+from blog.wordpress.item_fields import html_name as _name
+from blog.wordpress.item_fields import html_text as _text
+from blog.wordpress.item_fields import item_date as _dated
+from blog.wordpress.item_fields import item_status as _status
+from blog.wordpress.item_fields import item_title as _title
+from blog.wordpress.item_fields import remote_images
+from blog.wordpress.menus_import import import_menus
+from blog.wordpress.pages_import import import_pages
 from blog.wordpress.wxr import Item, Progress, Wxr, WxrError
 from blog.wordpress.zone import export_zone
-
-# An image in a body that still loads from another host (its src is absolute).
-_REMOTE_IMAGE = re.compile(r"""<img\b[^>]*?\bsrc=["']?((?:https?:)?//[^"'\s>]+)""", re.IGNORECASE)
-STATUSES = {
-    "publish": Status.PUBLISHED,
-    "future": Status.PUBLISHED,
-    "draft": Status.DRAFT,
-    "pending": Status.DRAFT,
-    "private": Status.DRAFT,
-    "trash": Status.TRASH,
-}
 
 
 @dataclass
@@ -86,6 +84,7 @@ class Report:
     formats: Counter = field(default_factory=Counter)  # post format name -> posts
     remote_images: int = 0  # <img> in bodies still on another host
     remote_hosts: Counter = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)  # from pages, menus ...: one line each
 
     def lines(self) -> list[str]:
         """Return the summary an editor reads at the end, one line per finding."""
@@ -96,7 +95,7 @@ class Report:
             )
         if self.pages_skipped:
             lines.append(
-                f"Skipped {self.pages_skipped} pages (--pages=import brings them in as posts)."
+                f"Skipped {self.pages_skipped} pages (--pages=import brings them in as pages)."
             )
         if self.already_imported:
             lines.append(f"Skipped {self.already_imported} posts this site imported before.")
@@ -152,6 +151,7 @@ class Report:
                 )
                 + "."
             )
+        lines.extend(self.notes)
         return lines
 
     def _comment_lines(self) -> list[str]:
@@ -194,13 +194,14 @@ def import_wxr(
     wxr: Wxr,
     *,
     zone: ZoneInfo,
-    pages: str = "skip",
+    pages: str = "import",
     media_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> Report:
     """Write a parsed WXR file's content into the site, in the caller's transaction.
 
     zone is the site's time zone, for the dates WordPress left without their UTC twin.
+    pages: "import" makes WordPress's pages pages, "posts" posts, "skip" leaves them out.
     """
     editor = ensure_editor_account()
     report = Report(authors=wxr.authors, editor=editor.username)
@@ -214,12 +215,16 @@ def import_wxr(
         images.load(wxr, Path(media_dir), known, report, progress)
     else:
         report.attachments_left = sum(item.post_type == "attachment" for item in wxr.items)
+    page_items = []
     for item in wxr.items:
-        if item.post_type == "page" and pages != "import":
-            report.pages_skipped += 1
+        if item.post_type == "page" and pages != "posts":
+            if pages == "import":
+                page_items.append(item)
+            else:
+                report.pages_skipped += 1
             continue
         if item.post_type not in ("post", "page"):
-            if item.post_type != "attachment":
+            if item.post_type not in ("attachment", "nav_menu_item"):
                 report.other_items[item.post_type] += 1
             continue
         if progress:
@@ -249,34 +254,26 @@ def import_wxr(
             report.pages += 1
         else:
             report.posts += 1
+    if page_items:
+        import_pages(
+            page_items,
+            convert=lambda item: convert_body(
+                item.content, images.urls, images.gallery(item.wp_id)
+            ),
+            images=images,
+            zone=zone,
+            report=report,
+            link_id=_link_id,
+            progress=progress,
+        )
+    import_menus(wxr, report)
     return report
-
-
-def _dated(item: Item, zone: ZoneInfo) -> datetime | None:
-    """Return when WordPress dates the item, in UTC: post_date_gmt, else post_date in zone."""
-    return item.date_gmt or (item.date_local and to_utc(item.date_local, zone))
 
 
 def _title_and_date(item: Item, zone: ZoneInfo) -> tuple[str, datetime] | None:
     """Return what tells an item without a WordPress id from others: its title and date."""
     dated = _dated(item, zone)
     return (_title(item), dated) if dated else None
-
-
-def _title(item: Item) -> str:
-    return _text(item.title)[:300] or "(untitled)"
-
-
-def _status(item: Item) -> tuple[str, str]:
-    """Return the post's status here, and why it is a draft when WordPress hid it from readers.
-
-    A private post, or a public one behind a password, must not become readable by anyone.
-    """
-    if item.status == "private":
-        return Status.DRAFT, "private"
-    if item.password and item.status in ("publish", "future"):
-        return Status.DRAFT, "password-protected"
-    return STATUSES.get(item.status, Status.DRAFT), ""
 
 
 class _Terms:
@@ -288,8 +285,11 @@ class _Terms:
         tags = list(db.session.scalars(select(Tag)))
         self.tags_by_slug = {t.slug: t for t in tags}
         self.tags_by_name = {t.name.lower(): t for t in tags}
+        had = set(self.categories)
         for nicename, (name, _) in wxr.categories.items():
             self.category(nicename, name)
+        made = {n for n, (name, _) in wxr.categories.items() if self._slug(n, name) not in had}
+        keep_category_parents(wxr, lambda n: self.category(n, wxr.categories[n][0]), made)
         # Their WordPress term ids, for the old ?cat=ID links.
         known = set(
             db.session.scalars(
@@ -303,8 +303,12 @@ class _Terms:
         for slug, name in wxr.tags.items():
             self.tag(slug, name)
 
+    @staticmethod
+    def _slug(nicename: str, name: str) -> str:
+        return slugify(unquote(nicename) or name)
+
     def category(self, nicename: str, name: str) -> Category:
-        slug = slugify(unquote(nicename) or name)
+        slug = self._slug(nicename, name)
         if slug not in self.categories:
             defined, description = self.wxr.categories.get(nicename, (name, ""))
             self.categories[slug] = Category(
@@ -327,15 +331,6 @@ class _Terms:
             db.session.add(tag)
             self.tags_by_slug[slug] = self.tags_by_name[name.lower()] = tag
         return tag
-
-
-def _text(html: str) -> str:
-    """Return the text of a title or name WordPress keeps as HTML ("News &amp; Views")."""
-    return plain_text(render_body(html, "html"))
-
-
-def _name(html: str, fallback: str) -> str:
-    return _text(html)[:120] or fallback
 
 
 class _Images:
@@ -484,9 +479,9 @@ def _post(
     slug = unique_slug(Post, wanted)
     if given and slug != wanted:
         report.renamed.append((given, slug))
-    for src in _REMOTE_IMAGE.findall(body):
-        report.remote_images += 1
-        report.remote_hosts[urlsplit(src).netloc] += 1
+    hosts = remote_images(body)
+    report.remote_images += len(hosts)
+    report.remote_hosts.update(hosts)
     report.comments.update(item.comments)
     report.formats.update(_name(name, nicename) for nicename, name in item.formats)
     if converted.shortcodes:

@@ -76,6 +76,8 @@ class Item:
     formats: list[tuple[str, str]] = field(default_factory=list)  # post_format (nicename, name)
     comments: Counter = field(default_factory=Counter)  # "approved", "held", "spam", "pings"
     reader_comments: list[ReaderComment] = field(default_factory=list)
+    menu_order: int = 0  # <wp:menu_order>: a menu item's place in its menu
+    menus: list[str] = field(default_factory=list)  # a menu item's nav_menu nicenames
 
 
 @dataclass
@@ -88,10 +90,12 @@ class Wxr:
     category_ids: dict[str, int] = field(default_factory=dict)  # nicename -> term id
     category_parents: dict[str, str] = field(default_factory=dict)  # nicename -> parent's
     timezone: str = ""  # <wp:timezone_string>, which some exports carry
+    menus: dict[str, str] = field(default_factory=dict)  # nav_menu nicename -> name, in order
+    base_url: str = ""  # <wp:base_site_url>: links to the old site in menus lead here
 
     def steps(self, pages: str, with_media: bool) -> int:
         """How many steps an import takes: one per post (page) and one per attachment."""
-        kinds = {"post"} | ({"page"} if pages == "import" else set())
+        kinds = {"post"} | ({"page"} if pages != "skip" else set())
         kinds |= {"attachment"} if with_media else set()
         return sum(item.post_type in kinds for item in self.items)
 
@@ -160,6 +164,11 @@ def read_wxr(path: Path) -> Wxr:
         if text(c, f"{wp}category_parent").strip()
     }
     tags = {text(t, f"{wp}tag_slug"): text(t, f"{wp}tag_name") for t in channel.iter(f"{wp}tag")}
+    menus = {
+        text(t, f"{wp}term_slug"): text(t, f"{wp}term_name")
+        for t in channel.iter(f"{wp}term")
+        if text(t, f"{wp}term_taxonomy").strip() == "nav_menu"
+    }
     authors = [text(a, f"{wp}author_login") for a in channel.iter(f"{wp}author")]
     items = []
     for number, element in enumerate(channel.iter("item"), 1):
@@ -199,6 +208,8 @@ def read_wxr(path: Path) -> Wxr:
                 reader_comments=[
                     _reader_comment(c, wp, where) for c in element.iter(f"{wp}comment")
                 ],
+                menu_order=_number(text(element, f"{wp}menu_order")),
+                menus=[n for d, n, _ in terms if d == "nav_menu"],
             )
         )
     return Wxr(
@@ -210,6 +221,8 @@ def read_wxr(path: Path) -> Wxr:
         category_ids,
         category_parents,
         text(channel, f"{wp}timezone_string").strip(),
+        menus,
+        text(channel, f"{wp}base_site_url").strip(),
     )
 
 
