@@ -1,4 +1,5 @@
-"""The media library: upload images, copy their addresses, delete the unused ones."""
+"""The media library: upload images, describe them, copy their addresses, delete the unused
+ones."""
 
 from typing import NamedTuple
 
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from blog import errors, failures, media
 from blog.body_images import body_snippet
 from blog.editor.forms import EmptyForm
-from blog.editor.media_forms import ACCEPT, UploadForm
+from blog.editor.media_forms import ACCEPT, DescribeForm, UploadForm
 from blog.extensions import db
 from blog.models import Media
 from blog.urls import small_int
@@ -114,6 +115,25 @@ def delete(media_id: int):
         flash(f"“{item.original_name or item.filename}” deleted.")
         return redirect(url_for(".index"))
     return _render_delete(item, [], form)
+
+
+@bp.route("/<int:media_id>/", methods=["GET", "POST"])
+def edit(media_id: int):
+    """Change an image's alt text, caption and credit, offered whenever it is inserted."""
+    item = db.get_or_404(Media, media_id, description="There is no image with that number.")
+    form = DescribeForm(obj=item)
+    if form.validate_on_submit():
+        media.describe_media(item, form.alt.data, form.caption.data or "", form.credit.data or "")
+        db.session.commit()
+        flash(f"“{item.original_name or item.filename}” described.")
+        return redirect(url_for(".index", page=request.args.get("page", type=small_int)))
+    return render_template(
+        "editor/media_edit.html",
+        item=item,
+        form=form,
+        posts=media.posts_using(item),
+        thumbnail=media.thumbnail_file(item),
+    ), (422 if request.method == "POST" else 200)
 
 
 def _render_delete(item: Media, users: list, form: EmptyForm) -> str:
