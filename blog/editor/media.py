@@ -20,7 +20,7 @@ from blog.body_images import body_snippet
 from blog.editor.forms import EmptyForm
 from blog.editor.media_forms import ACCEPT, DescribeForm, UploadForm
 from blog.extensions import db
-from blog.models import Media
+from blog.models import AuthorPhoto, Media, User
 from blog.urls import small_int
 
 bp = Blueprint("media", __name__, url_prefix="/media")
@@ -33,6 +33,21 @@ class LibraryRow(NamedTuple):
     uses: int
     size: int | None
     thumbnail: str
+    authors: list[str]
+
+
+def _photo_owners(media_ids) -> dict[int, list[str]]:
+    """Return the names of the authors whose photo each of these images is."""
+    stmt = (
+        select(AuthorPhoto.media_id, User.display_name)
+        .join(User, User.id == AuthorPhoto.user_id)
+        .where(AuthorPhoto.media_id.in_(list(media_ids)))
+        .order_by(User.display_name)
+    )
+    owners: dict[int, list[str]] = {}
+    for media_id, name in db.session.execute(stmt):
+        owners.setdefault(media_id, []).append(name)
+    return owners
 
 
 def _render_library(form: UploadForm, message: str = "", refused=(), status: int = 200):
@@ -41,8 +56,15 @@ def _render_library(form: UploadForm, message: str = "", refused=(), status: int
         stmt, page=request.args.get("page", 1, type=small_int), per_page=PER_PAGE, error_out=False
     )
     counts = media.usage_counts(item.id for item in page.items)
+    owners = _photo_owners(item.id for item in page.items)
     rows = [
-        LibraryRow(item, counts.get(item.id, 0), media.file_size(item), media.thumbnail_file(item))
+        LibraryRow(
+            item,
+            counts.get(item.id, 0),
+            media.file_size(item),
+            media.thumbnail_file(item),
+            owners.get(item.id, []),
+        )
         for item in page.items
     ]
     return render_template(
@@ -102,13 +124,14 @@ def index():
 
 @bp.route("/<int:media_id>/delete", methods=["GET", "POST"])
 def delete(media_id: int):
-    """Ask, then delete an image no post uses, with its resized copies."""
+    """Ask, then delete an image no post uses and no author has as photo, with its copies."""
     item = db.get_or_404(Media, media_id, description="There is no image with that number.")
     users = media.posts_using(item)
+    authors = _photo_owners([item.id]).get(item.id, [])
     form = EmptyForm()
-    if users:
+    if users or authors:
         status = 409 if request.method == "POST" else 200
-        return _render_delete(item, users, form), status
+        return _render_delete(item, users, form, authors), status
     if form.validate_on_submit():
         media.delete_media(item)
         db.session.commit()
@@ -136,11 +159,12 @@ def edit(media_id: int):
     ), (422 if request.method == "POST" else 200)
 
 
-def _render_delete(item: Media, users: list, form: EmptyForm) -> str:
+def _render_delete(item: Media, users: list, form: EmptyForm, authors=()) -> str:
     return render_template(
         "editor/media_delete.html",
         item=item,
         posts=users,
+        authors=authors,
         form=form,
         thumbnail=media.thumbnail_file(item),
     )

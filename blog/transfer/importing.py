@@ -19,6 +19,7 @@ from blog.extensions import db
 # The media module's lists of the files that follow the transaction (written, doomed).
 from blog.media import FORMATS, doomed_in_transaction, variant_files, written_in_transaction
 from blog.models import (
+    AuthorPhoto,
     Category,
     FeaturedPost,
     Media,
@@ -144,6 +145,7 @@ def _clear_content() -> set[Path]:
     for media in db.session.scalars(select(Media)):
         files.update(Path(name) for name in [media.filename, *variant_files(media)])
     for model in (
+        AuthorPhoto,
         WordPressAddress,
         MenuItem,
         PageRevision,
