@@ -1,13 +1,17 @@
 """Authors' photos: chosen on the profile page, shown in the byline, the author box and the
 author's archive, with initials for an author without one."""
 
+import json
 import re
+import shutil
+import zipfile
 from io import BytesIO
 
 from sqlalchemy import select
 
 from blog.extensions import db
 from blog.models import AuthorPhoto, Media, User
+from tests.conftest import make_app
 from tests.helpers import csrf_token
 from tests.test_body_pictures import png
 from tests.test_media_details import upload
@@ -110,3 +114,56 @@ def test_an_author_photo_cannot_be_deleted_from_the_media_page(app, signed_in):
     response = signed_in.post(f"/editor/media/{item.id}/delete", data={"csrf_token": token})
     assert response.status_code == 409
     assert photo_of(app).id == item.id
+
+
+def test_the_export_carries_photos_and_descriptions_and_older_archives_still_import(
+    app, signed_in, content, tmp_path, migrated_database
+):
+    item = upload(signed_in, "portrait.png")
+    signed_in.post(
+        f"/editor/media/{item.id}/",
+        data={"csrf_token": csrf_token(signed_in, f"/editor/media/{item.id}/"), "alt": "Ann",
+              "caption": "Ann at work.", "credit": "Photo: B."},
+    )  # fmt: skip
+    save_profile(signed_in, photo_id=str(item.id))
+    content.post("Harbour news", author="editor")
+    path = tmp_path / "site.zip"
+    result = app.test_cli_runner().invoke(args=["export", str(path)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(path) as archive:
+        exported = json.loads(archive.read("content.json"))
+    assert exported["author_photos"] == [{"id": 1, "user_id": 1, "media_id": item.id}]
+    assert exported["media"][0]["caption"] == "Ann at work."
+
+    # A new site gets the photo and the description back.
+    site = new_site(tmp_path / "copy", migrated_database)
+    result = site.test_cli_runner().invoke(args=["import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert photo_of(site).filename == item.filename
+    with site.app_context():
+        copied = db.session.get(Media, item.id)
+        assert (copied.alt, copied.caption, copied.credit) == ("Ann", "Ann at work.", "Photo: B.")
+        db.engine.dispose()
+
+    # An archive made before either existed still imports: no photos, blank descriptions.
+    del exported["author_photos"], exported["counts"]["author_photos"]
+    for row in exported["media"]:
+        del row["alt"], row["caption"], row["credit"]
+    older = tmp_path / "older.zip"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(older, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            target.writestr(name, json.dumps(exported) if name == "content.json" else data)
+    site = new_site(tmp_path / "older", migrated_database)
+    result = site.test_cli_runner().invoke(args=["import", str(older)])
+    assert result.exit_code == 0, result.output
+    assert photo_of(site) is None
+    with site.app_context():
+        assert db.session.get(Media, item.id).caption == ""
+        db.engine.dispose()
+
+
+def new_site(folder, migrated_database):
+    folder.mkdir()
+    shutil.copyfile(migrated_database, folder / "blog.sqlite")
+    return make_app(folder)

@@ -5,8 +5,9 @@ Archive layout (a zip file; format "blog-export", version 1; README "Moving cont
     content.json   format, version, exported_at, counts, settings, and the rows of users,
                    categories, tags, media, posts (each with its tag ids), revisions,
                    old_slugs, featured_posts (post_id, position), pages, page_revisions,
-                   menu_items and wordpress_addresses (each of the last six absent from
-                   archives made before it existed: none)
+                   menu_items, wordpress_addresses and author_photos (user_id, media_id)
+                   (each of the last seven absent from archives made before it existed:
+                   none); media rows carry alt, caption and credit (absent before: blank)
     media/NAME     every stored image file, originals and resized copies; each media row lists
                    its files with their size and SHA-256
 
@@ -32,6 +33,7 @@ from blog.dates import EARLIEST_YEAR, in_post_years, latest_year
 from blog.extensions import db
 from blog.media import CONTENT_TYPES, STORED_NAME, variant_files
 from blog.models import (
+    AuthorPhoto,
     Category,
     FeaturedPost,
     Media,
@@ -65,7 +67,11 @@ TABLES = {
     "users": (User, "id username display_name bio created_at"),
     "categories": (Category, "id name slug description"),
     "tags": (Tag, "id name slug"),
-    "media": (Media, "id filename original_name content_type width height variants created_at"),
+    "media": (
+        Media,
+        "id filename original_name content_type width height variants created_at alt caption"
+        " credit",
+    ),
     "posts": (
         Post,
         "id title slug body_format body_source body_html excerpt custom_excerpt word_count status"
@@ -89,6 +95,7 @@ TABLES = {
     ),
     "menu_items": (MenuItem, "id menu position kind label url category_id page_id"),
     "wordpress_addresses": (WordPressAddress, "id kind wp_id name category_id media_id"),
+    "author_photos": (AuthorPhoto, "id user_id media_id"),
 }
 # Tables added after version 1 came out: an archive made before them has none of their rows.
 LATER_TABLES = (
@@ -98,7 +105,10 @@ LATER_TABLES = (
     "page_revisions",
     "menu_items",
     "wordpress_addresses",
+    "author_photos",
 )
+# Columns added after version 1 came out, with what an archive made before them means.
+LATER_COLUMNS = {"media": {"alt": "", "caption": "", "credit": ""}}
 WORDPRESS_KINDS = {"category": "category_id", "attachment": "media_id", "upload": "media_id"}
 TABLES = {table: (model, tuple(columns.split())) for table, (model, columns) in TABLES.items()}
 Progress = Callable[[int], object]
@@ -256,6 +266,9 @@ def _check_content(content) -> None:
         rows = content.get(table)
         if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
             raise TransferError(f"The archive's {table} are missing or damaged.")
+        for row in rows:
+            for name, blank in LATER_COLUMNS.get(table, {}).items():
+                row.setdefault(name, blank)
         if not isinstance(counts, dict) or counts.get(table) != len(rows):
             raise TransferError(f"The archive's {table} do not match its counts: incomplete.")
         for index, row in enumerate(rows):

@@ -77,6 +77,12 @@ def import_archive(
             if content[table]:
                 db.session.execute(insert(TABLES[table][0]), content[table])
         _write_media(archive, media_folder, replaced, progress)
+        photos = [
+            {**row, "user_id": users.get(row["user_id"], row["user_id"])}
+            for row in content["author_photos"]
+        ]
+        if photos:
+            db.session.execute(insert(AuthorPhoto), photos)
         for post in content["posts"]:
             post["author_id"] = users.get(post["author_id"], post["author_id"])
             # Never the archive's stored HTML or excerpt: both come from the source again.
