@@ -81,7 +81,7 @@ class ProfileForm(FlaskForm):
         description="Shown on your author page. Plain text.",
     )
     photo = FileField(
-        "Photo",
+        "Upload a photo",
         description="JPEG, PNG, WebP or GIF; a square one fits best. Shown small and round "
         "beside your name on your stories and your author page.",
     )
