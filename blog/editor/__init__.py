@@ -4,10 +4,10 @@ from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
 from blog.editor import media as media_views
-from blog.editor import menus, pages, site, taxonomy, views
+from blog.editor import menus, pages, post_form, site, taxonomy
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
-bp.register_blueprint(views.bp)
+bp.register_blueprint(post_form.bp)
 bp.register_blueprint(media_views.bp)
 bp.register_blueprint(pages.bp)
 bp.register_blueprint(menus.bp)
