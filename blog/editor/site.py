@@ -82,10 +82,10 @@ def _fill_photo_choices(form: ProfileForm, keep: int) -> None:
     ]
 
 
-def _chosen_photo(form: ProfileForm) -> Media | None | bool:
+def _chosen_photo(form: ProfileForm) -> Media | None:
     """Return the photo the form chose: a new upload, one from the library, or None.
 
-    False if the upload was refused (the reason is at the field).
+    A refused upload gives None too, with the reason at the field.
     """
     upload = form.photo.data
     if getattr(upload, "filename", ""):
@@ -93,9 +93,9 @@ def _chosen_photo(form: ProfileForm) -> Media | None | bool:
             return media.save_upload(upload)
         except media.UploadError as error:
             if failures.classify(error) is failures.DISK_FULL:
-                raise
+                raise  # not this file's fault: the page says why, nothing is saved
             form.photo.errors = [str(error)]
-            return False
+            return None
     return db.session.get(Media, form.photo_id.data) if form.photo_id.data else None
 
 
@@ -121,14 +121,16 @@ def profile():
     """Change the name, bio and photo that readers see on your posts and author page."""
     user = _editor()
     form = _profile_form(user)
-    if form.validate_on_submit() and (photo := _chosen_photo(form)) is not False:
-        user.display_name = form.display_name.data.strip()
-        user.bio = (form.bio.data or "").strip()
-        user.photo = photo
-        db.session.commit()
-        flash("Profile saved.")
-        return redirect(url_for(".profile"))
-    if form.errors and not form.photo.errors and (name := getattr(form.photo.data, "filename", "")):
+    if form.validate_on_submit():
+        photo = _chosen_photo(form)
+        if not form.photo.errors:
+            user.display_name = form.display_name.data.strip()
+            user.bio = (form.bio.data or "").strip()
+            user.photo = photo
+            db.session.commit()
+            flash("Profile saved.")
+            return redirect(url_for(".profile"))
+    elif name := getattr(form.photo.data, "filename", ""):
         # Stored only with a valid profile: say so, rather than drop it silently.
         form.photo.errors = [f"“{media.clean_original_name(name)}” was not kept: choose it again."]
     status = 422 if request.method == "POST" else 200
