@@ -493,7 +493,7 @@ def build_instance(posts: int, parent: Path, cache: Path | None) -> Path:
     started = time.monotonic()
     if cache is None:
         flask(target, "setup")
-        flask(target, "demo", "--posts", str(posts))
+        flask(target, "demo", "--posts", str(posts), "--pictures", "0")
         how = "built"
     else:
         cached = cache / f"posts-{posts}"
@@ -502,7 +502,7 @@ def build_instance(posts: int, parent: Path, cache: Path | None) -> Path:
             partial = cache / f"posts-{posts}.partial"
             shutil.rmtree(partial, ignore_errors=True)
             flask(partial, "setup")
-            flask(partial, "demo", "--posts", str(posts))
+            flask(partial, "demo", "--posts", str(posts), "--pictures", "0")
             partial.rename(cached)
             how = f"built into {cached.relative_to(ROOT)} and copied"
         shutil.copytree(cached, target)

@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from blog import accounts, hosts, throttle
+from blog import accounts, hosts, pages, throttle
 from blog.demo import create_demo_posts
 from blog.extensions import db, prepare_database
 from blog.firstrun import ensure_welcome_content
@@ -97,13 +97,23 @@ def set_password_command(username: str) -> None:
     help="How many published posts (one draft in fifty comes on top).",
 )
 @click.option("--seed", default=1, show_default=True, help="Same seed, same content.")
-def demo_command(count: int, seed: int) -> None:
-    """Fill the site with realistic demo posts, categories, tags and authors."""
+@click.option(
+    "--pictures",
+    default=12,
+    show_default=True,
+    type=click.IntRange(0, 200),
+    help="How many pictures to draw into Media; two posts in three get one (0: none).",
+)
+def demo_command(count: int, seed: int, pictures: int) -> None:
+    """Fill the site with realistic demo posts, categories, tags, authors and pictures."""
     prepare_database()
+    if pictures:
+        click.echo(f"Drawing {pictures} pictures ...")
     with click.progressbar(length=count, label="Writing demo posts") as bar:
-        create_demo_posts(count, seed=seed, progress=bar.update)
+        create_demo_posts(count, seed=seed, progress=bar.update, pictures=pictures)
     db.session.commit()
-    click.echo(f"Added {count} published demo posts, and {count // 50} drafts.")
+    with_pictures = f", {pictures} pictures" if pictures else ""
+    click.echo(f"Added {count} published demo posts, and {count // 50} drafts{with_pictures}.")
 
 
 @click.command("search-rebuild")
@@ -119,14 +129,17 @@ def search_rebuild_command() -> None:
 @click.command("rerender")
 @with_appcontext
 def rerender_command() -> None:
-    """Render every post's body again by today's rules (after an upgrade changed them)."""
+    """Render every post's and page's body again by today's rules (after an upgrade)."""
     prepare_database()
+    typographic = stored_typographic_quotes()
     try:
-        count = editing.rerender_posts(typographic=stored_typographic_quotes())
+        count = editing.rerender_posts(typographic=typographic)
+        page_count = pages.rerender_pages(typographic=typographic)
     except BodyTooComplex as error:
         raise click.ClickException(f"{error}. Nothing was changed.") from None
     db.session.commit()
-    click.echo(f"Rendered every post again: {count} changed.")
+    total = count + page_count
+    click.echo(f"Rendered every post again: {total} changed ({count} posts, {page_count} pages).")
 
 
 def register(app: Flask) -> None:

@@ -1,11 +1,15 @@
 """Realistic demo content, fast enough for benchmarks: 10,000 posts in seconds."""
 
+import io
 import random
 from collections.abc import Callable
 from datetime import timedelta
 
+from PIL import Image, ImageDraw, ImageFilter
 from sqlalchemy import func, insert, select
+from werkzeug.datastructures import FileStorage
 
+from blog import media
 from blog.accounts import ensure_editor_account
 from blog.extensions import db
 from blog.models import Category, Post, Tag, User, post_tags, utcnow
@@ -144,15 +148,73 @@ def _writers() -> list[int]:
     return ids
 
 
+# Two colours per picture: sky and sea, dusk, a field, a city at night ...
+PALETTES = [
+    ((28, 63, 110), (236, 168, 92), "deep blue into orange"),
+    ((20, 92, 84), (222, 226, 196), "teal into pale sand"),
+    ((92, 34, 58), (243, 190, 140), "plum into peach"),
+    ((46, 46, 52), (210, 60, 48), "charcoal into red"),
+    ((64, 104, 52), (232, 220, 128), "green into yellow"),
+    ((18, 24, 48), (118, 150, 214), "night blue into sky blue"),
+]
+
+
+def demo_picture(rng: random.Random, number: int) -> tuple[bytes, str]:
+    """Return an abstract picture (JPEG, 1600 x 1000) and its description, drawn from rng."""
+    top, bottom, words = PALETTES[number % len(PALETTES)]
+    width, height = 1600, 1000
+    picture = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(picture)
+    for y in range(height):
+        t = y / (height - 1)
+        draw.line(
+            [(0, y), (width, y)],
+            fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)),
+        )
+    shapes = Image.new("RGBA", (width, height))
+    pen = ImageDraw.Draw(shapes)
+    for _ in range(rng.randint(5, 9)):
+        x, y, r = rng.randrange(width), rng.randrange(height), rng.randint(60, 320)
+        shade = rng.choice([top, bottom, (255, 255, 255)])
+        pen.ellipse([x - r, y - r, x + r, y + r], fill=(*shade, rng.randint(40, 110)))
+    picture.paste(
+        shapes.filter(ImageFilter.GaussianBlur(24)),
+        (0, 0),
+        shapes.filter(ImageFilter.GaussianBlur(24)),
+    )
+    data = io.BytesIO()
+    picture.save(data, "JPEG", quality=82)
+    return data.getvalue(), f"An abstract picture: soft circles on a gradient, {words}"
+
+
+def _pictures(rng: random.Random, count: int) -> list[tuple[int, str]]:
+    """Store count demo pictures in Media; return (id, description) of each."""
+    stored = []
+    for number in range(count):
+        data, alt = demo_picture(rng, number)
+        upload = FileStorage(io.BytesIO(data), filename=f"demo-{number + 1}.jpg")
+        item = media.save_upload(upload)
+        media.describe_media(item, alt)
+        stored.append((item.id, alt))
+    return stored
+
+
 def create_demo_posts(
-    count: int, seed: int = 1, years: int = 5, progress: Callable[[int], None] | None = None
+    count: int,
+    seed: int = 1,
+    years: int = 5,
+    progress: Callable[[int], None] | None = None,
+    pictures: int = 0,
 ) -> int:
     """Add count published posts over several categories, tags, authors and years.
 
     One draft in fifty comes on top, as on a real site: the public archive holds exactly
     count posts, so its pages fill the same way at every size (the benchmark relies on it).
+    pictures: how many demo pictures to store in Media; with some, two posts in three get one
+    of them as their featured image.
     """
     rng = random.Random(seed)
+    images = _pictures(random.Random(seed), pictures)
     categories = list(_named(Category, CATEGORIES).values())
     tags = list(_named(Tag, [t.capitalize() if len(t) > 2 else t.upper() for t in TAGS]).values())
     authors = _writers()
@@ -188,9 +250,12 @@ def create_demo_posts(
                     updated_at=published,
                     author_id=rng.choice(authors),
                     category_id=rng.choice(categories),
+                    image_id=None,
                     image_alt="",
                 )
             )
+            if images and n % 3:
+                rows[-1]["image_id"], rows[-1]["image_alt"] = images[n % len(images)]
             links += [dict(post_id=n, tag_id=t) for t in rng.sample(tags, rng.randint(1, 4))]
         db.session.execute(insert(Post), rows)
         db.session.execute(insert(post_tags), links)

@@ -199,13 +199,21 @@ def _position_of(items: list, item_id: int | None, index: int | None) -> int | N
     return index if index is not None and 0 <= index < len(items) else None
 
 
-def move_item(menu: str, item_id: int | None, step: int, index: int | None = None) -> bool:
-    """Move an item one place up (-1) or down (1); an automatic menu's by its index."""
+def move_item(
+    menu: str, item_id: int | None, step: int = 0, index: int | None = None, to: int | None = None
+) -> bool:
+    """Move an item one place up (-1) or down (1), or to place `to` (0 first: dragged there).
+
+    An automatic menu's item is named by its index; the menu becomes the editor's own.
+    """
     items = _materialize(menu)
     here = _position_of(items, item_id, index)
-    if here is None or not 0 <= here + step < len(items):
+    if here is None:
         return False
-    items[here], items[here + step] = items[here + step], items[here]
+    there = here + step if to is None else to
+    if not 0 <= there < len(items) or there == here:
+        return False
+    items.insert(there, items.pop(here))
     for position, item in enumerate(items, 1):
         item.position = position
     return True

@@ -254,7 +254,9 @@ class Autosave(db.Model):
 
 
 class OldSlug(db.Model):
-    """A slug a public post, a category or a tag had before: its old address redirects.
+    """A slug a public post, a category, a tag or a page had before: its old address redirects.
+
+    A page's is its old path: "about" or "about/team".
 
     It names its row by id, so that a chain of renames leads straight to the current
     address, and deleting the row deletes its old slugs.
@@ -264,7 +266,7 @@ class OldSlug(db.Model):
     __table_args__ = (Index("ix_old_slugs_kind_slug", "kind", "slug", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # "post", "category" or "tag"
+    kind: Mapped[str] = mapped_column(String(16))  # "post", "category", "tag" or "page"
     slug: Mapped[str] = mapped_column(String(320))
     # The one its kind names is set.
     post_id: Mapped[int | None] = mapped_column(
@@ -275,6 +277,9 @@ class OldSlug(db.Model):
     )
     tag_id: Mapped[int | None] = mapped_column(
         ForeignKey("tags.id", ondelete="CASCADE"), index=True
+    )
+    page_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pages.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -12,9 +12,10 @@ from sqlalchemy.orm import aliased, joinedload
 
 from blog.cache import memo_by_stamp
 from blog.extensions import db
-from blog.models import Page, PageRevision, utcnow
+from blog.models import OldSlug, Page, PageRevision, utcnow
 from blog.paths import path_for, script_root
 from blog.posts.status import Status
+from blog.redirects import forget_slug, remember_slug
 from blog.render import body_fields
 from blog.slugs import slugify
 from blog.urls import reserved_segments
@@ -104,12 +105,15 @@ def _keep_revision(page: Page) -> None:
     )
 
 
-def fill_page(page: Page, data: PageInput) -> None:
-    """Apply the form to a page object without saving it (also used by the preview)."""
+def fill_page(page: Page, data: PageInput, typographic: bool = False) -> None:
+    """Apply the form to a page object without saving it (also used by the preview).
+
+    typographic: the site's typographic-quotes setting, as for posts.
+    """
     page.title = data.title.strip()
     page.body_format = data.body_format
     page.body_source = data.body
-    page.body_html = body_fields(data.body, data.body_format).body_html
+    page.body_html = body_fields(data.body, data.body_format, typographic=typographic).body_html
     page.parent_id = data.parent_id or None
     page.image_id = data.image_id
     page.image_alt = data.image_alt.strip() if data.image_id else ""
@@ -124,33 +128,61 @@ def fill_page(page: Page, data: PageInput) -> None:
         page.status = Status.DRAFT
 
 
-def save_page(page: Page | None, data: PageInput) -> Page:
+def save_page(page: Page | None, data: PageInput, typographic: bool = False) -> Page:
     """Create or update a page, keeping the previous version as a revision.
 
     The caller checked the slug with slug_problem: a page's address is never renumbered
-    silently, since menus and links name it.
+    silently, since menus and links name it. A published page that moves (a new slug or
+    parent) keeps its old address, and its children theirs, as redirects.
     """
     with db.session.no_autoflush:
         if page is None:
             page = Page(version=0)
+            old_path = None
         else:
             _keep_revision(page)
+            old_path = _path(page) if page.status == Status.PUBLISHED else None
         page.slug = wanted_slug(data, page)
-        fill_page(page, data)
+        fill_page(page, data, typographic)
         page.version += 1
         page.updated_at = utcnow()
         db.session.add(page)
     db.session.flush()
+    new_path = _path(page)
+    forget_slug("page", new_path)  # the page lives there (again): no redirect
+    if old_path is not None and old_path != new_path:
+        remember_slug("page", page.id, old_path)
+        children = select(Page.id, Page.slug).where(
+            Page.parent_id == page.id, Page.status == Status.PUBLISHED
+        )
+        for child_id, child_slug in db.session.execute(children).all():
+            remember_slug("page", child_id, f"{old_path}/{child_slug}")
     return page
 
 
-def restore_revision(page: Page, revision: PageRevision) -> None:
+def _path(page: Page) -> str:
+    """Return a page's address without its slashes: "about", or "about/team" under a parent."""
+    parent = db.session.scalar(select(Page.slug).where(Page.id == page.parent_id))
+    return f"{parent}/{page.slug}" if parent else page.slug
+
+
+def moved_page_url(path: str) -> str | None:
+    """Return where the published page that once lived at path ("about/team") is now."""
+    stmt = select(OldSlug.page_id).where(OldSlug.kind == "page", OldSlug.slug == path)
+    page_id = db.session.scalar(stmt)
+    link = public_pages().get(page_id) if page_id is not None else None
+    return link.url if link else None
+
+
+def restore_revision(page: Page, revision: PageRevision, typographic: bool = False) -> None:
     """Bring back an earlier version's text; the current one becomes a revision itself."""
     _keep_revision(page)
     page.title = revision.title
     page.body_format = revision.body_format
     page.body_source = revision.body_source
-    page.body_html = body_fields(revision.body_source, revision.body_format).body_html
+    page.body_html = body_fields(
+        revision.body_source, revision.body_format, typographic=typographic
+    ).body_html
     page.version += 1
     page.updated_at = utcnow()
 
@@ -226,8 +258,11 @@ def sitemap_rows() -> list[tuple[str, object]]:
     return [(slug, parent, updated) for slug, parent, updated in rows]
 
 
-def rerender_pages() -> int:
-    """Render every page's body again by today's rules (after a restore); return how many."""
+def rerender_pages(typographic: bool = False) -> int:
+    """Render every page's body again by today's rules; return how many changed.
+
+    After a restore or an upgrade; typographic: the site's typographic-quotes setting.
+    """
     pages = Page.__table__
     rows = db.session.execute(
         select(
@@ -240,7 +275,7 @@ def rerender_pages() -> int:
     )
     updates = []
     for row in rows:
-        html = body_fields(row.body_source, row.body_format).body_html
+        html = body_fields(row.body_source, row.body_format, typographic=typographic).body_html
         if html != row.body_html:
             # updated_at as it was: nobody edited the page.
             updates.append({"b_id": row.id, "body_html": html, "updated_at": row.updated_at})

@@ -1,13 +1,14 @@
-"""Old slugs: the addresses a post, category or tag had before, leading to where it is now.
+"""Old slugs: the addresses a post, category, tag or page had before, leading to where it is now.
 
-Only slugs readers could have seen are kept: a public post's, a category's, a tag's. An old
-slug names its row by id, so a chain of changes leads straight to the current address.
+Only slugs readers could have seen are kept: a public post's, a category's, a tag's, a
+published page's (its path: "about" or "about/team"). An old slug names its row by id, so a
+chain of changes leads straight to the current address.
 """
 
 from sqlalchemy import delete, select
 
 from blog.extensions import db
-from blog.models import Category, OldSlug, Post, Tag
+from blog.models import Category, OldSlug, Page, Post, Tag
 from blog.posts.listings import is_public
 
 # Each kind's row, and the column of old_slugs that names it.
@@ -15,6 +16,7 @@ TARGETS = {
     "post": (Post, OldSlug.post_id),
     "category": (Category, OldSlug.category_id),
     "tag": (Tag, OldSlug.tag_id),
+    "page": (Page, OldSlug.page_id),
 }
 
 

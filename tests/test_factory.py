@@ -1,5 +1,6 @@
 """The foundation: configuration, the secret key, SQLite settings, first start."""
 
+import re
 import stat
 
 import pytest
@@ -88,6 +89,25 @@ def test_demo_fills_the_site(app, runner):
         assert (newest - oldest).days > 365
     home = app.test_client().get("/")
     assert home.status_code == 200 and b"World News" in home.data
+
+
+def test_demo_draws_pictures_for_two_posts_in_three(app, runner):
+    from blog.models import Media
+
+    result = runner.invoke(args=["demo", "--posts", "30", "--pictures", "3"])
+    assert result.exit_code == 0 and "3 pictures" in result.output
+    with app.app_context():
+        pictures = db.session.scalars(select(Media)).all()
+        assert len(pictures) == 3
+        assert all(m.width == 1600 and m.height == 1000 and m.alt for m in pictures)
+        with_image = select(func.count()).where(Post.image_id.is_not(None), Post.image_alt != "")
+        assert db.session.scalar(with_image) == 20  # ids 1-30, all but every third
+        slug = db.session.scalar(select(Post.slug).where(Post.image_id.is_not(None)).limit(1))
+    home = app.test_client().get("/").text
+    # Each picture card with its size and smaller copies; the story describes its picture.
+    assert re.search(r'<img src="/media/\w+\.jpg" srcset="[^"]+-480\.jpg 480w', home)
+    assert 'width="1600" height="1000"' in home
+    assert 'alt="An abstract picture' in app.test_client().get(f"/posts/{slug}").text
 
 
 def test_a_post_written_after_the_demo_gets_a_new_id(app, runner, content):

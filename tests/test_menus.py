@@ -98,6 +98,22 @@ def test_an_automatic_menu_can_be_reordered_without_adding_anything(app, signed_
     assert labels(header(signed_in)) == ["World News", "Science"]
 
 
+def test_an_item_dragged_to_its_place(app, signed_in, content):
+    for name in ("Arts", "Business", "Science", "World News"):
+        content.post(category=name)
+    # The form a drop sends (static/js/menus.js): the item and its new place.
+    change(signed_in, "header", "move", index=3, to=0)
+    assert labels(header(signed_in)) == ["World News", "Arts", "Business", "Science"]
+    with app.app_context():
+        arts = db.session.scalar(select(MenuItem.id).where(MenuItem.position == 2))
+    change(signed_in, "header", "move", item=arts, to=3)
+    assert labels(header(signed_in)) == ["World News", "Business", "Science", "Arts"]
+    # A place outside the menu, or none, changes nothing.
+    for bad in ({"to": 9}, {"to": "x"}, {}):
+        change(signed_in, "header", "move", item=arts, **bad)
+    assert labels(header(signed_in)) == ["World News", "Business", "Science", "Arts"]
+
+
 def test_the_current_page_is_marked(app, signed_in, content):
     slug = content.post(category="Science")
     html = signed_in.get("/category/science").text

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from blog.extensions import db
-from blog.models import Page
+from blog.models import Media, Page
 from tests.helpers import csrf_token
 
 VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
@@ -100,7 +100,7 @@ def test_a_number_or_a_taken_slug_is_refused(signed_in):
     assert "already has the slug “contact”" in again.text
 
 
-def test_pages_stay_out_of_the_home_page_feeds_archives_and_search(app, signed_in, content):
+def test_pages_stay_out_of_the_home_page_feeds_and_archives(app, signed_in, content):
     content.post("A story", category="World News", tags=["Harbour"])
     new_page(signed_in, title="Zanzibarquokka page")
     signed_in.post("/auth/sign-out", data={"csrf_token": csrf_token(signed_in, "/editor/")})
@@ -113,7 +113,6 @@ def test_pages_stay_out_of_the_home_page_feeds_archives_and_search(app, signed_i
         "/category/world-news",
         "/tag/harbour",
         "/author/editor",
-        "/search?q=zanzibarquokka",
     ]:
         response = signed_in.get(url)
         assert response.status_code == 200, url
@@ -236,3 +235,152 @@ def test_an_expired_form_keeps_the_text_typed(app, signed_in):
     assert "This form had expired" in response.text
     assert 'value="Imprint"' in response.text and "Typed *text*." in response.text
     assert page_id(app, "imprint") is None
+
+
+def test_a_moved_page_and_its_children_keep_their_old_addresses(app, signed_in):
+    new_page(signed_in, title="About")
+    new_page(signed_in, title="Team", parent=page_id(app, "about"))
+    url = f"/editor/pages/{page_id(app, 'about')}"
+    assert signed_in.post(url, data=page_data(signed_in, url, slug="who-we-are")).status_code == 302
+    assert signed_in.get("/about/").headers["Location"].endswith("/who-we-are/")
+    assert signed_in.get("/about/").status_code == 301
+    assert signed_in.get("/about/team/").headers["Location"].endswith("/who-we-are/team/")
+    # A second move: the first address leads straight to the newest.
+    signed_in.post(url, data=page_data(signed_in, url, slug="people"))
+    assert signed_in.get("/about/").headers["Location"].endswith("/people/")
+    assert signed_in.get("/who-we-are/team/").headers["Location"].endswith("/people/team/")
+    # A page that takes the old address again is shown there, not redirected.
+    new_page(signed_in, title="About", slug="about", body="The new about page.")
+    assert "The new about page." in signed_in.get("/about/").text
+    # A page moved under a parent keeps its top-level address too.
+    new_page(signed_in, title="Contact")
+    contact = f"/editor/pages/{page_id(app, 'contact')}"
+    signed_in.post(contact, data=page_data(signed_in, contact, parent=page_id(app, "people")))
+    assert signed_in.get("/contact/").headers["Location"].endswith("/people/contact/")
+    # Once in the trash, its old addresses lead nowhere.
+    signed_in.post(
+        f"{contact}/trash", data={"csrf_token": csrf_token(signed_in, f"{contact}/trash")}
+    )
+    assert signed_in.get("/contact/").status_code == 404
+
+
+def test_a_draft_page_leaves_no_old_address(app, signed_in):
+    new_page(signed_in, title="Plans", status="draft")
+    url = f"/editor/pages/{page_id(app, 'plans')}"
+    signed_in.post(url, data=page_data(signed_in, url, slug="roadmap", status="draft"))
+    assert signed_in.get("/plans/").status_code == 404
+
+
+def test_a_signed_out_save_keeps_the_text_and_signs_in_again(app, signed_in):
+    from tests.helpers import PASSWORD
+
+    data = page_data(signed_in, "/editor/pages/new", title="Imprint", body="Words to keep.")
+    with signed_in.session_transaction() as session:
+        session["seen_at"] = 0  # idle for decades: the session has ended
+    response = signed_in.post("/editor/pages/new", data=data)
+    assert response.status_code == 401
+    assert "Words to keep." in response.text and "Sign in again to save" in response.text
+    assert page_id(app, "imprint") is None
+    fresh = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.text).group(1)
+    data.update(csrf_token=fresh, reauth_username="editor", reauth_password="wrong one")
+    refused = signed_in.post("/editor/pages/new", data=data)
+    assert refused.status_code == 401 and "Words to keep." in refused.text
+    data.update(reauth_password=PASSWORD)
+    assert signed_in.post("/editor/pages/new", data=data).status_code == 302
+    assert "Words to keep." in signed_in.get("/imprint/").text
+
+
+def test_someone_signed_out_sees_no_page_or_file_names(app, signed_in):
+    new_page(signed_in, title="Secret plans", status="draft")
+    data = page_data(signed_in, "/editor/pages/new", title="Mine", body="Mine.")
+    with signed_in.session_transaction() as session:
+        session["seen_at"] = 0
+    response = signed_in.post("/editor/pages/new", data=data)
+    assert response.status_code == 401 and "Secret plans" not in response.text
+
+
+def test_pages_follow_the_typographic_quotes_setting(app, signed_in, runner):
+    source = '"Quoted" -- it\'s done...'
+    new_page(signed_in, title="Plain", body=source)
+    assert "&quot;Quoted&quot;" in signed_in.get("/plain/").text
+    settings = {
+        "csrf_token": csrf_token(signed_in, "/editor/settings"),
+        "title": "My Blog",
+        "tagline": "",
+        "timezone": "UTC",
+        "posts_per_page": "10",
+        "typographic_quotes": "y",
+    }
+    assert signed_in.post("/editor/settings", data=settings).status_code == 302
+    new_page(signed_in, title="Curly", body=source)
+    assert "“Quoted” – it’s done…" in signed_in.get("/curly/").text
+    # The older page gets them when every body is rendered again.
+    assert "(0 posts, 1 pages)" in runner.invoke(args=["rerender"]).output
+    assert "“Quoted” – it’s done…" in signed_in.get("/plain/").text
+
+
+def test_search_finds_pages_apart_from_posts(app, signed_in, content):
+    content.post("Harbour news", body="The harbour reopened.")
+    new_page(
+        signed_in, title="Contact the newsroom", body="Write to the Café desk about the harbour."
+    )
+    new_page(signed_in, title="Secret", body="The harbour plans.", status="draft")
+    new_page(signed_in, title="Harbour history", body="Old stories.")
+    signed_in.post("/auth/sign-out", data={"csrf_token": csrf_token(signed_in, "/editor/")})
+    page = signed_in.get("/search?q=harbour").text
+    pages_part = page.split('id="search-pages"')[1].split("</section>")[0]
+    # Marked as pages, title matches first; drafts never; the post is listed with the posts.
+    assert pages_part.index("Harbour history") < pages_part.index("Contact the newsroom")
+    assert "Secret" not in page and '<p class="kicker">Page</p>' in pages_part
+    assert "<mark>Harbour</mark> news" in page.split("</section>", 1)[1]
+
+    def found(query):  # the results, without the footer menu's page links
+        return signed_in.get(f"/search?q={query}").text.split('<footer class="site-footer">')[0]
+
+    # The query's rules: accents and capitals, prefixes, phrases, exclusions.
+    assert "Contact the newsroom" in found("cafe")
+    assert "Contact the newsroom" in found("newsr*")
+    assert "Contact the newsroom" not in found("harbour+-cafe")
+    assert "Contact the newsroom" in found('"cafe+desk"')
+    assert 'id="search-pages"' not in found('"desk+cafe"')
+    # A page alone still says no post matches, under the page.
+    only = found("stories")
+    assert "Harbour history" in only and "No published post matches" in only
+
+
+def png_file(name="photo.png"):
+    import io
+
+    from PIL import Image
+
+    data = io.BytesIO()
+    Image.new("RGB", (640, 480), "teal").save(data, "PNG")
+    data.seek(0)
+    return data, name
+
+
+def test_a_featured_image_is_uploaded_from_the_page_form(app, signed_in):
+    data = page_data(signed_in, "/editor/pages/new", title="Team")
+    data.update(image=png_file(), image_alt="The newsroom")
+    response = signed_in.post("/editor/pages/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        page = db.session.scalar(select(Page).where(Page.slug == "team"))
+        assert page.image_alt == "The newsroom"
+        assert db.session.get(Media, page.image_id).original_name == "photo.png"
+    assert 'alt="The newsroom"' in signed_in.get("/team/").text
+
+
+def test_a_refused_page_form_keeps_its_upload_chosen(app, signed_in):
+    data = page_data(signed_in, "/editor/pages/new", title="")
+    data.update(image=png_file("kept.png"), image_alt="Kept")
+    response = signed_in.post("/editor/pages/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "“kept.png” was kept: it is now in Media and chosen here" in response.text
+    assert re.search(r'<option selected value="\d+">kept.png</option>', response.text)
+    # Without a description, nothing is stored and the field says why.
+    data = page_data(signed_in, "/editor/pages/new", title="No alt")
+    data.update(image=png_file("bare.png"))
+    response = signed_in.post("/editor/pages/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "Describe the image for readers who cannot see it." in response.text

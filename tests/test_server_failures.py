@@ -322,3 +322,38 @@ def test_failures_are_told_apart(tmp_path):
         sqlite3.connect(":memory:").execute("SELECT * FROM no_such_table")
     assert failures.classify(bug.value).kind is FailureKind.UNEXPECTED
     assert failures.classify(ValueError("x")).kind is FailureKind.UNEXPECTED
+
+
+def page_form_data(client, url: str, **fields) -> dict:
+    from tests.test_pages import page_data
+
+    return page_data(client, url, **fields)
+
+
+@pytest.mark.sqlite_only("max_page_count fills a SQLite file")
+def test_page_form_keeps_the_text_when_the_disk_is_full(app, signed_in):
+    data = page_form_data(signed_in, "/editor/pages/new", title="Typed page", body=BODY)
+    fill_the_disk(app)
+    response = signed_in.post("/editor/pages/new", data=data)
+    assert response.status_code == 503
+    assert DISK_FULL in html.unescape(response.text)
+    assert_form_as_typed(response, "Typed page", BODY)
+    assert 'action="/editor/pages/new"' in response.text  # the page form itself
+
+
+def test_page_form_keeps_the_text_while_the_database_is_unreachable(app, tmp_path, signed_in):
+    data = page_form_data(signed_in, "/editor/pages/new", title="Typed page", body=BODY)
+    _, client = down_client(app, tmp_path, signed_in)
+    response = client.post("/editor/pages/new", data=data)
+    assert response.status_code == 503
+    assert DATABASE_DOWN in html.unescape(response.text)
+    assert_form_as_typed(response, "Typed page", BODY)
+
+
+def test_a_page_with_an_image_on_a_full_disk_keeps_the_text(app, signed_in, full_media_disk):
+    data = page_form_data(signed_in, "/editor/pages/new", title="With picture", body=BODY)
+    data.update(image=png(), image_alt="A teal square")
+    response = signed_in.post("/editor/pages/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 503
+    assert_form_as_typed(response, "With picture", BODY)
+    assert "“photo.png” was not kept: choose the file again." in response.text

@@ -15,7 +15,7 @@ bp.register_blueprint(taxonomy.bp)
 bp.register_blueprint(site.bp)
 
 # POSTs whose view keeps the editor's text when the session has ended, instead of failing.
-KEEPS_TEXT = {"editor.posts.new", "editor.posts.edit"}
+KEEPS_TEXT = {"editor.posts.new", "editor.posts.edit"} | pages.KEEPS_TEXT
 
 
 @bp.before_request

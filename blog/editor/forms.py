@@ -186,6 +186,7 @@ class PageForm(FlaskForm):
         default="draft",
         invalid_choice_message="Choose Draft or Published.",
     )
+    image = PostForm.image
     image_id = PostForm.image_id
     image_alt = PostForm.image_alt
     seo_title = PostForm.seo_title
@@ -195,7 +196,7 @@ class PageForm(FlaskForm):
         description="Shown in search results and link previews.",
     )
     version = HiddenField(default="0")
-    # Pages render without the typographic-quotes setting (blog/pages.py), and are checked so.
+    # Set from the site's typographic-quotes setting: the body is checked as it will render.
     typographic = False
     validate_body = PostForm.validate_body
     validate_version = PostForm.validate_version

@@ -90,15 +90,18 @@ def add_link(menu: str):
 
 @bp.post("/menus/<menu>/item")
 def change(menu: str):
-    """Move an item up or down, or remove it."""
+    """Move an item up or down, or to a place (dragged there, with JavaScript), or remove it."""
     menu = _menu_or_404(menu)
     action = request.form.get("change")
-    if action not in ("up", "down", "remove") or not EmptyForm().validate_on_submit():
+    if action not in ("up", "down", "move", "remove") or not EmptyForm().validate_on_submit():
         abort(400)
     item_id = request.form.get("item", type=small_int)
     index = request.form.get("index", type=small_int)
     if action == "remove":
         done = menus.remove_item(menu, item_id, index)
+    elif action == "move":
+        to = request.form.get("to", type=small_int)
+        done = to is not None and menus.move_item(menu, item_id, index=index, to=to)
     else:
         done = menus.move_item(menu, item_id, -1 if action == "up" else 1, index)
     if done:

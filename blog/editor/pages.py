@@ -3,15 +3,18 @@
 import difflib
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload
 from wtforms import SelectChoice
 
-from blog import pages
+from blog import errors, failures, pages
+from blog.editor import featured_image, reauth
 from blog.editor.forms import EmptyForm, PageForm
 from blog.extensions import db
 from blog.models import Media, Page, PageRevision
 from blog.posts.status import Status
+from blog.settings import load_settings
 
 bp = Blueprint("pages", __name__)
 
@@ -63,21 +66,30 @@ def _form_for(page: Page | None) -> PageForm:
             seo_description=page.seo_description,
             version=str(page.version),
         )
+    _fill_choices(form, page)
+    form.typographic = load_settings().typographic_quotes
+    return form
+
+
+def _fill_choices(form: PageForm, page: Page | None) -> None:
+    # Someone signed out sees the text they typed, never the site's page or file names.
+    signed_in = current_user.is_authenticated
     form.parent.choices = [SelectChoice(0, "None: a top-level page")] + [
-        SelectChoice(id_, title) for id_, title in pages.parent_choices(page)
+        SelectChoice(id_, title if signed_in else f"Page {id_}")
+        for id_, title in pages.parent_choices(page)
     ]
+    # The newest images, and always the page's own, however old.
     recent = select(Media.id).order_by(Media.id.desc()).limit(100)
     keep = Media.id.in_(recent)
     if page is not None and page.image_id:
         keep = keep | (Media.id == page.image_id)
     images = db.session.scalars(select(Media).where(keep).order_by(Media.id.desc()))
     form.image_id.choices = [SelectChoice(0, "No image")] + [
-        SelectChoice(m.id, m.original_name) for m in images
+        SelectChoice(m.id, m.original_name if signed_in else f"Image {m.id}") for m in images
     ]
-    return form
 
 
-def _input(form: PageForm) -> pages.PageInput:
+def _input(form: PageForm, image_id: int | None = None) -> pages.PageInput:
     return pages.PageInput(
         title=form.title.data or "",
         body=form.body.data or "",
@@ -85,7 +97,7 @@ def _input(form: PageForm) -> pages.PageInput:
         slug=form.slug.data or "",
         parent_id=form.parent.data or None,
         status=form.status.data,
-        image_id=form.image_id.data or None,
+        image_id=image_id if image_id is not None else form.image_id.data or None,
         image_alt=form.image_alt.data or "",
         seo_title=form.seo_title.data or "",
         seo_description=form.seo_description.data or "",
@@ -93,10 +105,14 @@ def _input(form: PageForm) -> pages.PageInput:
 
 
 def _render(form: PageForm, page: Page | None, message: str = "", status: int = 200):
+    signed_out = not current_user.is_authenticated
     return render_template(
         "editor/page_form.html",
         form=form,
-        page=page,
+        # Someone signed out sees their own typed text, never what the page holds.
+        page=None if signed_out else page,
+        page_id=page.id if page else None,
+        signed_out=signed_out,
         message=message,
         error=status >= 400,
         public_pages=pages.public_pages(),
@@ -107,10 +123,13 @@ def _page_form(page: Page | None):
     form = _form_for(page)
     if request.method == "GET":
         return _render(form, page)
+    if refused := reauth.refusal():
+        # Nothing is stored for someone not signed in, not even an image.
+        featured_image.file_not_kept(form)
+        return _render(form, page, refused, 401)
     valid = form.validate()
     data = _input(form)
-    if form.image_id.data and not (form.image_alt.data or "").strip():
-        form.image_alt.errors.append("Describe the image for readers who cannot see it.")
+    if featured_image.needs_alt(form):
         valid = False
     if problem := pages.slug_problem(pages.wanted_slug(data, page), page):
         form.slug.errors.append(problem)
@@ -126,11 +145,16 @@ def _page_form(page: Page | None):
             "Your text is kept below; the saved version is in Revisions."
         )
         form.version.data = str(page.version)
+        featured_image.keep_upload(form, lambda: _fill_choices(form, page))
         return _render(form, page, message, 409)
     if not valid:
+        featured_image.keep_upload(form, lambda: _fill_choices(form, page))
         return _render(form, page, "Please correct the fields marked below.", 422)
+    image_id = featured_image.chosen_image(form)
+    if form.image.errors:
+        return _render(form, page, "The image was not saved; see below.", 422)
     was_public = page is not None and page.status == Status.PUBLISHED
-    saved = pages.save_page(page, data)
+    saved = pages.save_page(page, _input(form, image_id), typographic=form.typographic)
     db.session.commit()
     if saved.status == Status.TRASH:
         flash("Saved. The page is still in the trash: restore it to make it a draft again.")
@@ -139,6 +163,36 @@ def _page_form(page: Page | None):
     else:
         flash("Page updated." if was_public else "Page published.")
     return redirect(url_for(".edit", page_id=saved.id))
+
+
+@errors.keeps_form("editor.pages.new", "editor.pages.edit", "editor.pages.preview")
+def _form_after_failure(failure: failures.Failure) -> str:
+    """Show the page form as it was sent, saying why nothing was saved."""
+    form = PageForm()  # as typed, never validated: the editor sees what they sent
+    featured_image.file_not_kept(form)
+    page_id = (request.view_args or {}).get("page_id")
+    message = f"{failure.reason} {failures.TEXT_KEPT}"
+    if failure.database_ok:
+        page = db.session.get(Page, page_id) if page_id else None
+        _fill_choices(form, page)
+        return _render(form, page, message, 503)[0]
+    # Neither the page nor the lists can be read: only what was chosen in them.
+    unlisted = "(as chosen; the list cannot be shown now)"
+    for field in (form.parent, form.image_id):
+        field.choices = [SelectChoice(0, "(none chosen)")]
+        if field.data:
+            field.choices.append(SelectChoice(field.data, unlisted))
+    html = render_template(
+        "editor/page_form.html",
+        form=form,
+        page=None,
+        page_id=page_id,
+        signed_out=False,
+        message=message,
+        error=True,
+        public_pages={},
+    )
+    return html
 
 
 def expired_form():
@@ -150,10 +204,7 @@ def expired_form():
     page = db.session.scalar(select(Page).where(Page.id == page_id)) if page_id else None
     if page_id and page is None:
         return None  # no such page: the plain refusal
-    message = (
-        "This form had expired, so nothing was saved. Your text is kept below: press Save again."
-    )
-    return _render(_form_for(page), page, message, 400)
+    return _render(_form_for(page), page, reauth.expired_message(), 400)
 
 
 @bp.route("/pages/new", methods=["GET", "POST"])
@@ -180,7 +231,7 @@ def preview():
     data = _input(form)
     page = Page(title=data.title or "Untitled", slug="preview", status=Status.DRAFT, version=0)
     with db.session.no_autoflush:
-        pages.fill_page(page, data)
+        pages.fill_page(page, data, typographic=form.typographic)
         page.image = db.session.get(Media, data.image_id) if data.image_id else None
     # Never added to the session: the preview saves nothing.
     return render_template("public/page.html", page=page, post=None, preview=True)
@@ -224,7 +275,7 @@ def restore_revision(page_id: int, revision_id: int):
         select(PageRevision).where(PageRevision.id == revision_id, PageRevision.page_id == page.id)
     )
     if EmptyForm().validate_on_submit():
-        pages.restore_revision(page, old)
+        pages.restore_revision(page, old, typographic=load_settings().typographic_quotes)
         db.session.commit()
         flash(f"Version {old.version} restored. The text it replaced is kept as a revision.")
     return redirect(url_for(".edit", page_id=page.id))

@@ -21,10 +21,10 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from blog import errors, failures, media
-from blog.auth.views import attempt_sign_in, safe_next, start_session, throttled_message
+from blog.auth.views import safe_next
 from blog.body_images import body_snippet
 from blog.dates import to_local
-from blog.editor import pages
+from blog.editor import featured_image, pages, reauth
 from blog.editor.forms import EmptyForm, PostForm
 from blog.extensions import db
 from blog.models import (
@@ -233,64 +233,6 @@ def _autosave_time(kept: Autosave | None) -> str:
     return when.strftime("%H:%M" if when.date() == today else "%Y-%m-%d %H:%M")
 
 
-def _reauthenticate() -> tuple[bool, str]:
-    """Sign the editor back in from the fields shown when their session had ended."""
-    user, wait = attempt_sign_in(
-        request.form.get("reauth_username", ""), request.form.get("reauth_password", "")
-    )
-    if user is None:
-        return False, throttled_message(wait) if wait else ""
-    start_session(user)
-    return True, ""
-
-
-def _upload_name(form: PostForm) -> str:
-    """Return the name of the file chosen under "Featured image", or "" if there is none."""
-    return getattr(form.image.data, "filename", "") or ""
-
-
-def _chosen_image(form: PostForm) -> int | None:
-    """Return the featured image's id: a new upload, or one chosen from the library."""
-    if _upload_name(form):
-        try:
-            return media.save_upload(form.image.data).id
-        except media.UploadError as error:
-            if failures.classify(error) is failures.DISK_FULL:
-                raise  # not this file's fault: the whole save fails, the text comes back
-            form.image.errors = [str(error)]
-            return None
-    return form.image_id.data or None
-
-
-def _keep_upload(form: PostForm, post: Post | None) -> None:
-    """Store the image of a form refused for other reasons and choose it in the library list.
-
-    Committed on its own, as the media page would, so that the editor need not pick the
-    file again; a refused file is not stored and its reason is shown at the field.
-    """
-    name = _upload_name(form)
-    image_id = _chosen_image(form) if name else None
-    if image_id is None:
-        return
-    db.session.commit()
-    _fill_choices(form, post)
-    form.image_id.data = image_id
-    form.image_id.errors = []
-    form.image_id.description = (
-        f"“{media.clean_original_name(name)}” was kept: it is now in Media and chosen here, "
-        "so there is no need to choose the file again."
-    )
-
-
-def _file_not_kept(form: PostForm) -> None:
-    """Say at the field that a file sent without a valid session was dropped."""
-    for field in (form.image, form.body_image):
-        if name := getattr(field.data, "filename", ""):
-            field.errors = [
-                f"“{media.clean_original_name(name)}” was not kept: choose the file again."
-            ]
-
-
 def _add_body_picture(form: PostForm) -> bool:
     """Store the picture chosen for the body and put its snippet at the end of the body.
 
@@ -338,22 +280,12 @@ def _post_form(post: Post | None):
     form = _form_for(post)
     if request.method == "GET":
         return _render_form(form, post)
-    if not current_user.is_authenticated:
-        message = (
-            "You were signed out, so nothing was saved. Your text is kept below: "
-            "sign in here and press Save again."
-        )
-        signed_in, refusal = False, ""
-        if request.form.get("reauth_password"):
-            signed_in, refusal = _reauthenticate()
-            message = refusal or "That username and password do not match. Your text is kept below."
-        if not signed_in:
-            # Nothing is stored for someone not signed in, not even an image.
-            _file_not_kept(form)
-            return _render_form(form, post, message, 401)
+    if refused := reauth.refusal():
+        # Nothing is stored for someone not signed in, not even an image.
+        featured_image.file_not_kept(form)
+        return _render_form(form, post, refused, 401)
     valid = form.validate()
-    if (_upload_name(form) or form.image_id.data) and not (form.image_alt.data or "").strip():
-        form.image_alt.errors = ["Describe the image for readers who cannot see it."]
+    if featured_image.needs_alt(form):
         valid = False
     if not _add_body_picture(form):
         valid = False
@@ -365,9 +297,9 @@ def _post_form(post: Post | None):
         )
         valid = False
     if not valid:
-        _keep_upload(form, post)
+        featured_image.keep_upload(form, lambda: _fill_choices(form, post))
         return _render_form(form, post, "Please correct the fields marked below.", 422)
-    image_id = _chosen_image(form)
+    image_id = featured_image.chosen_image(form)
     if form.image.errors:
         return _render_form(form, post, "The image was not saved; see below.", 422)
     if post is not None and int(form.version.data) != post.version:
@@ -405,7 +337,7 @@ def _form_after_failure(failure: failures.Failure) -> str:
     post_id = (request.view_args or {}).get("post_id") or request.form.get(
         "post_id", 0, type=small_int
     )
-    _file_not_kept(form)
+    featured_image.file_not_kept(form)
     message = f"{failure.reason} {failures.TEXT_KEPT}"
     if failure.database_ok:
         post = db.session.get(Post, post_id) if post_id else None
@@ -501,21 +433,10 @@ def csrf_error(error):
     if request.endpoint in ("editor.posts.new", "editor.posts.edit"):
         post = _post_or_404(request.view_args["post_id"]) if request.view_args else None
         form = _form_for(post)
-        if current_user.is_authenticated:
-            message = (
-                "This form had expired, so nothing was saved. Your text is kept below: "
-                "press Save again."
-            )
-        else:
-            message = (
-                "You were signed out, so nothing was saved. Your text is kept below: "
-                "sign in here and press Save again."
-            )
         # A request that failed its CSRF check stores nothing, not even an image.
-        _file_not_kept(form)
-        return _render_form(form, post, message, 400)
-    signed_in = current_user.is_authenticated
-    if request.endpoint in pages.KEEPS_TEXT and signed_in and (kept := pages.expired_form()):
+        featured_image.file_not_kept(form)
+        return _render_form(form, post, reauth.expired_message(), 400)
+    if request.endpoint in pages.KEEPS_TEXT and (kept := pages.expired_form()):
         return kept
     return render_template("errors/error.html", error=error), 400
 

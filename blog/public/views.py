@@ -20,6 +20,7 @@ from blog.paths import path_for
 from blog.posts import featured, listings, post_page
 from blog.public import discovery, files, wordpress
 from blog.public.moved import moved_or_404, permanent_redirect
+from blog.search.pages import search_pages
 from blog.search.results import search_posts
 from blog.settings import load_settings
 from blog.urls import page_number, reserved_segments
@@ -243,7 +244,11 @@ def search():
     results = search_posts(query, page=number, per_page=load_settings().posts_per_page)
     if results is None:
         abort(404)
-    return render_template("public/search.html", query=query, results=results)
+    # Pages (About, Contact ...) come above the posts, on the first page of results.
+    found_pages = search_pages(results.query) if number == 1 else []
+    return render_template(
+        "public/search.html", query=query, results=results, found_pages=found_pages
+    )
 
 
 # strict_slashes off: an unknown /name is a 404 at once, not a redirect to /name/ first.
@@ -256,6 +261,8 @@ def page(slug: str):
     reserved = slug.lower() in reserved_segments(current_app.url_map)
     found = None if reserved else pages.public_page(slug)
     if found is None:
+        if not reserved and (moved := pages.moved_page_url(slug.lower())):
+            return permanent_redirect(moved)
         return wordpress.permalink_or_404([slug])
     return _page(found, "public.page", slug=slug)
 
@@ -266,6 +273,8 @@ def child_page(parent: str, slug: str):
     reserved = parent.lower() in reserved_segments(current_app.url_map)
     found = None if reserved else pages.public_page(slug, parent)
     if found is None:
+        if not reserved and (moved := pages.moved_page_url(f"{parent}/{slug}".lower())):
+            return permanent_redirect(moved)
         return wordpress.custom_permalink(f"{parent}/{slug}")
     return _page(found, "public.child_page", parent=parent, slug=slug)
 

@@ -19,7 +19,7 @@ MIN_PREFIX = 2
 
 _CHUNK = re.compile(r'(-?)"([^"]*)"(\*?)|(\S+)')
 # Letters and digits in any script; the index splits words at everything else too.
-_WORD = re.compile(r"[^\W_]+")
+WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -68,14 +68,14 @@ def parse_query(text: str) -> SearchQuery:
             break
         minus, quoted, star, chunk = match.groups()
         if chunk is None:
-            words = _WORD.findall(quoted)
+            words = WORD.findall(quoted)
         elif chunk == "OR" and query.clauses and not pending_or:
             pending_or = True
             continue
         else:
             minus = "-" if chunk.startswith("-") else ""
             star = "*" if chunk.endswith("*") else ""
-            words = _WORD.findall(chunk)
+            words = WORD.findall(chunk)
         if not words:
             continue
         count += 1

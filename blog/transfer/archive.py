@@ -58,7 +58,7 @@ VERSION = 1
 CONTENT = "content.json"
 MEDIA = "media"
 STATUSES = tuple(Status)
-OLD_SLUG_KINDS = ("post", "category", "tag")
+OLD_SLUG_KINDS = ("post", "category", "tag", "page")
 MENUS = ("header", "footer")
 MENU_KINDS = ("category", "page", "link", "archives", "feeds")
 
@@ -82,7 +82,6 @@ TABLES = {
         Revision,
         "id post_id version title body_format body_source excerpt saved_at created_at",
     ),
-    "old_slugs": (OldSlug, "id kind slug post_id category_id tag_id created_at"),
     "featured_posts": (FeaturedPost, "id post_id position"),
     "pages": (
         Page,
@@ -94,6 +93,8 @@ TABLES = {
         "id page_id version title body_format body_source saved_at created_at",
     ),
     "menu_items": (MenuItem, "id menu position kind label url category_id page_id"),
+    # After pages: a page's old address names it.
+    "old_slugs": (OldSlug, "id kind slug post_id category_id tag_id page_id created_at"),
     "wordpress_addresses": (WordPressAddress, "id kind wp_id name category_id media_id"),
     "author_photos": (AuthorPhoto, "id user_id media_id"),
 }

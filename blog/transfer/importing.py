@@ -103,11 +103,11 @@ def import_archive(
         links = [{"post_id": p["id"], "tag_id": t} for p in content["posts"] for t in p["tags"]]
         if links:
             db.session.execute(insert(post_tags), links)
-        for table in ("revisions", "old_slugs", "featured_posts", "wordpress_addresses"):
+        for table in ("revisions", "featured_posts", "wordpress_addresses"):
             if content[table]:
                 db.session.execute(insert(TABLES[table][0]), content[table])
         _write_pages(content["pages"])
-        for table in ("page_revisions", "menu_items"):
+        for table in ("page_revisions", "menu_items", "old_slugs"):  # old_slugs name pages
             if content[table]:
                 db.session.execute(insert(TABLES[table][0]), content[table])
         for key, value in content["settings"].items():

@@ -183,7 +183,7 @@ def prepare_copy(database: Path, migrations: str | os.PathLike) -> int:
                     f"({name}): it was not made by flask backup."
                 )
             editing.rerender_posts(typographic=stored_typographic_quotes())
-            pages.rerender_pages()
+            pages.rerender_pages(typographic=stored_typographic_quotes())
             rebuild_search_index()
             db.session.commit()
     except BackupError:

@@ -89,3 +89,22 @@ def test_page_menu_and_lead_story_without_javascript(browser, site, width):
         expect(reader.locator("main .byline")).to_have_count(0)
     finally:
         context.close()
+
+
+def test_menu_items_are_dragged_to_their_place_with_javascript(browser, site):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    try:
+        sign_in(page, site)
+        page.goto(site + "/editor/menus/")
+        items = page.locator("#footer .menu-items li")
+        before = items.locator(".menu-label").all_inner_texts()
+        assert len(before) >= 2
+        items.last.drag_to(items.first, target_position={"x": 20, "y": 2})
+        page.wait_for_load_state()
+        expect(page.locator("#footer-heading")).not_to_contain_text("automatic")
+        after = page.locator("#footer .menu-items li .menu-label").all_inner_texts()
+        assert after == [before[-1], *before[:-1]]
+    finally:
+        context.close()
