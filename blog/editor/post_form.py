@@ -1,121 +1,32 @@
-"""Writing: the dashboard, the post form, preview, revisions and the trash."""
+"""Writing a post: the form, saving it (with its conflicts and failures), expired tokens."""
 
 import difflib
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
-from blog import errors, failures, media
-from blog.auth.views import safe_next
-from blog.body_images import body_snippet
+from blog import errors, failures
 from blog.dates import to_local
 from blog.editor import featured_image, pages, reauth
-from blog.editor.forms import EmptyForm, PostForm
+from blog.editor.body_picture import add_body_picture
+from blog.editor.forms import PostForm
+from blog.editor.post_autosave import autosave_time, restoring
+from blog.editor.posts import bp, post_or_404
 from blog.extensions import db
-from blog.models import (
-    Autosave,
-    Category,
-    FeaturedPost,
-    Media,
-    Post,
-    Revision,
-    Tag,
-    User,
-    reading_minutes,
-    utcnow,
-)
-from blog.posts import autosave, editing, featured, post_page
-from blog.posts.listings import CATEGORY_ORDER, is_public, is_scheduled
-from blog.posts.status import SHOWN_STATES, Status
+from blog.models import Category, Media, Post, User, reading_minutes
+from blog.posts import autosave, editing
+from blog.posts.listings import CATEGORY_ORDER
+from blog.posts.status import Status
 from blog.render import removed_parts
 from blog.settings import load_settings
-from blog.slugs import slugify
 from blog.urls import small_int
 
-bp = Blueprint("posts", __name__)
 
-STATUSES = SHOWN_STATES
-
-
-def _post_or_404(post_id: int) -> Post:
-    stmt = (
-        select(Post)
-        .where(Post.id == post_id)
-        .options(
-            joinedload(Post.category),
-            joinedload(Post.author),
-            selectinload(Post.tags),
-            joinedload(Post.image),
-        )
-    )
-    return db.one_or_404(stmt, description="There is no post with that number.")
-
-
-@bp.get("/")
-def dashboard():
-    """List every post, newest first, filtered by status, category and title."""
-    status = request.args.get("status", "")
-    category_id = request.args.get("category", 0, type=small_int)
-    query = request.args.get("q", "").strip()[:200]
-    only_featured = request.args.get("featured") == "1"
-    stmt = select(Post).options(joinedload(Post.category))
-    now = utcnow()
-    if status == Status.DRAFT:
-        stmt = stmt.where(Post.status == Status.DRAFT)
-    elif status == "scheduled":
-        stmt = stmt.where(is_scheduled(now))
-    elif status == Status.PUBLISHED:
-        stmt = stmt.where(is_public(now))
-    elif status == Status.TRASH:
-        stmt = stmt.where(Post.status == Status.TRASH)
-    else:
-        status = ""
-        stmt = stmt.where(Post.status != Status.TRASH)
-    if category_id:
-        stmt = stmt.where(Post.category_id == category_id)
-    if query:
-        stmt = stmt.where(Post.title.icontains(query, autoescape=True))
-    if only_featured:
-        # In the order the home page shows them, where they can be moved up and down.
-        stmt = stmt.join(FeaturedPost, FeaturedPost.post_id == Post.id).order_by(
-            FeaturedPost.position, FeaturedPost.id
-        )
-    else:
-        stmt = stmt.order_by(Post.updated_at.desc(), Post.id.desc())
-    page = db.paginate(
-        stmt, page=request.args.get("page", 1, type=small_int), per_page=20, error_out=False
-    )
-    return render_template(
-        "editor/dashboard.html",
-        page=page,
-        counts=editing.status_counts(now),
-        status=status,
-        category_id=category_id,
-        query=query,
-        only_featured=only_featured,
-        featured=featured.featured_positions(),
-        form=EmptyForm(),
-        now=now,
-        categories=db.session.scalars(select(Category).order_by(*CATEGORY_ORDER)).all(),
-    )
-
-
-def _fill_choices(form: PostForm, post: Post | None) -> None:
+def fill_choices(form: PostForm, post: Post | None) -> None:
     form.category.choices = [
         SelectChoice(c.id, c.name)
         for c in db.session.scalars(select(Category).order_by(*CATEGORY_ORDER))
@@ -132,17 +43,9 @@ def _fill_choices(form: PostForm, post: Post | None) -> None:
     ]
 
 
-def _restoring() -> Autosave | None:
-    """Return the autosave the editor asked to restore into the form (?autosave=restore)."""
-    if request.method != "GET" or request.args.get("autosave") != "restore":
-        return None
-    post_id = (request.view_args or {}).get("post_id")
-    return autosave.autosave_for(current_user.id, post_id)
-
-
-def _form_for(post: Post | None) -> PostForm:
+def form_for(post: Post | None) -> PostForm:
     """Return the post form, filled from the request if posted, else from the post."""
-    if (kept := _restoring()) is not None:
+    if (kept := restoring()) is not None:
         form = PostForm(formdata=MultiDict(autosave.form_data(kept)))
     elif request.method == "POST":
         form = PostForm()
@@ -174,12 +77,12 @@ def _form_for(post: Post | None) -> PostForm:
             else None,
             version=str(post.version),
         )
-    _fill_choices(form, post)
+    fill_choices(form, post)
     form.typographic = load_settings().typographic_quotes
     return form
 
 
-def _input(form: PostForm, image_id: int | None) -> editing.PostInput:
+def form_input(form: PostForm, image_id: int | None) -> editing.PostInput:
     return editing.PostInput(
         title=form.title.data,
         body=form.body.data or "",
@@ -198,12 +101,12 @@ def _input(form: PostForm, image_id: int | None) -> editing.PostInput:
     )
 
 
-def _render_form(
+def render_form(
     form: PostForm, post: Post | None, message: str = "", status: int = 200, failed=False
 ):
     signed_out = not current_user.is_authenticated
     kept = None
-    restored = _restoring()
+    restored = restoring()
     if request.method == "GET" and restored is None:
         kept = autosave.autosave_for(current_user.id, post.id if post else None)
     return render_template(
@@ -217,77 +120,24 @@ def _render_form(
         failed=failed,
         zone=load_settings().timezone,
         autosave=kept,
-        autosave_time=_autosave_time(kept or restored),
+        autosave_time=autosave_time(kept or restored),
         restored=restored is not None,
         reading_minutes=reading_minutes,
     ), status
 
 
-def _autosave_time(kept: Autosave | None) -> str:
-    """Return when an autosave was made, as the editor's clock says it: "14:05", or dated."""
-    if kept is None:
-        return ""
-    zone = load_settings().zone
-    when = to_local(kept.saved_at, zone)
-    today = to_local(utcnow(), zone).date()
-    return when.strftime("%H:%M" if when.date() == today else "%Y-%m-%d %H:%M")
-
-
-def _add_body_picture(form: PostForm) -> bool:
-    """Store the picture chosen for the body and put its snippet at the end of the body.
-
-    Committed at once, as the media page would, so that the body never names a picture that
-    is not stored, whatever happens to the rest of the form. False if it was refused.
-    """
-    name = getattr(form.body_image.data, "filename", "") or ""
-    if not name:
-        return True
-    alt = (form.body_image_alt.data or "").strip()
-    if not alt:
-        form.body_image_alt.errors = ["Describe the picture for readers who cannot see it."]
-        form.body_image.errors = [
-            f"“{media.clean_original_name(name)}” was not kept: describe it, then choose "
-            "the file again."
-        ]
-        return False
-    try:
-        item = media.save_upload(form.body_image.data)
-    except media.UploadError as error:
-        if failures.classify(error) is failures.DISK_FULL:
-            raise  # not this file's fault: the whole save fails, the text comes back
-        form.body_image.errors = [str(error)]
-        return False
-    caption, credit = form.body_image_caption.data or "", form.body_image_credit.data or ""
-    media.describe_media(item, alt, caption, credit)
-    db.session.commit()
-    snippet = body_snippet(
-        url_for("public.media", filename=item.filename),
-        form.body_format.data,
-        item.alt,
-        item.caption,
-        item.credit,
-    )
-    body = (form.body.data or "").rstrip()
-    form.body.data = f"{body}\n\n{snippet}\n" if body else f"{snippet}\n"
-    form.body_image_alt.data = form.body_image_caption.data = form.body_image_credit.data = ""
-    form.body_image.description = (
-        f"“{media.clean_original_name(name)}” was stored and put at the end of the body."
-    )
-    return True
-
-
 def _post_form(post: Post | None):
-    form = _form_for(post)
+    form = form_for(post)
     if request.method == "GET":
-        return _render_form(form, post)
+        return render_form(form, post)
     if refused := reauth.refusal():
         # Nothing is stored for someone not signed in, not even an image.
         featured_image.file_not_kept(form)
-        return _render_form(form, post, refused, 401)
+        return render_form(form, post, refused, 401)
     valid = form.validate()
     if featured_image.needs_alt(form):
         valid = False
-    if not _add_body_picture(form):
+    if not add_body_picture(form):
         valid = False
     if other := editing.post_with_slug(form.slug.data or "", post):
         # Only a slug typed here: one made from the title takes a number silently.
@@ -297,11 +147,11 @@ def _post_form(post: Post | None):
         )
         valid = False
     if not valid:
-        featured_image.keep_upload(form, lambda: _fill_choices(form, post))
-        return _render_form(form, post, "Please correct the fields marked below.", 422)
+        featured_image.keep_upload(form, lambda: fill_choices(form, post))
+        return render_form(form, post, "Please correct the fields marked below.", 422)
     image_id = featured_image.chosen_image(form)
     if form.image.errors:
-        return _render_form(form, post, "The image was not saved; see below.", 422)
+        return render_form(form, post, "The image was not saved; see below.", 422)
     if post is not None and int(form.version.data) != post.version:
         # The conflict page carries the image by its id: an upload is kept for "Save my version".
         db.session.commit()
@@ -309,7 +159,7 @@ def _post_form(post: Post | None):
         return _conflict(form, post)
     was_public = editing.is_live(post)
     user = db.session.get(User, current_user.id)
-    saved = editing.save_post(post, _input(form, image_id), user, load_settings().zone)
+    saved = editing.save_post(post, form_input(form, image_id), user, load_settings().zone)
     # What was autosaved is now saved: it is offered no more (a new post's, and this one's).
     autosave.discard_autosave(user.id, post.id if post else None)
     db.session.commit()
@@ -341,8 +191,8 @@ def _form_after_failure(failure: failures.Failure) -> str:
     message = f"{failure.reason} {failures.TEXT_KEPT}"
     if failure.database_ok:
         post = db.session.get(Post, post_id) if post_id else None
-        _fill_choices(form, post)
-        return _render_form(form, post, message, failed=True)[0]
+        fill_choices(form, post)
+        return render_form(form, post, message, failed=True)[0]
     # Neither the post, the lists nor the editor's account can be read: the text as sent.
     _typed_choices(form)
     return render_template(
@@ -382,32 +232,6 @@ def _conflict(form: PostForm, post: Post):
     return render_template("editor/conflict.html", form=form, post=post, diff=diff), 409
 
 
-@bp.post("/posts/autosave")
-def autosave_form():
-    """Keep the post form as typed as the editor's autosave; the post itself stays as it is."""
-    post_id = request.form.get("post_id", 0, type=small_int) or None
-    if post_id is not None:
-        db.get_or_404(Post, post_id, description="There is no post with that number.")
-    base = request.form.get("version", 0, type=small_int) or 0
-    kept = autosave.store_autosave(current_user.id, post_id, base, request.form.to_dict())
-    db.session.commit()
-    # A fresh token with each answer: a desk left open for long still saves on the first try.
-    return jsonify(saved_at=_autosave_time(kept), csrf_token=generate_csrf())
-
-
-@bp.post("/posts/autosave/discard")
-def discard_autosave():
-    """Forget the editor's autosave of a post, and open the post as saved."""
-    post_id = request.form.get("post_id", 0, type=small_int) or None
-    if EmptyForm().validate_on_submit():
-        autosave.discard_autosave(current_user.id, post_id)
-        db.session.commit()
-        flash("The autosaved version was discarded.")
-    if post_id is None:
-        return redirect(url_for(".new"))
-    return redirect(url_for(".edit", post_id=post_id))
-
-
 @bp.route("/posts/new", methods=["GET", "POST"])
 def new():
     """Write a new post."""
@@ -421,7 +245,7 @@ def edit(post_id: int):
         # Lock the row before its version is compared, so that two tabs saving at once
         # give one save and one conflict (PostgreSQL; SQLite's BEGIN IMMEDIATE does it there).
         db.session.execute(select(Post.id).where(Post.id == post_id).with_for_update())
-    return _post_form(_post_or_404(post_id))
+    return _post_form(post_or_404(post_id))
 
 
 @bp.app_errorhandler(CSRFError)
@@ -431,207 +255,11 @@ def csrf_error(error):
         # The desk's script says so beside Save; the text is still in the form.
         return jsonify(error="expired", csrf_token=generate_csrf()), 400
     if request.endpoint in ("editor.posts.new", "editor.posts.edit"):
-        post = _post_or_404(request.view_args["post_id"]) if request.view_args else None
-        form = _form_for(post)
+        post = post_or_404(request.view_args["post_id"]) if request.view_args else None
+        form = form_for(post)
         # A request that failed its CSRF check stores nothing, not even an image.
         featured_image.file_not_kept(form)
-        return _render_form(form, post, reauth.expired_message(), 400)
+        return render_form(form, post, reauth.expired_message(), 400)
     if request.endpoint in pages.KEEPS_TEXT and (kept := pages.expired_form()):
         return kept
     return render_template("errors/error.html", error=error), 400
-
-
-def _preview_response(post: Post):
-    return render_template(
-        "public/post.html",
-        post=post_page.preview_page(post),
-        older=None,
-        newer=None,
-        related=[],
-        preview=True,
-    )
-
-
-@bp.post("/preview")
-def preview():
-    """Show the form's unsaved post exactly as readers would see it."""
-    form = _form_for(None)
-    form.validate()
-    post_id = request.form.get("post_id", 0, type=small_int)
-    original = _post_or_404(post_id) if post_id else None
-    if form.body.errors:
-        # A body too complex to render cannot be shown: the form, its text and the reason.
-        _fill_choices(form, original)
-        return _render_form(form, original, "Nothing to preview: see the body's error.", 422)
-    data = _input(form, form.image_id.data or None)
-    post = Post(
-        id=original.id if original else None,
-        title=data.title or "Untitled",
-        slug=original.slug if original else "preview",
-        status=Status.DRAFT,
-        version=0,
-        published_at=(original.published_at if original else None) or utcnow(),
-        updated_at=utcnow(),
-    )
-    with db.session.no_autoflush:
-        editing.fill_post(post, data, load_settings().zone, _preview_tags(data.tags))
-        post.author = db.session.get(User, current_user.id)
-        post.category = db.session.get(Category, data.category_id) if data.category_id else None
-        post.image = db.session.get(Media, data.image_id) if data.image_id else None
-    if post.category is None:
-        post.category = Category(name="Uncategorized", slug="uncategorized")
-    # The post was never added to the session: the preview saves nothing.
-    return _preview_response(post)
-
-
-def _preview_tags(text: str) -> list[Tag]:
-    """Return unsaved tags for a preview: nothing may be created by looking."""
-    return [Tag(name=name, slug=slugify(name)) for name in editing.parse_tag_names(text)]
-
-
-@bp.get("/posts/<int:post_id>/preview")
-def preview_saved(post_id: int):
-    """Show a saved post (draft, scheduled or published) as readers would see it."""
-    return _preview_response(_post_or_404(post_id))
-
-
-@bp.get("/posts/<int:post_id>/revisions")
-def revisions(post_id: int):
-    """List the earlier versions of a post."""
-    post = _post_or_404(post_id)
-    items = db.session.scalars(
-        select(Revision).where(Revision.post_id == post.id).order_by(Revision.id.desc())
-    ).all()
-    return render_template("editor/revisions.html", post=post, revisions=items, form=EmptyForm())
-
-
-def _revision_or_404(post: Post, revision_id: int) -> Revision:
-    return db.one_or_404(
-        select(Revision).where(Revision.id == revision_id, Revision.post_id == post.id)
-    )
-
-
-@bp.get("/posts/<int:post_id>/revisions/<int:revision_id>")
-def revision(post_id: int, revision_id: int):
-    """Show what changed between an earlier version and the current one."""
-    post = _post_or_404(post_id)
-    old = _revision_or_404(post, revision_id)
-    diff = list(
-        difflib.unified_diff(
-            [f"# {old.title}", ""] + old.body_source.splitlines(),
-            [f"# {post.title}", ""] + post.body_source.splitlines(),
-            f"version {old.version}",
-            "current version",
-            lineterm="",
-        )
-    )
-    return render_template(
-        "editor/revision.html", post=post, revision=old, diff=diff, form=EmptyForm()
-    )
-
-
-@bp.post("/posts/<int:post_id>/revisions/<int:revision_id>/restore")
-def restore_revision(post_id: int, revision_id: int):
-    """Bring back an earlier version; the current text is kept as a revision."""
-    post = _post_or_404(post_id)
-    old = _revision_or_404(post, revision_id)
-    if EmptyForm().validate_on_submit():
-        editing.restore_revision(post, old, load_settings().typographic_quotes)
-        db.session.commit()
-        flash(f"Version {old.version} restored. The text it replaced is kept as a revision.")
-    return redirect(url_for(".edit", post_id=post.id))
-
-
-@bp.route("/posts/<int:post_id>/trash", methods=["GET", "POST"])
-def trash(post_id: int):
-    """Ask, then move a post to the trash, from where it can be restored."""
-    post = _post_or_404(post_id)
-    form = EmptyForm()
-    if form.validate_on_submit():
-        editing.move_to_trash(post)
-        db.session.commit()
-        flash(f"“{post.title}” moved to the trash.")
-        return redirect(url_for(".dashboard"))
-    return render_template("editor/confirm_trash.html", post=post, form=form)
-
-
-def _back_or(fallback: str) -> str:
-    """Return the page a trash-list action came from (its next), else fallback."""
-    back = request.values.get("next")
-    return safe_next(back) if back else fallback
-
-
-FEATURE_ACTIONS = {
-    "feature": "“{}” is featured on the home page.",
-    "unfeature": "“{}” is no longer featured.",
-    "up": "“{}” moved up.",
-    "down": "“{}” moved down.",
-}
-
-
-@bp.post("/posts/<int:post_id>/featured")
-def feature(post_id: int):
-    """Pin a post to the home page, unpin it, or move it up or down among the pinned ones."""
-    post = _post_or_404(post_id)
-    action = request.form.get("change", "")
-    if action not in FEATURE_ACTIONS:
-        abort(400, description="Unknown action.")
-    if EmptyForm().validate_on_submit():
-        if action == "feature":
-            featured.feature(post)
-        elif action == "unfeature":
-            featured.unfeature(post)
-        else:
-            featured.move_featured(post, -1 if action == "up" else 1)
-        db.session.commit()
-        flash(FEATURE_ACTIONS[action].format(post.title))
-    return redirect(_back_or(url_for(".dashboard", featured=1)))
-
-
-@bp.post("/posts/<int:post_id>/untrash")
-def untrash(post_id: int):
-    """Bring a post back from the trash as a draft."""
-    post = _post_or_404(post_id)
-    if post.status == Status.TRASH and EmptyForm().validate_on_submit():
-        editing.restore_from_trash(post)
-        db.session.commit()
-        flash(f"“{post.title}” restored as a draft.")
-    return redirect(_back_or(url_for(".edit", post_id=post.id)))
-
-
-@bp.route("/posts/<int:post_id>/delete", methods=["GET", "POST"])
-def delete(post_id: int):
-    """Ask, then delete a trashed post for good, with its revisions."""
-    post = _post_or_404(post_id)
-    if post.status != Status.TRASH:
-        abort(409, description="Only a post in the trash can be deleted for good.")
-    form = EmptyForm()
-    if form.validate_on_submit():
-        editing.delete_for_good(post)
-        db.session.commit()
-        flash("Post deleted for good.")
-        return redirect(_back_or(url_for(".dashboard", status="trash")))
-    back = _back_or(url_for(".edit", post_id=post.id))
-    return render_template("editor/confirm_delete.html", post=post, form=form, back=back)
-
-
-@bp.route("/trash/empty", methods=["GET", "POST"])
-def empty_trash():
-    """Ask, then delete every post in the trash for good, all at once."""
-    form = EmptyForm()
-    count = editing.status_counts()[Status.TRASH]
-    # The count the editor was shown: a trash that changed since is shown again, not emptied.
-    shown = request.form.get("count", type=int)
-    if form.validate_on_submit() and shown == count:
-        deleted = editing.empty_trash()
-        db.session.commit()
-        flash(f"{deleted} post{'' if deleted == 1 else 's'} deleted for good.")
-        return redirect(url_for(".dashboard", status="trash"))
-    changed = request.method == "POST" and not form.errors and shown != count
-    return render_template(
-        "editor/confirm_empty_trash.html",
-        form=form,
-        count=count,
-        titles=editing.trashed_titles(5),
-        changed=changed,
-    ), (409 if changed else 200)
