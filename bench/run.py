@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from http.cookiejar import CookieJar
@@ -48,6 +49,7 @@ from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener
 
 import bodies
+import instances
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -144,6 +146,7 @@ class Report:
     editor: dict = field(default_factory=dict)
     bodies: list[dict] = field(default_factory=list)
     goals: list[dict] = field(default_factory=list)
+    instances: list[Run] = field(default_factory=list)  # behind nginx, over PostgreSQL
 
 
 # --- Processes, via /proc ----------------------------------------------------------------
@@ -680,6 +683,11 @@ def parse_args() -> argparse.Namespace:
         help="only save bench/bodies.py's big bodies, on a 100-post instance (about a minute)",
     )
     parser.add_argument(
+        "--instances-only",
+        action="store_true",
+        help="only one and two instances behind nginx over BENCH_DATABASE_URL (a few minutes)",
+    )
+    parser.add_argument(
         "--reuse-instances",
         action="store_true",
         help="keep built demo instances in bench/results/instances/ and copy them per run "
@@ -750,6 +758,50 @@ def run_size(posts: int, instance: Path, args, report: Report, hello_rps: float)
                     report.bodies = body_saves(server)
     if posts == MISS_CPU_AT:
         run_straightforward(posts, instance, paths, args, report, hello_rps)
+
+
+def run_instances(args, tmp: Path, report: Report) -> None:
+    """Measure one instance alone, then one and two behind nginx, over one PostgreSQL."""
+    url = instances.database_url()
+    if url is None or instances.NGINX is None:
+        missing = "nginx" if url else "BENCH_DATABASE_URL (PostgreSQL, a role with CREATEDB)"
+        report.notes.append(f"instances behind nginx: not measured, no {missing}")
+        return
+    print(f"Instances over PostgreSQL, {instances.POSTS:,} posts ...", flush=True)
+    with instances.run_database(url) as database, ExitStack() as stack:
+        envs = [instances.instance_env(bench_env(), database, tmp / f"site-{n}") for n in "ab"]
+        instances.build(envs[0])
+        servers = [
+            stack.enter_context(Server(f"instance-{n}", "app:app", env, args, tmp))
+            for n, env in zip("ab", envs, strict=True)
+        ]
+        paths, _ = discover_pages(servers[0].base, args.search)
+        pages = {name: paths[name] for name in ("home", "post")}
+        fronts = [("1 direct", servers[0], None), ("1 via nginx", None, servers[:1])]
+        fronts.append(("2 via nginx", None, servers))
+        for label, direct, upstream in fronts:
+            with ExitStack() as inner:
+                if direct is None:
+                    folder = tmp / f"nginx-{len(upstream)}"
+                    base = inner.enter_context(
+                        instances.nginx(
+                            folder,
+                            free_port(),
+                            [f"127.0.0.1:{server.port}" for server in upstream],
+                            tmp / "site-a",
+                        )
+                    )
+                    direct = instances.Front(base, upstream)
+                warm(direct.base, pages.values())
+                for name, path in pages.items():
+                    run = Run(instances.POSTS, f"{name}, {label}", "hit", path, args.connections)
+                    report.instances.append(measure(direct, run, args.duration, args.threads))
+                    print("  " + format_row(run, 0), flush=True)
+    report.notes.append(
+        f"instances: {args.workers} workers each, all on this machine's {os.cpu_count()} CPUs "
+        "with nginx, wrk and PostgreSQL: two instances show the cost of a second instance "
+        "and the proxy, not the gain of a second machine"
+    )
 
 
 def run_straightforward(
@@ -1070,11 +1122,34 @@ def bodies_only(args) -> int:
     return 0
 
 
+def instances_only(args) -> int:
+    """Measure only the instances behind nginx (BENCH_DATABASE_URL)."""
+    report = Report(started="", settings={}, machine={})
+    with tempfile.TemporaryDirectory(prefix="blog-bench-") as tmp:
+        run_instances(args, Path(tmp), report)
+    print_instances(report)
+    return 0 if report.instances else 1
+
+
+def print_instances(report: Report) -> None:
+    if not report.instances:
+        return
+    print("\nOne and two instances over one PostgreSQL (page cache hits, CPU of every worker):")
+    print(header())
+    for run in report.instances:
+        print(format_row(run, 0))
+    for note in report.notes:
+        if note.startswith("instances"):
+            print(f"  - {note}")
+
+
 def main() -> int:
     args = parse_args()
     if args.bodies_only:
         return bodies_only(args)
     ensure_wrk()
+    if args.instances_only:
+        return instances_only(args)
     # A SIGTERM (from make, CI or a timeout) unwinds like Ctrl-C, so every server is stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     minutes = estimate_seconds(args) / 60
@@ -1114,6 +1189,10 @@ def main() -> int:
             except RuntimeError as error:
                 report.notes.append(f"{posts:,} posts: {error}")
                 print(f"  failed: {error}", flush=True)
+        try:
+            run_instances(args, Path(tmp), report)
+        except RuntimeError as error:
+            report.notes.append(f"instances: {error}")
     # Only the load from before says whether something else was running: the load after is
     # mostly the bench's own wrk and gunicorn, which keep both CPUs of a small machine busy.
     report.machine["load_after"] = round(os.getloadavg()[0], 2)
@@ -1126,6 +1205,7 @@ def main() -> int:
         )
     evaluate(report, args, hello_rps)
     print_report(report, hello_rps)
+    print_instances(report)
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"bench-{datetime.now():%Y%m%d-%H%M%S}.json"
     path.write_text(json.dumps(asdict(report), indent=2, ensure_ascii=False) + "\n")

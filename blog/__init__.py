@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.sansio.utils import get_current_url
 from werkzeug.utils import cached_property
 
-from blog import accounts, cache, cli, errors, hosts, security, templating
+from blog import accounts, cache, cli, errors, hosts, security, storage, templating
 from blog.auth.views import bp as auth_bp
 from blog.auth.views import register_session_rules
 from blog.editor import bp as editor_bp
@@ -134,6 +134,9 @@ def configure(app: Flask, test_config: dict | None) -> None:
         # How the page caches of several workers agree that content changed: "file" (a stamp
         # in instance/, one machine) or "database" (PostgreSQL: several machines).
         CONTENT_STAMP="file",
+        # The folder of pg_dump, pg_restore and psql for flask backup and restore on
+        # PostgreSQL, when PATH's are missing or older than the server.
+        PG_BIN=None,
         SITE_TITLE="My Blog",
         SITE_TAGLINE="News and stories",
         TIMEZONE="UTC",
@@ -160,6 +163,10 @@ def configure(app: Flask, test_config: dict | None) -> None:
         MAX_FORM_MEMORY_SIZE=8 * 1024 * 1024,
         MAX_CONTENT_LENGTH=32 * 1024 * 1024,
         MAX_UPLOAD_BYTES=16 * 1024 * 1024,
+        # Media in an S3-compatible bucket instead of MEDIA_FOLDER (blog/storage.py): its name,
+        # and the server's URL unless it is AWS's (MinIO, Ceph, R2). Credentials: AWS_* env.
+        S3_BUCKET="",
+        S3_ENDPOINT_URL="",
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -231,6 +238,7 @@ def register_extensions(app: Flask) -> None:
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     app.before_request(_csrf_on_writes)
     cache.watch_sessions()
+    app.extensions["media_storage"] = storage.from_config(app.config)
     # Always in place; PAGE_CACHE switches it on and off (a test can flip it).
     stamp = app.extensions["content_stamp"] = cache.stamp_source(app.config)
     app.wsgi_app = cache.PageCacheMiddleware(

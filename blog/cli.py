@@ -1,4 +1,5 @@
-"""Terminal commands for the whole site: setup | set-password | demo | search-rebuild | rerender.
+"""Terminal commands for the whole site: setup | set-password | demo | search-rebuild | rerender
+| media migrate.
 
 The commands of a feature live with it (blog.transfer.commands: backup, restore, export,
 import; blog.wordpress.commands: import-wxr, export-wxr); register() adds them all to the app.
@@ -10,10 +11,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from blog import accounts, hosts, pages, throttle
+from blog import accounts, hosts, pages, storage, throttle
 from blog.demo import create_demo_posts
 from blog.extensions import db, prepare_database
 from blog.firstrun import ensure_welcome_content
+from blog.media import stored_files
 from blog.posts import editing
 from blog.render import BodyTooComplex
 from blog.search.index import rebuild_search_index
@@ -35,13 +37,12 @@ from blog.wordpress import commands as wordpress_commands
 def setup_command(url: str) -> None:
     """Prepare instance/: schema, a welcome post, and a way in for a new editor."""
     prepare_database()
-    if current_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A restore killed mid-way is finished or undone before the site serves again.
-        try:
-            for note in restore.recover(*site_files()):
-                click.echo(note)
-        except backup.BackupError as error:
-            click.echo(str(error))
+    # A restore killed mid-way is finished or undone before the site serves again.
+    try:
+        for note in restore.recover(*site_files()):
+            click.echo(note)
+    except backup.BackupError as error:
+        click.echo(str(error))
     if ensure_welcome_content():
         click.echo("Created a welcome post and a first category.")
     editor = accounts.ensure_editor_account()
@@ -138,8 +139,46 @@ def rerender_command() -> None:
     except BodyTooComplex as error:
         raise click.ClickException(f"{error}. Nothing was changed.") from None
     db.session.commit()
-    total = count + page_count
-    click.echo(f"Rendered every post again: {total} changed ({count} posts, {page_count} pages).")
+    click.echo(f"Rendered every post again: {count} changed.")
+    click.echo(f"Rendered every page again: {page_count} changed.")
+
+
+@click.group("media")
+def media_group() -> None:
+    """Uploaded images' files: where they are kept."""
+
+
+@media_group.command("migrate")
+@with_appcontext
+@click.option("--to", "to", type=click.Choice(["s3", "local"]), required=True)
+def migrate_media_command(to: str) -> None:
+    """Move every image's files into the bucket (--to s3) or the media folder (--to local).
+
+    One file at a time, each removed from where it was once the other side holds it: a move
+    that was stopped loses nothing, and running it again finishes it.
+    """
+    config = current_app.config
+    if not config["S3_BUCKET"]:
+        raise click.ClickException(
+            "Set BLOG_S3_BUCKET (and BLOG_S3_ENDPOINT_URL for a server other than AWS) "
+            "to name the bucket: both directions need it."
+        )
+    prepare_database()
+    folder = storage.LocalFolder(config["MEDIA_FOLDER"])
+    bucket = storage.S3Bucket(config["S3_BUCKET"], config["S3_ENDPOINT_URL"])
+    source, target = (folder, bucket) if to == "s3" else (bucket, folder)
+    files = stored_files()
+    try:
+        with click.progressbar(length=len(files), label=f"Moving to {target}") as bar:
+            moved, missing = storage.move_files(files, source, target, bar.update)
+    except OSError as error:
+        raise click.ClickException(f"{error}. Run the command again to go on.") from None
+    click.echo(f"Moved {moved} of {len(files)} files from {source} to {target}.")
+    if missing:
+        raise click.ClickException(
+            f"{len(missing)} files are in neither place: {', '.join(missing[:5])}"
+            f"{' ...' if len(missing) > 5 else ''}"
+        )
 
 
 def register(app: Flask) -> None:
@@ -150,6 +189,7 @@ def register(app: Flask) -> None:
         demo_command,
         search_rebuild_command,
         rerender_command,
+        media_group,
         *transfer_commands.COMMANDS,
         *wordpress_commands.COMMANDS,
     ):

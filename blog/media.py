@@ -11,7 +11,6 @@ import secrets
 import warnings
 from collections.abc import Callable, Iterable
 from io import BytesIO
-from pathlib import Path
 
 from flask import current_app
 from PIL import Image, ImageOps, ImageSequence
@@ -21,6 +20,7 @@ from werkzeug.datastructures import FileStorage
 from blog import failures
 from blog.extensions import db
 from blog.models import Media, Post
+from blog.storage import media_storage
 
 FORMATS = {
     "JPEG": ("jpg", "image/jpeg"),
@@ -47,12 +47,6 @@ REFUSED = "That file is not a JPEG, PNG, WebP or GIF image (or it is damaged)."
 
 class UploadError(ValueError):
     """An upload this site refuses; the message is meant for the editor."""
-
-
-def media_folder() -> Path:
-    folder = Path(current_app.config["MEDIA_FOLDER"])
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def readable_size(size: int) -> str:
@@ -111,7 +105,7 @@ def _resized(frame: Image.Image, width: int) -> Image.Image:
     return frame.resize((width, height), Image.Resampling.LANCZOS)
 
 
-def _save(frames: list[Image.Image], path: Path, kind: str) -> None:
+def _encoded(frames: list[Image.Image], kind: str) -> bytes:
     first = frames[0]
     options: dict = {}
     if kind == "JPEG":
@@ -133,7 +127,9 @@ def _save(frames: list[Image.Image], path: Path, kind: str) -> None:
         if kind == "GIF" and any(frame.has_transparency_data for frame in frames):
             # Whole frames over a cleared canvas: a pixel may turn transparent again.
             options["disposal"] = 2
-    first.save(path, kind, **options)
+    out = BytesIO()
+    first.save(out, kind, **options)
+    return out.getvalue()
 
 
 def clean_original_name(filename: str | None) -> str:
@@ -168,13 +164,13 @@ def save_upload(upload: FileStorage) -> Media:
     )
     db.session.add(media)
     db.session.flush()
-    folder = media_folder()
-    paths = [folder / media.filename] + [folder / name for name in variant_files(media)]
-    written_in_transaction(paths)
+    names = [media.filename, *variant_files(media)]
+    written_in_transaction(names)
+    store = media_storage()
     try:
-        _save(frames, paths[0], kind)
-        for w, path in zip(widths, paths[1:], strict=True):
-            _save([_resized(frame, w) for frame in frames], path, kind)
+        store.put(names[0], _encoded(frames, kind), content_type)
+        for w, name in zip(widths, names[1:], strict=True):
+            store.put(name, _encoded([_resized(frame, w) for frame in frames], kind), content_type)
     except (OSError, ValueError) as error:
         # Leave nothing behind, so that the caller may go on with the next upload.
         if failures.classify(error) is failures.DISK_FULL:
@@ -182,7 +178,7 @@ def save_upload(upload: FileStorage) -> Media:
             current_app.logger.error("could not store an upload: %s", failures.describe(error))
         else:
             current_app.logger.exception("could not store an upload")
-        _remove(paths)
+        _remove(names)
         db.session.delete(media)
         db.session.flush()
         raise UploadError("That image could not be stored; please try another file.") from error
@@ -195,17 +191,23 @@ def variant_files(media: Media) -> list[str]:
     return [f"{stem}-{w}.{extension}" for w in media.variants.split(",") if w]
 
 
+def stored_files() -> list[tuple[str, str]]:
+    """Return (name, content type) of every file of every image: originals and resized copies."""
+    return [
+        (name, media.content_type)
+        for media in db.session.scalars(select(Media).order_by(Media.id))
+        for name in [media.filename, *variant_files(media)]
+    ]
+
+
 def thumbnail_file(media: Media) -> str:
     """Return the file name of an image's narrowest copy (the original if it has none)."""
     return next(iter(variant_files(media)), media.filename)
 
 
-def file_size(media: Media) -> int | None:
-    """Return the stored original's size in bytes, or None if its file is missing."""
-    try:
-        return (media_folder() / media.filename).stat().st_size
-    except OSError:
-        return None
+def file_sizes(items: list[Media]) -> list[int | None]:
+    """Return each image's original's size in bytes, None where its file is missing."""
+    return media_storage().sizes([item.filename for item in items])
 
 
 def srcset(media: Media, url_for_file: Callable[[str], str]) -> str:
@@ -263,9 +265,7 @@ def delete_media(media: Media) -> None:
 
     The caller checks that no post uses it (posts_using).
     """
-    folder = media_folder()
-    paths = [folder / name for name in [media.filename, *variant_files(media)]]
-    doomed_in_transaction(paths)
+    doomed_in_transaction([media.filename, *variant_files(media)])
     db.session.delete(media)
 
 
@@ -274,22 +274,25 @@ _WRITTEN = "media_files_written"
 _DOOMED = "media_files_doomed"
 
 
-def written_in_transaction(paths) -> None:
+def written_in_transaction(names: Iterable[str]) -> None:
     """Note files just written for the transaction: removed unless it commits."""
-    db.session.info.setdefault(_WRITTEN, []).extend(paths)
+    db.session.info.setdefault(_WRITTEN, []).extend(names)
 
 
-def doomed_in_transaction(paths) -> None:
+def doomed_in_transaction(names: Iterable[str]) -> None:
     """Note files the transaction deletes: removed once it commits, kept if it rolls back."""
-    db.session.info.setdefault(_DOOMED, []).extend(paths)
+    db.session.info.setdefault(_DOOMED, []).extend(names)
 
 
-def _remove(paths: list[Path]) -> None:
-    for path in paths:
+def _remove(names: list[str]) -> None:
+    if not names:
+        return  # the usual case; and an app without media storage (restore's) may commit
+    store = media_storage()
+    for name in names:
         try:
-            path.unlink(missing_ok=True)
+            store.delete(name)
         except OSError:
-            current_app.logger.exception("could not remove %s", path)
+            current_app.logger.exception("could not remove %s from %s", name, store)
 
 
 @event.listens_for(db.session, "after_commit")

@@ -214,6 +214,27 @@ class Post(db.Model):
         return shown_state(self.status, self.published_at, now or utcnow())
 
 
+class Comment(db.Model):
+    """A reader's comment brought over from WordPress: shown under its post, never written here.
+
+    text is plain text (paragraphs a blank line apart), escaped wherever it is shown.
+    """
+
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_post_wp_id", "post_id", "wp_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    # Its id on the WordPress site, and the one it replied to (0: none): the thread.
+    wp_id: Mapped[int]
+    parent_wp_id: Mapped[int] = mapped_column(default=0)
+    author_name: Mapped[str] = mapped_column(String(245))
+    # http(s) only, or blank: checked on the way in.
+    author_url: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime]
+    text: Mapped[str] = mapped_column(Text)
+
+
 class Revision(db.Model):
     """A post as it was before one of its saves."""
 

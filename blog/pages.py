@@ -168,9 +168,8 @@ def _path(page: Page) -> str:
 
 def moved_page_url(path: str) -> str | None:
     """Return where the published page that once lived at path ("about/team") is now."""
-    stmt = select(OldSlug.page_id).where(OldSlug.kind == "page", OldSlug.slug == path)
-    page_id = db.session.scalar(stmt)
-    link = public_pages().get(page_id) if page_id is not None else None
+    links, moved = _addresses()
+    link = links.get(moved.get(path, 0))
     return link.url if link else None
 
 
@@ -218,16 +217,24 @@ def page_url(slug: str, parent_slug: str | None) -> str:
     return path_for("public.page", slug=slug)
 
 
-def public_pages() -> dict[int, PageLink]:
-    """Return every published page by id, with its address: one query per content change."""
+def _addresses() -> tuple[dict[int, PageLink], dict[str, int]]:
+    """Every published page by id with its address, and every page's old paths: read once
+    per content change (a site has few), so that an address no page has costs no query."""
 
     def load():
         rows = db.session.execute(_PUBLIC_PAGES)
-        return {
+        links = {
             id_: PageLink(id_, title, page_url(slug, parent)) for id_, title, slug, parent in rows
         }
+        old = select(OldSlug.slug, OldSlug.page_id).where(OldSlug.kind == "page")
+        return links, dict(db.session.execute(old).all())
 
-    return memo_by_stamp(f"public_pages:{script_root()}", load)
+    return memo_by_stamp(f"page_addresses:{script_root()}", load)
+
+
+def public_pages() -> dict[int, PageLink]:
+    """Return every published page by id, with its address."""
+    return _addresses()[0]
 
 
 def public_page(slug: str, parent_slug: str | None = None) -> Page | None:

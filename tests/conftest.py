@@ -11,7 +11,11 @@ import hashlib
 import itertools
 import os
 import shutil
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -170,9 +174,15 @@ def make_app(tmp_path, **config):
 
 
 @pytest.fixture
-def app(tmp_path, migrated_database):
+def app_config() -> dict:
+    """Config the app fixture adds to the tests' defaults; a test module may override it."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, migrated_database, app_config):
     shutil.copyfile(migrated_database, tmp_path / "blog.sqlite")
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, **app_config)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -317,3 +327,36 @@ def signed_in(client, auth):
     response = auth.sign_in()
     assert response.status_code == 302, response.text
     return client
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """The URL of a real S3-compatible server: BLOG_TEST_S3_ENDPOINT_URL, else moto's, started here.
+
+    moto_server runs as its own process on a free port, so that make test needs nothing
+    started beforehand; it is stopped when the test run (or xdist worker) ends.
+    """
+    if url := os.environ.get("BLOG_TEST_S3_ENDPOINT_URL"):
+        yield url
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    # Its log (a line per request) is not read: a pipe left full would stop the server.
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=1):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"moto_server did not start: {' '.join(command)}") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(10)

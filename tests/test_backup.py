@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 
 from blog import accounts
 from blog.extensions import db
-from blog.models import Media, Post, Revision, Setting, utcnow
+from blog.models import Comment, Media, Post, Revision, Setting, utcnow
 from blog.transfer.backup import (
     BackupError,
     create_backup,
@@ -29,7 +29,7 @@ from blog.transfer.backup import (
 from tests.conftest import Content, make_app
 from tests.helpers import PASSWORD
 
-# flask backup is SQLite only by design; on PostgreSQL it refuses (README: pg_dump).
+# These copy the SQLite file; tests/test_backup_postgres.py has PostgreSQL's (pg_dump).
 pytestmark = pytest.mark.sqlite_only("flask backup copies the SQLite file (pg_dump on PostgreSQL)")
 
 STEM = "0123456789abcdef01234567"
@@ -142,6 +142,16 @@ def filled(app, content):
                 saved_at=utcnow(),
             )
         )
+        db.session.add(
+            Comment(
+                post_id=post.id,
+                wp_id=7,
+                author_name="Ünïcödé reader",
+                author_url="https://reader.example/",
+                created_at=utcnow(),
+                text="First <b>paragraph</b>.\n\nSecond — ✓",
+            )
+        )
         db.session.commit()
     return app
 
@@ -184,7 +194,7 @@ def test_round_trip_restores_every_row_and_file(filled, archive, sites):
     rows, files = before
     for table in ("posts", "categories", "tags", "post_tags", "users", "revisions"):
         assert rows[table], table
-    for table in ("settings", "media", "sign_in_tokens"):
+    for table in ("settings", "media", "sign_in_tokens", "comments"):
         assert rows[table], table
     assert set(files) == {f"{STEM}.png", f"{STEM}-480.png"}
     # The restored site serves the post and its image.
@@ -444,7 +454,7 @@ def test_restore_brings_an_older_backup_up_to_date(sites, tmp_path):
 
 
 def test_other_databases_are_refused(app, runner, tmp_path):
-    app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql://blog@localhost/blog"
+    app.config["SQLALCHEMY_DATABASE_URI"] = "mysql://blog@localhost/blog"
     (tmp_path / "some.tar.gz").write_bytes(b"")
 
     for args in (
@@ -453,7 +463,7 @@ def test_other_databases_are_refused(app, runner, tmp_path):
     ):
         result = runner.invoke(args=args)
         assert result.exit_code == 1
-        assert "SQLite only" in result.output
+        assert "SQLite and PostgreSQL only" in result.output
     assert not (tmp_path / "new.tar.gz").exists()
 
 

@@ -315,7 +315,7 @@ def test_pages_follow_the_typographic_quotes_setting(app, signed_in, runner):
     new_page(signed_in, title="Curly", body=source)
     assert "“Quoted” – it’s done…" in signed_in.get("/curly/").text
     # The older page gets them when every body is rendered again.
-    assert "(0 posts, 1 pages)" in runner.invoke(args=["rerender"]).output
+    assert "every page again: 1 changed." in runner.invoke(args=["rerender"]).output
     assert "“Quoted” – it’s done…" in signed_in.get("/plain/").text
 
 

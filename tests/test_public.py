@@ -253,9 +253,9 @@ def test_query_count_does_not_grow_with_posts(app, client, content, count_querie
         # One statement for a page of cards: bylines and categories come from maps.
         "/": 1,
         "/?page=2": 1,
-        # The post, its tags, older, newer, related, the related posts' cards, and the
-        # authors' bios (kept per change; read here the first time).
-        f"/posts/{slug}": 7,
+        # The post, its tags, older, newer, related, the related posts' cards, the
+        # authors' bios (kept per change; read here the first time), its comments.
+        f"/posts/{slug}": 8,
         # Plus the archive's own row and its count (kept after the first request).
         "/category/science": 3,
         # A tag on few posts reads their ids first (blog.posts.listings.FEW_POSTS).

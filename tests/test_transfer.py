@@ -17,7 +17,16 @@ from werkzeug.datastructures import FileStorage
 from blog import accounts
 from blog.extensions import db
 from blog.media import save_upload
-from blog.models import FeaturedPost, MenuItem, Page, PageRevision, Post, User, utcnow
+from blog.models import (
+    Comment,
+    FeaturedPost,
+    MenuItem,
+    Page,
+    PageRevision,
+    Post,
+    User,
+    utcnow,
+)
 from blog.posts.editing import PostInput, save_post
 from blog.render import body_fields
 from blog.search.results import search_posts
@@ -148,6 +157,22 @@ def filled(app, content, editor):
                 MenuItem(menu="header", position=1, kind="page", page_id=2),
                 MenuItem(menu="header", position=2, kind="category", category_id=1),
                 MenuItem(menu="footer", position=1, kind="link", label="Ext", url="https://x.org/"),
+                Comment(
+                    post_id=post.id,
+                    wp_id=11,
+                    author_name="Ünïcödé reader",
+                    author_url="https://reader.example/",
+                    created_at=utcnow(),
+                    text="First <b>paragraph</b>.\n\nSecond — ✓",
+                ),
+                Comment(
+                    post_id=post.id,
+                    wp_id=12,
+                    parent_wp_id=11,
+                    author_name="A reply",
+                    created_at=utcnow(),
+                    text="Agreed.",
+                ),
             ]
         )
         save_settings(SiteSettings("Le Monde ✓", "Tagline ✓", "Europe/Paris", 7))
@@ -196,6 +221,7 @@ def test_round_trip_keeps_every_row_and_file(filled, archive, sites):
         "pages",
         "page_revisions",
         "menu_items",
+        "comments",
     ):
         assert rows[table], table
     assert len(files) == 5  # two originals, three resized copies

@@ -240,7 +240,7 @@ def test_post_formats_become_tags(app, tmp_path):
 
 def test_the_summary_names_what_was_not_brought_over(app, runner):
     out = runner.invoke(args=["import-wxr", str(DATA / "wordpress-export.xml")]).output
-    assert "Left out 1 comments (1 approved): this blog has no comments." in out
+    assert "Imported 1 comments: shown under their posts, read-only." in out
     # No --media-dir: the images of the bodies still load from WordPress's host.
     assert "images in posts still load from another site (old.example.com)" in out
     assert "Left out 2 attachments: --media-dir" in out
@@ -257,9 +257,9 @@ def comment(approved: str, kind: str = "comment") -> str:
 def test_comments_left_out_are_counted_by_kind(app, tmp_path):
     comments = [comment("1"), comment("1"), comment("0"), comment("spam"), comment("1", "pingback")]
     out = run_import(app, tmp_path, [item(10, "talked-about", "Text", extra="".join(comments))])
+    assert "Imported 2 comments: shown under their posts, read-only." in out
     assert (
-        "Left out 5 comments (2 approved, 1 awaiting moderation, 1 spam, "
-        "1 pingbacks and trackbacks): this blog has no comments."
+        "Left out 3 comments (1 awaiting moderation, 1 spam, 1 pingbacks and trackbacks)."
     ) in out
 
 

@@ -57,15 +57,12 @@ def _render_library(form: UploadForm, message: str = "", refused=(), status: int
     )
     counts = media.usage_counts(item.id for item in page.items)
     owners = _photo_owners(item.id for item in page.items)
+    sizes = media.file_sizes(page.items)
     rows = [
         LibraryRow(
-            item,
-            counts.get(item.id, 0),
-            media.file_size(item),
-            media.thumbnail_file(item),
-            owners.get(item.id, []),
+            item, counts.get(item.id, 0), size, media.thumbnail_file(item), owners.get(item.id, [])
         )
-        for item in page.items
+        for item, size in zip(page.items, sizes, strict=True)
     ]
     return render_template(
         "editor/media.html",

@@ -12,10 +12,13 @@ import re
 import threading
 
 from flask import current_app, request, send_from_directory
-from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.exceptions import NotFound, RequestedRangeNotSatisfiable
 from werkzeug.http import parse_range_header
 from werkzeug.security import safe_join
+from werkzeug.utils import send_file
 from werkzeug.wrappers import Response
+
+from blog.storage import LocalFolder, media_storage
 
 # Valid, yet refused by Werkzeug's parser: a last-bytes range of length zero, which no file
 # can satisfy.
@@ -55,6 +58,37 @@ def send_file_from(folder: str, filename: str, **options) -> Response:
     """send_from_directory, with this module's answer to If-* and Range headers."""
     response = send_from_directory(folder, filename, conditional=False, **options)
     return conditional(response, response.content_length or 0)
+
+
+_CONDITIONS = ("Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since")
+
+
+def send_media_file(filename: str, **options) -> Response:
+    """Send a media file from the folder or the bucket, with the same headers either way."""
+    store = media_storage()
+    if isinstance(store, LocalFolder):
+        # From the folder the server may hand the file to the kernel (sendfile).
+        return send_file_from(str(store.folder), filename, **options)
+    # A plain GET sends it all (no 304, no 206): its bytes come with its headers.
+    whole = request.method == "GET" and not any(h in request.headers for h in _CONDITIONS)
+    try:
+        stored = store.open(filename, whole=whole)
+    except FileNotFoundError:
+        raise NotFound() from None
+    # Werkzeug's file wrapper, not the server's: it seeks, so a Range fetches only its bytes.
+    environ = {k: v for k, v in request.environ.items() if k != "wsgi.file_wrapper"}
+    response = send_file(
+        stored.stream,
+        environ,
+        download_name=filename,
+        conditional=False,
+        etag=stored.etag,
+        last_modified=stored.modified,
+        response_class=current_app.response_class,
+        **options,
+    )
+    response.content_length = stored.size
+    return conditional(response, stored.size)
 
 
 # Static files that are text: compressed, they are a quarter of their size or less.

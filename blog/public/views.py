@@ -18,6 +18,7 @@ from blog.dates import archive_date, month_range, utc_offset_minutes
 from blog.media import served_type
 from blog.paths import path_for
 from blog.posts import featured, listings, post_page
+from blog.posts.comments import post_comments
 from blog.public import discovery, files, wordpress
 from blog.public.moved import moved_or_404, permanent_redirect
 from blog.search.pages import search_pages
@@ -124,6 +125,7 @@ def post(slug: str):
         older=older,
         newer=newer,
         related=front.with_pictures(post_page.related_posts(found)),
+        comments=post_comments(found.id),
     )
 
 
@@ -295,9 +297,7 @@ def media(filename: str):
         # Not an image's name: a WordPress permalink under a category named "media"
         # (/%category%/%postname%/), or a 404 (names with a dot need no look-up).
         return wordpress.permalink_or_404(["media", *filter(None, filename.split("/"))])
-    response = files.send_file_from(
-        current_app.config["MEDIA_FOLDER"], filename, mimetype=content_type, max_age=31536000
-    )
+    response = files.send_media_file(filename, mimetype=content_type, max_age=31536000)
     if response.status_code == 416:
         return response  # the range asked for is past the end: nothing here to keep
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -5,9 +5,10 @@ Archive layout (a zip file; format "blog-export", version 1; README "Moving cont
     content.json   format, version, exported_at, counts, settings, and the rows of users,
                    categories, tags, media, posts (each with its tag ids), revisions,
                    old_slugs, featured_posts (post_id, position), pages, page_revisions,
-                   menu_items, wordpress_addresses and author_photos (user_id, media_id)
-                   (each of the last seven absent from archives made before it existed:
-                   none); media rows carry alt, caption and credit (absent before: blank)
+                   menu_items, wordpress_addresses, comments and author_photos (user_id,
+                   media_id) (each of the last eight absent from archives made before it
+                   existed: none); media rows carry alt, caption and credit (absent before:
+                   blank)
     media/NAME     every stored image file, originals and resized copies; each media row lists
                    its files with their size and SHA-256
 
@@ -19,6 +20,7 @@ An import reads and checks the whole archive first (read_archive, here), then wr
 caller's transaction (blog.transfer.importing).
 """
 
+import hashlib
 import json
 import zipfile
 from collections.abc import Callable
@@ -35,6 +37,7 @@ from blog.media import CONTENT_TYPES, STORED_NAME, variant_files
 from blog.models import (
     AuthorPhoto,
     Category,
+    Comment,
     FeaturedPost,
     Media,
     MenuItem,
@@ -49,8 +52,10 @@ from blog.models import (
     WordPressAddress,
     post_tags,
 )
+from blog.posts.comments import author_url
 from blog.posts.status import Status
 from blog.render import FORMATS as BODY_FORMATS
+from blog.storage import media_storage
 from blog.transfer.files import open_private, sha256, written_whole
 
 FORMAT = "blog-export"
@@ -96,6 +101,10 @@ TABLES = {
     # After pages: a page's old address names it.
     "old_slugs": (OldSlug, "id kind slug post_id category_id tag_id page_id created_at"),
     "wordpress_addresses": (WordPressAddress, "id kind wp_id name category_id media_id"),
+    "comments": (
+        Comment,
+        "id post_id wp_id parent_wp_id author_name author_url created_at text",
+    ),
     "author_photos": (AuthorPhoto, "id user_id media_id"),
 }
 # Tables added after version 1 came out: an archive made before them has none of their rows.
@@ -106,6 +115,7 @@ LATER_TABLES = (
     "page_revisions",
     "menu_items",
     "wordpress_addresses",
+    "comments",
     "author_photos",
 )
 # Columns added after version 1 came out, with what an archive made before them means.
@@ -155,12 +165,13 @@ def summary(counts: dict[str, int]) -> str:
     return ", ".join(f"{counts[table]} {word}" for table, word in words.items())
 
 
-def export_site(target: Path, media_folder: Path, progress: Progress | None = None) -> dict:
+def export_site(target: Path, progress: Progress | None = None) -> dict:
     """Write the site's content to the zip archive target; return how many rows of each kind.
 
-    The archive appears whole or not at all (written beside target, then renamed).
+    The images' files are read from the site's media storage, folder or bucket. The archive
+    appears whole or not at all (written beside target, then renamed).
     """
-    target, media_folder = Path(target), Path(media_folder)
+    target = Path(target)
     if target.is_dir():
         raise TransferError(f"{target} is a folder; name the archive: {target / 'blog.zip'}")
     content: dict = {
@@ -186,9 +197,7 @@ def export_site(target: Path, media_folder: Path, progress: Progress | None = No
         zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive,
     ):
         for row in content["media"]:
-            row["files"] = [
-                _add_file(archive, media_folder / name, name) for name in _file_names(row)
-            ]
+            row["files"] = [_add_file(archive, name) for name in _file_names(row)]
             if progress:
                 progress(len(row["files"]))
         archive.writestr(CONTENT, json.dumps(content, indent=1, ensure_ascii=False) + "\n")
@@ -202,18 +211,19 @@ def _file_names(media_row: dict) -> list[str]:
     return [media_row["filename"], *variant_files(SimpleNamespace(**media_row))]
 
 
-def _add_file(archive: zipfile.ZipFile, path: Path, name: str) -> dict:
+def _add_file(archive: zipfile.ZipFile, name: str) -> dict:
+    store = media_storage()
     try:
-        with open(path, "rb") as file:
-            size, digest = sha256(file)
+        data = store.read(name)  # an image: 16 MB at most
     except FileNotFoundError:
         raise TransferError(
-            f"The media file {name} is missing from {path.parent}: restore it from a backup "
+            f"The media file {name} is missing from {store}: restore it from a backup "
             "first, or delete that image in the editor."
         ) from None
     # Images are compressed already: stored, not deflated again.
-    archive.write(path, f"{MEDIA}/{name}", compress_type=zipfile.ZIP_STORED)
-    return {"path": f"{MEDIA}/{name}", "size": size, "sha256": digest}
+    archive.writestr(f"{MEDIA}/{name}", data, compress_type=zipfile.ZIP_STORED)
+    digest = hashlib.sha256(data).hexdigest()
+    return {"path": f"{MEDIA}/{name}", "size": len(data), "sha256": digest}
 
 
 def read_archive(source: Path) -> Archive:
@@ -294,6 +304,9 @@ def _check_content(content) -> None:
     for index, row in enumerate(content["wordpress_addresses"]):
         if row["kind"] not in WORDPRESS_KINDS or row[WORDPRESS_KINDS[row["kind"]]] is None:
             raise TransferError(f"wordpress_addresses[{index}] is damaged.")
+    for index, row in enumerate(content["comments"]):
+        if row["author_url"] != author_url(row["author_url"]):
+            raise TransferError(f"comments[{index}]: its author's address is not http(s).")
     for index, row in enumerate(content["media"]):
         extension = row["filename"].rpartition(".")[2]
         expected = _file_names(row)

@@ -1,31 +1,34 @@
-"""Backups: one .tar.gz with a consistent copy of the SQLite database, every upload, a manifest.
+"""Backups: one .tar.gz with a consistent copy of the database, every upload, a manifest.
 
 Archive layout (format "blog-backup", version 1)::
 
     manifest.json     format, version, created_at, engine, schema_revision (alembic_version),
                       tables (rows per table), files (path, size, sha256 of every other entry)
-    database.sqlite   the database, copied with SQLite's backup API; a single file (no -wal)
+    database.sqlite   SQLite: the database, copied with SQLite's backup API; a single file
+    database.pgdump   PostgreSQL (engine "postgresql"): pg_dump's custom format, instead
     media/...         every file under MEDIA_FOLDER, at the same relative path
 
 The copy is consistent while the site runs: the backup API copies every page in one step, inside
 one read transaction of its own connection, so it is the database at one instant; WAL lets the
-site go on writing meanwhile. Uploads are copied before that instant and again after it (what
+site go on writing meanwhile (PostgreSQL: pg_dump reads one snapshot, see
+blog.transfer.postgres). Uploads are copied before that instant and again after it (what
 appeared or changed since): an upload's files are complete before its row is committed, so every
 Media row in the copy has its files in the archive, unless that row is deleted in the moment
 between the snapshot and the second pass. The archive may hold a few files no row uses.
 
 Restore (blog.transfer.restore) checks the whole archive with unpack_backup before it touches
 anything (entry names, manifest, the size and SHA-256 of every file, PRAGMA integrity_check and
-row counts of the database, a schema revision this code knows), then switches the site to it.
+row counts of the database, or pg_restore --list of a dump, a schema revision this code knows),
+then switches the site to it. A backup restores onto the engine that made it; flask export and
+import move content between SQLite and PostgreSQL.
 
 The working folders (.backup-XXXX beside the archive, .restore-XXXX beside the media folder)
 hold a copy of the database, password hashes included: they are readable by their owner only,
 removed when the run ends however it ends, and locked while it lives (flock), so that the next
 run can tell a killed run's folder from a running one's and remove it (remove_leftovers).
 
-SQLite only: `engine` in the manifest leaves room for a PostgreSQL dump beside database.sqlite,
-and a JSON export and import would be a separate, engine-neutral module. These functions take
-paths (see sqlite_file) and know nothing of Flask, requests or the terminal.
+These functions take paths (see site_database) and know nothing of Flask, requests or the
+terminal.
 """
 
 import fcntl
@@ -45,24 +48,44 @@ from pathlib import Path, PurePosixPath
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
+from blog.transfer import postgres
+from blog.transfer.errors import BOOKKEEPING_TABLES, BackupError, SiteHasContent
 from blog.transfer.files import file_sha256
 
 FORMAT = "blog-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
 DATABASE = "database.sqlite"
+PG_DATABASE = "database.pgdump"
 MEDIA = "media"
 BUSY_SECONDS = 10
 CHUNK = 1024 * 1024
 BACKUP_PREFIX = ".backup-"
 
 
-class BackupError(Exception):
-    """A backup or restore that cannot go ahead; the message says why."""
+__all__ = ["BackupError", "SiteHasContent"]  # raised here, defined in blog.transfer.errors
+Site = Path | postgres.Database  # a SQLite file, or a PostgreSQL database
 
 
-class SiteHasContent(BackupError):
-    """A restore would replace content the site already has."""
+def site_database(
+    database_url: str, instance_path: str | os.PathLike, tools: str | None = None
+) -> Site:
+    """Return the site's database: its SQLite file, or its PostgreSQL database.
+
+    tools: the folder of pg_dump, pg_restore and psql when they are not on PATH.
+    """
+    if make_url(database_url).get_backend_name() == "postgresql":
+        return postgres.Database(database_url, tools)
+    return sqlite_file(database_url, instance_path)
+
+
+def engine_of(database: Site) -> str:
+    return "postgresql" if isinstance(database, postgres.Database) else "sqlite"
+
+
+def database_entry(engine: str) -> str:
+    """Return the archive entry that holds the database of an engine."""
+    return PG_DATABASE if engine == "postgresql" else DATABASE
 
 
 def sqlite_file(database_url: str, instance_path: str | os.PathLike) -> Path:
@@ -73,8 +96,8 @@ def sqlite_file(database_url: str, instance_path: str | os.PathLike) -> Path:
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         raise BackupError(
-            f"Backup and restore work with SQLite only; this site uses {url.get_backend_name()}. "
-            "Use that database's own tools (pg_dump for PostgreSQL)."
+            f"Backup and restore work with SQLite and PostgreSQL only; this site uses "
+            f"{url.get_backend_name()}. Use that database's own tools."
         )
     if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
         raise BackupError("Backup and restore need the database as a plain SQLite file path.")
@@ -86,14 +109,15 @@ def schema_revisions(migrations: str | os.PathLike) -> set[str]:
     return {script.revision for script in ScriptDirectory(str(migrations)).walk_revisions()}
 
 
-def create_backup(target: Path, live: Path, media: Path) -> dict:
-    """Write the SQLite database live and the media folder to the archive target.
+def create_backup(target: Path, live: Site, media: Path) -> dict:
+    """Write the database live and the media folder to the archive target.
 
     Return the manifest. The archive appears whole or not at all (written beside target, then
     renamed), readable by its owner only: it holds the accounts' password hashes.
     """
     target, media = Path(target), Path(media)
-    if not live.is_file():
+    engine = engine_of(live)
+    if engine == "sqlite" and not live.is_file():
         raise BackupError(f"There is no database at {live}.")
     if target.is_dir():
         raise BackupError(f"{target} is a folder; name the archive: {target / 'blog.tar.gz'}")
@@ -103,9 +127,13 @@ def create_backup(target: Path, live: Path, media: Path) -> dict:
     with private_folder(target.parent, BACKUP_PREFIX) as staging:
         copied: dict[str, tuple[int, int]] = {}
         _copy_media(media, staging / MEDIA, copied)
-        _snapshot(live, staging / DATABASE)
+        if engine == "postgresql":
+            tables, revision = postgres.dump(live, staging / PG_DATABASE)
+        else:
+            _snapshot(live, staging / DATABASE)
+            tables, revision = _describe_sqlite(staging / DATABASE)
         _copy_media(media, staging / MEDIA, copied)
-        manifest = _describe(staging, sorted(copied))
+        manifest = _describe(staging, sorted(copied), engine, tables, revision)
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
         partial = staging / "archive.tar.gz"
         with tarfile.open(partial, "w:gz") as archive:
@@ -181,10 +209,12 @@ def summary(manifest: dict) -> str:
     )
 
 
-def site_content(database: Path, media: Path) -> tuple[int, int]:
+def site_content(database: Site, media: Path) -> tuple[int, int]:
     """Return how many rows (bookkeeping aside) and media files a site holds."""
     rows = 0
-    if database.is_file():
+    if isinstance(database, postgres.Database):
+        rows = postgres.content_rows(database)
+    elif database.is_file():
         try:
             with closing(sqlite3.connect(database, timeout=BUSY_SECONDS)) as connection:
                 rows = sum(_row_counts(connection, content_only=True).values())
@@ -194,8 +224,12 @@ def site_content(database: Path, media: Path) -> tuple[int, int]:
     return rows, files
 
 
-def unpack_backup(source: Path, into: Path) -> dict:
-    """Extract the archive source into the empty folder into, check it all; return its manifest."""
+def unpack_backup(source: Path, into: Path, site: Site | None = None) -> dict:
+    """Extract the archive source into the empty folder into, check it all; return its manifest.
+
+    The backup must hold a database of the site's engine (SQLite when no site is given).
+    """
+    engine = "sqlite" if site is None else engine_of(site)
     try:
         with gzip.open(source) as stream:
             with tarfile.open(fileobj=stream, mode="r|") as archive:
@@ -214,8 +248,8 @@ def unpack_backup(source: Path, into: Path) -> dict:
     except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
         raise BackupError(f"{source} is damaged or incomplete ({error}).") from None
     (into / MEDIA).mkdir(exist_ok=True)
-    manifest = _read_manifest(into / MANIFEST)
-    listed = _listed_files(manifest)
+    manifest = _read_manifest(into / MANIFEST, engine)
+    listed = _listed_files(manifest, database_entry(engine))
     present = {path.relative_to(into).as_posix() for path in into.rglob("*") if path.is_file()}
     present.discard(MANIFEST)
     if missing := sorted(listed.keys() - present):
@@ -225,7 +259,10 @@ def unpack_backup(source: Path, into: Path) -> dict:
     for name, (size, sha256) in listed.items():
         if (into / name).stat().st_size != size or file_sha256(into / name) != sha256:
             raise BackupError(f"{name} in the archive does not match its checksum: damaged.")
-    _check_database(into / DATABASE, manifest)
+    if engine == "postgresql":
+        postgres.check_dump(site, into / PG_DATABASE)  # its rows are counted once loaded
+    else:
+        _check_database(into / DATABASE, manifest)
     return manifest
 
 
@@ -270,16 +307,20 @@ def _snapshot(live: Path, copy: Path) -> None:
         raise BackupError(f"Could not copy the database {live} ({error}).") from None
 
 
-def _describe(staging: Path, media_files: list[str]) -> dict:
-    with closing(sqlite3.connect(staging / DATABASE)) as connection:
-        tables = _row_counts(connection)
-        revision = _schema_revision(connection)
-    names = [DATABASE, *(f"{MEDIA}/{name}" for name in media_files)]
+def _describe_sqlite(copy: Path) -> tuple[dict[str, int], str | None]:
+    with closing(sqlite3.connect(copy)) as connection:
+        return _row_counts(connection), _schema_revision(connection)
+
+
+def _describe(
+    staging: Path, media_files: list[str], engine: str, tables: dict, revision: str | None
+) -> dict:
+    names = [database_entry(engine), *(f"{MEDIA}/{name}" for name in media_files)]
     return {
         "format": FORMAT,
         "version": VERSION,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "engine": "sqlite",
+        "engine": engine,
         "schema_revision": revision,
         "tables": tables,
         "files": [
@@ -297,7 +338,7 @@ def _entry_name(member: tarfile.TarInfo) -> str:
     """Return an archive entry's name if it is one this format has; refuse anything else."""
     path = PurePosixPath(member.name)
     parts = path.parts
-    allowed = parts in ((MANIFEST,), (DATABASE,)) or (
+    allowed = parts in ((MANIFEST,), (DATABASE,), (PG_DATABASE,)) or (
         len(parts) > 1 and parts[0] == MEDIA and not {"", ".", ".."} & set(parts)
     )
     if not member.isfile() or path.is_absolute() or not allowed:
@@ -305,7 +346,7 @@ def _entry_name(member: tarfile.TarInfo) -> str:
     return str(path)
 
 
-def _read_manifest(path: Path) -> dict:
+def _read_manifest(path: Path, engine: str) -> dict:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -319,19 +360,23 @@ def _read_manifest(path: Path) -> dict:
             f"The backup has format version {manifest.get('version')}; "
             f"this version of the blog reads version {VERSION}."
         )
-    if manifest.get("engine") != "sqlite":
-        raise BackupError(f"The backup holds a {manifest.get('engine')} database, not SQLite.")
+    if manifest.get("engine") != engine:
+        raise BackupError(
+            f"The backup holds a {manifest.get('engine')} database and this site uses {engine}: "
+            "a backup restores onto the engine that made it (flask export and import move "
+            "content between them)."
+        )
     return manifest
 
 
-def _listed_files(manifest: dict) -> dict[str, tuple[int, str]]:
+def _listed_files(manifest: dict, database: str) -> dict[str, tuple[int, str]]:
     try:
         listed = {
             entry["path"]: (int(entry["size"]), str(entry["sha256"])) for entry in manifest["files"]
         }
     except (KeyError, TypeError, ValueError):
         raise BackupError("The archive's manifest.json is incomplete.") from None
-    if DATABASE not in listed:
+    if database not in listed:
         raise BackupError("The archive's manifest lists no database.")
     return listed
 
@@ -364,9 +409,7 @@ def _row_counts(connection: sqlite3.Connection, *, content_only: bool = False) -
     shadow_prefixes = tuple(f"{name}_" for name in virtual)
     counts = {}
     for name, _ in tables:
-        bookkeeping = name in ("alembic_version", "content_version") or name.startswith(
-            shadow_prefixes
-        )
+        bookkeeping = name in BOOKKEEPING_TABLES or name.startswith(shadow_prefixes)
         if name in virtual or (content_only and bookkeeping):
             continue
         quoted = name.replace('"', '""')

@@ -8,13 +8,16 @@ from flask.cli import with_appcontext
 
 from blog.extensions import db, prepare_database
 from blog.media import readable_size
+from blog.storage import media_storage
 from blog.transfer import archive, backup, importing, restore
 
 
-def site_files() -> tuple[Path, Path, Path]:
-    """Return the site's SQLite file, media folder and page cache stamp."""
-    database = backup.sqlite_file(
-        current_app.config["SQLALCHEMY_DATABASE_URI"], current_app.instance_path
+def site_files() -> tuple[backup.Site, Path, Path]:
+    """Return the site's database (SQLite file or PostgreSQL), media folder and cache stamp."""
+    database = backup.site_database(
+        current_app.config["SQLALCHEMY_DATABASE_URI"],
+        current_app.instance_path,
+        current_app.config.get("PG_BIN"),
     )
     return (
         database,
@@ -23,11 +26,22 @@ def site_files() -> tuple[Path, Path, Path]:
     )
 
 
+def refuse_bucket() -> None:
+    """Stop a backup or restore of a site whose media are in a bucket: they copy a folder."""
+    if current_app.config["S3_BUCKET"]:
+        raise click.ClickException(
+            f"This site keeps its media in {media_storage()}; backup and restore copy the "
+            "media folder only. Use `flask export` (it reads the bucket), and the bucket's "
+            "own versioning or replication."
+        )
+
+
 @click.command("backup")
 @with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(path: Path) -> None:
     """Write the database and every upload to PATH (a .tar.gz), safely while the site runs."""
+    refuse_bucket()
     try:
         database, media, stamp = site_files()
         # A killed restore is finished or undone first; a killed backup's copy removed.
@@ -52,6 +66,7 @@ def restore_command(path: Path, force: bool) -> None:
     All or nothing, even if the command is killed: the next restore or backup finishes or
     undoes a run that was stopped. Every body is rendered again from its source.
     """
+    refuse_bucket()
     click.echo(f"Checking {path} ...")
     try:
         database, media, stamp = site_files()
@@ -82,7 +97,7 @@ def export_command(path: Path) -> None:
     prepare_database()
     with click.progressbar(length=archive.export_size(), label="Exporting") as bar:
         try:
-            counts = archive.export_site(path, current_app.config["MEDIA_FOLDER"], bar.update)
+            counts = archive.export_site(path, bar.update)
         except archive.TransferError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"Exported {archive.summary(counts)} to {path}.")
@@ -100,9 +115,7 @@ def import_command(path: Path, force: bool) -> None:
     try:
         checked = archive.read_archive(path)
         with click.progressbar(length=checked.size, label="Importing") as bar:
-            counts = importing.import_archive(
-                checked, current_app.config["MEDIA_FOLDER"], force=force, progress=bar.update
-            )
+            counts = importing.import_archive(checked, force=force, progress=bar.update)
         db.session.commit()
     except archive.SiteHasContent as error:
         raise click.ClickException(

@@ -8,7 +8,6 @@ transaction (blog.media), so that a failed import leaves neither rows nor files 
 import warnings
 import zipfile
 from io import BytesIO
-from pathlib import Path
 
 from PIL import Image
 from sqlalchemy import bindparam, delete, func, insert, select, text, update
@@ -21,6 +20,7 @@ from blog.media import FORMATS, doomed_in_transaction, variant_files, written_in
 from blog.models import (
     AuthorPhoto,
     Category,
+    Comment,
     FeaturedPost,
     Media,
     MenuItem,
@@ -36,6 +36,7 @@ from blog.models import (
     post_tags,
 )
 from blog.render import BodyTooComplex, body_fields
+from blog.storage import media_storage
 from blog.transfer.archive import MEDIA, TABLES, Archive, Progress, SiteHasContent, TransferError
 
 KINDS = {extension: kind for kind, (extension, _) in FORMATS.items()}
@@ -52,7 +53,6 @@ def content_counts() -> dict[str, int]:
 
 def import_archive(
     archive: Archive,
-    media_folder: Path,
     *,
     force: bool = False,
     progress: Progress | None = None,
@@ -63,7 +63,7 @@ def import_archive(
     replaces them (accounts stay; the archive's settings overwrite the site's). Authors are
     matched to existing accounts by username. Return how many rows of each kind were written.
     """
-    content, media_folder = archive.content, Path(media_folder)
+    content = archive.content
     existing = {name: n for name, n in content_counts().items() if n}
     if existing and not force:
         found = ", ".join(f"{n} {name}" for name, n in existing.items())
@@ -76,7 +76,7 @@ def import_archive(
         for table in ("categories", "tags", "media"):
             if content[table]:
                 db.session.execute(insert(TABLES[table][0]), content[table])
-        _write_media(archive, media_folder, replaced, progress)
+        _write_media(archive, replaced, progress)
         photos = [
             {**row, "user_id": users.get(row["user_id"], row["user_id"])}
             for row in content["author_photos"]
@@ -112,6 +112,8 @@ def import_archive(
                 db.session.execute(insert(TABLES[table][0]), content[table])
         for key, value in content["settings"].items():
             db.session.merge(Setting(key=key, value=value))
+        if content["comments"]:
+            db.session.execute(insert(Comment), content["comments"])
         db.session.flush()
     except IntegrityError as error:
         raise TransferError(f"The archive's rows contradict each other ({error.orig}).") from None
@@ -145,14 +147,15 @@ def _write_pages(pages: list[dict]) -> None:
         )
 
 
-def _clear_content() -> set[Path]:
+def _clear_content() -> set[str]:
     """Delete the site's content (accounts and settings aside); return the images' files."""
     files = set()
     for media in db.session.scalars(select(Media)):
-        files.update(Path(name) for name in [media.filename, *variant_files(media)])
+        files.update([media.filename, *variant_files(media)])
     for model in (
         AuthorPhoto,
         WordPressAddress,
+        Comment,
         MenuItem,
         PageRevision,
         Page,
@@ -186,28 +189,28 @@ def _user_ids(users: list[dict]) -> dict[int, int]:
     return {old: new for old, new in mapping.items() if old != new}
 
 
-def _write_media(archive: Archive, folder: Path, replaced: set[Path], progress) -> None:
-    """Write the archive's image files into folder; they stay only if the transaction commits."""
-    folder.mkdir(parents=True, exist_ok=True)
-    kept = set()
+def _write_media(archive: Archive, replaced: set[str], progress) -> None:
+    """Store the archive's image files; they stay only if the transaction commits."""
+    store, brought = media_storage(), set()
     with zipfile.ZipFile(archive.path) as zipped:
         for row in archive.content["media"]:
             for entry in row["files"]:
                 name = entry["path"].removeprefix(f"{MEDIA}/")
                 data = zipped.read(entry["path"])
                 _check_image(data, name)
-                path = folder / name
-                if path.exists():
-                    if path.read_bytes() != data:
-                        raise TransferError(f"The media folder already has another {name}.")
-                    kept.add(Path(name))
+                try:
+                    there = store.read(name)
+                except FileNotFoundError:
+                    written_in_transaction([name])
+                    store.put(name, data, row["content_type"])
                 else:
-                    written_in_transaction([path])
-                    path.write_bytes(data)
+                    if there != data:
+                        raise TransferError(f"The media storage already has another {name}.")
+                brought.add(name)
                 if progress:
                     progress(1)
     # The replaced images' files go once the import commits, except those it brought back.
-    doomed_in_transaction([folder / name for name in replaced - kept])
+    doomed_in_transaction(replaced - brought)
 
 
 def _check_image(data: bytes, name: str) -> None:

@@ -17,6 +17,11 @@ in .restore-XXXX next to the media folder, and then switches in one step:
 6. finish: put in the uploads whose bytes differ under the same name (never, for names
    save_upload chose), remove the old site's uploads, release the stamp (a new one).
 
+On PostgreSQL (blog.transfer.postgres_restore) step 2 runs in a scratch database the
+archive's dump is loaded into, and step 5 is one psql transaction that replaces every table,
+raises the content version and marks the restore's id on it (so that every instance's page
+cache drops, and the next run can tell whether the switch happened).
+
 At every instant readers see the old site or the new one. The next restore or backup (recover)
 completes a run killed after the switch, and undoes one killed before it: the uploads it added
 go, the stamp is released. Each run locks its folder (blog.transfer.backup.private_folder), so
@@ -46,11 +51,14 @@ from blog.extensions import db, migrate
 from blog.posts import editing
 from blog.search.index import rebuild_search_index
 from blog.settings import stored_typographic_quotes
+from blog.transfer import postgres, postgres_restore
 from blog.transfer.backup import (
     BUSY_SECONDS,
     DATABASE,
     MEDIA,
+    PG_DATABASE,
     BackupError,
+    Site,
     SiteHasContent,
     claimed,
     private_folder,
@@ -62,25 +70,26 @@ from blog.transfer.backup import (
 PREFIX = ".restore-"
 PLAN = "plan.json"
 DONE = "done.json"
+SCRIPT = "restored.sql"
 
 
 def restore_backup(
     source: Path,
-    live: Path,
+    live: Site,
     media: Path,
     stamp: Path,
     *,
     migrations: str | os.PathLike,
     force: bool = False,
 ) -> dict:
-    """Replace the SQLite database live and the media folder with the archive source.
+    """Replace the database live and the media folder with the archive source.
 
     Return the manifest. Refuses (SiteHasContent) to replace a site that has any row or upload
     unless force is set, and (BackupError) an archive that fails any check or whose schema
     revision the migrations do not know; in both cases the site is left as it was. Call
     recover first: a killed run's folder would make this one refuse.
     """
-    live, media, stamp = Path(live), Path(media), Path(stamp)
+    media, stamp = Path(media), Path(stamp)
     if not force:
         rows, files = site_content(live, media)
         if rows or files:
@@ -93,7 +102,7 @@ def restore_backup(
         if others := [path.name for path in media.parent.glob(f"{PREFIX}*") if path != folder]:
             raise BackupError(f"Another restore is running or was stopped ({others[0]}).")
         _step("started")
-        manifest = unpack_backup(Path(source), folder)
+        manifest = unpack_backup(Path(source), folder, live)
         revision = manifest["schema_revision"]
         if revision not in schema_revisions(migrations):
             raise BackupError(
@@ -101,7 +110,10 @@ def restore_backup(
                 "it was made by a newer version. Upgrade the code first."
             )
         _step("unpacked")
-        restore_id = prepare_copy(folder / DATABASE, migrations)
+        if isinstance(live, postgres.Database):
+            restore_id = _prepare_postgres(folder, live, manifest, migrations)
+        else:
+            restore_id = prepare_copy(folder / DATABASE, migrations)
         _step("prepared")
         plan = _plan(folder, media, restore_id, str(source))
         _step("planned")
@@ -109,7 +121,10 @@ def restore_backup(
             _add_uploads(folder, media, plan)
             hold_stamp(stamp)
             _step("held")
-            _write_database(folder / DATABASE, live)
+            if isinstance(live, postgres.Database):
+                postgres_restore.switch(live, folder / SCRIPT, plan["id"])
+            else:
+                _write_database(folder / DATABASE, live)
             _step("switched")
             _finish(folder, media, stamp, plan)
         except BaseException:
@@ -122,12 +137,12 @@ def restore_backup(
     return manifest
 
 
-def recover(live: Path, media: Path, stamp: Path) -> list[str]:
+def recover(live: Site, media: Path, stamp: Path) -> list[str]:
     """Finish or undo the restores whose run was killed; return what was done, in words.
 
     Raises BackupError while another restore is running.
     """
-    live, media, stamp = Path(live), Path(media), Path(stamp)
+    media, stamp = Path(media), Path(stamp)
     notes = []
     for folder in sorted(media.parent.glob(f"{PREFIX}*")):
         with claimed(folder) as ours:
@@ -135,6 +150,8 @@ def recover(live: Path, media: Path, stamp: Path) -> list[str]:
                 if folder.exists():
                     raise BackupError(f"Another restore is running ({folder}); wait for its end.")
                 continue
+            if isinstance(live, postgres.Database):
+                _drop_scratch(live, folder)
             plan = _read_plan(folder / PLAN)
             if (folder / DONE).exists():
                 note = "left by a restore that had finished"
@@ -169,12 +186,51 @@ def prepare_copy(database: Path, migrations: str | os.PathLike) -> int:
     nothing of the archive's HTML is kept.
     """
     reference = database.with_name("reference.sqlite")
-    with _app_for(reference, migrations):
+    _prepare(f"sqlite:///{database}", f"sqlite:///{reference}", migrations)
+    reference.unlink()
+    restore_id = secrets.randbelow(2**31 - 2) + 1
+    with closing(sqlite3.connect(database)) as connection:
+        connection.execute(f"PRAGMA user_version = {restore_id}")
+    return restore_id
+
+
+def _prepare_postgres(
+    folder: Path, live: postgres.Database, manifest: dict, migrations: str | os.PathLike
+) -> int:
+    """Load the archive's dump into a scratch database, prepare it, write it as the script.
+
+    Return the restore's id, which the switch writes on the live database.
+    """
+    run = _run_name(folder)
+    with (
+        postgres_restore.scratch(live, "restore", run) as copy,
+        postgres_restore.scratch(live, "schema", run) as reference,
+    ):
+        postgres_restore.load(copy, folder / PG_DATABASE)
+        if postgres.described(copy) != (manifest["tables"], manifest["schema_revision"]):
+            raise BackupError("The database in the archive does not match its manifest.")
+        _prepare(copy.url, reference.url, migrations)
+        postgres_restore.write_script(copy, folder / SCRIPT)
+    return secrets.randbelow(2**31 - 2) + 1
+
+
+def _run_name(folder: Path) -> str:
+    # mkdtemp's letters: lower case, digits and _, fit for a database name.
+    return folder.name.removeprefix(PREFIX)
+
+
+def _drop_scratch(live: postgres.Database, folder: Path) -> None:
+    for kind in ("restore", "schema"):
+        postgres_restore.drop(live, postgres_restore.scratch_name(live, kind, _run_name(folder)))
+
+
+def _prepare(database_url: str, reference_url: str, migrations: str | os.PathLike) -> None:
+    """Migrate the copy, refuse code the migrations do not make, render every body again."""
+    with _app_for(reference_url, migrations):
         upgrade()
         made = _code_in_schema()
-    reference.unlink()
     try:
-        with _app_for(database, migrations):
+        with _app_for(database_url, migrations):
             upgrade()
             if foreign := sorted(_code_in_schema() - made):
                 kind, name, _ = foreign[0]
@@ -190,17 +246,13 @@ def prepare_copy(database: Path, migrations: str | os.PathLike) -> int:
         raise
     except Exception as error:
         raise BackupError(f"Could not prepare the database in the archive ({error}).") from None
-    restore_id = secrets.randbelow(2**31 - 2) + 1
-    with closing(sqlite3.connect(database)) as connection:
-        connection.execute(f"PRAGMA user_version = {restore_id}")
-    return restore_id
 
 
 @contextmanager
-def _app_for(database: Path, migrations: str | os.PathLike) -> Iterator[None]:
-    """Give the block an app context whose database is this SQLite file."""
+def _app_for(database_url: str, migrations: str | os.PathLike) -> Iterator[None]:
+    """Give the block an app context whose database is this one (a copy, not the site's)."""
     staged = Flask(__name__)
-    staged.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+    staged.config["SQLALCHEMY_DATABASE_URI"] = database_url
     db.init_app(staged)
     migrate.init_app(staged, db, directory=str(migrations), render_as_batch=True)
     with staged.app_context():
@@ -211,11 +263,31 @@ def _app_for(database: Path, migrations: str | os.PathLike) -> Iterator[None]:
             db.engine.dispose()
 
 
+# PostgreSQL's code outside the system schemas and extensions: triggers, views, rules,
+# functions (a dump may hold any of them).
+POSTGRES_CODE = text(
+    """
+    SELECT 'trigger', tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal
+    UNION ALL SELECT 'view', viewname, definition FROM pg_views
+        WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
+    UNION ALL SELECT 'rule', rulename, definition FROM pg_rules
+        WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
+    UNION ALL SELECT 'function', p.proname, p.prosrc FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND NOT EXISTS (
+            SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+    """
+)
+
+
 def _code_in_schema() -> set[tuple[str, str, str]]:
     """Return the triggers and views of the database: what runs when a row is written or read."""
-    rows = db.session.execute(
-        text("SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'view')")
-    )
+    if db.engine.dialect.name == "postgresql":
+        rows = db.session.execute(POSTGRES_CODE)
+    else:
+        rows = db.session.execute(
+            text("SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'view')")
+        )
     return {(kind, name, " ".join((sql or "").split())) for kind, name, sql in rows}
 
 
@@ -272,8 +344,10 @@ def _add_uploads(folder: Path, media: Path, plan: dict) -> None:
             shutil.copyfile(staged, path)
 
 
-def _switched(live: Path, plan: dict) -> bool:
+def _switched(live: Site, plan: dict) -> bool:
     """Tell whether the live database is the plan's copy (the switch happened)."""
+    if isinstance(live, postgres.Database):
+        return postgres_restore.switched(live, plan["id"])
     if not live.is_file():
         return False
     try:

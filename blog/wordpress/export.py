@@ -3,7 +3,8 @@
 The file follows what WordPress 6 writes (wp-admin/includes/export.php) element by element:
 RSS 2.0 with the excerpt, content, wfw, dc and wp namespaces, every text in CDATA (a "]]>"
 inside split as "]]]]><![CDATA[>", as wxr_cdata() does), authors, categories and tags before
-the items, images as attachment items that WordPress downloads from attachment_url. Titles
+the items, images as attachment items that WordPress downloads from attachment_url, readers'
+comments (those imported from WordPress) as approved <wp:comment>s of their post. Titles
 and names are HTML there ("News &amp; Views"), as WordPress keeps them.
 Markdown bodies go out as their clean HTML; links to this site's paths become absolute.
 """
@@ -11,6 +12,7 @@ Markdown bodies go out as their clean HTML; links to this site's paths become ab
 import re
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from html import escape as html_escape
 from pathlib import Path
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
@@ -20,7 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from blog.dates import to_local
 from blog.extensions import db
-from blog.models import Category, Media, Post, Tag, User, utcnow
+from blog.models import Category, Comment, Media, Post, Tag, User, utcnow
 from blog.posts.featured import featured_positions
 from blog.posts.status import Status
 from blog.transfer.files import open_private, written_whole
@@ -114,6 +116,7 @@ def export_wxr(
                     selectinload(Post.tags),
                 )
             )
+            comments = _comments_of(batch, zone)
             for post in db.session.scalars(stmt).unique():
                 out.write(
                     _post(
@@ -125,6 +128,7 @@ def export_wxr(
                         now,
                         tag_offset,
                         post.id in featured,
+                        comments.get(post.id, ""),
                     )
                 )
             if progress:
@@ -211,7 +215,7 @@ def _tag(tag: Tag, offset: int) -> str:
     )
 
 
-def _item(fields: dict[str, str], terms: list[str], meta: dict[str, str]) -> str:
+def _item(fields: dict[str, str], terms: list[str], meta: dict[str, str], comments="") -> str:
     """Return one <item>, its elements in WordPress's order; the values are XML already."""
     lines = [_element(name, value) for name, value in fields.items()]
     lines = [line.replace("<guid>", '<guid isPermaLink="false">') for line in lines]
@@ -223,7 +227,7 @@ def _item(fields: dict[str, str], terms: list[str], meta: dict[str, str]) -> str
             + _element("wp:meta_value", cdata(value))
             + "\t\t</wp:postmeta>\n"
         )
-    return "\t<item>\n" + "".join(lines) + "\t</item>\n"
+    return "\t<item>\n" + "".join(lines) + comments + "\t</item>\n"
 
 
 def _fields(title, link, guid, dated, creator, content, excerpt, wp_id, gmt, modified, zone):
@@ -271,7 +275,42 @@ def _attachment(media: Media, wp_id: int, base, creator, alt: str | None, zone) 
     return _item(fields, [], meta)
 
 
-def _post(post: Post, wp_id: int, media_ids, base: str, zone, now, tag_offset, sticky=False) -> str:
+def _comments_of(post_ids: list[int], zone) -> dict[int, str]:
+    """Return the <wp:comment> elements of these posts' comments, by post: one query."""
+    stmt = (
+        select(Comment)
+        .where(Comment.post_id.in_(post_ids))
+        .order_by(Comment.post_id, Comment.created_at, Comment.id)
+    )
+    written: dict[int, str] = {}
+    for comment in db.session.scalars(stmt):
+        written[comment.post_id] = written.get(comment.post_id, "") + _comment(comment, zone)
+    return written
+
+
+def _comment(comment: Comment, zone) -> str:
+    """Return one approved comment as WordPress writes it; its text as HTML that shows it."""
+    fields = {
+        "comment_id": str(comment.wp_id),
+        "comment_author": cdata(comment.author_name),
+        "comment_author_email": cdata(""),
+        "comment_author_url": _text(comment.author_url),
+        "comment_author_IP": cdata(""),
+        "comment_date": cdata(_date(comment.created_at, zone)),
+        "comment_date_gmt": cdata(_date(comment.created_at)),
+        "comment_content": cdata(html_escape(comment.text, quote=False)),
+        "comment_approved": cdata("1"),
+        "comment_type": cdata("comment"),
+        "comment_parent": str(comment.parent_wp_id),
+        "comment_user_id": "0",
+    }
+    inner = "".join(_element(f"wp:{name}", value, "\t\t\t") for name, value in fields.items())
+    return "\t\t<wp:comment>\n" + inner + "\t\t</wp:comment>\n"
+
+
+def _post(
+    post: Post, wp_id: int, media_ids, base: str, zone, now, tag_offset, sticky=False, comments=""
+) -> str:
     body = post.body_source if post.body_format == "html" else post.body_html
     status = post.status
     if status == Status.PUBLISHED:
@@ -308,4 +347,4 @@ def _post(post: Post, wp_id: int, media_ids, base: str, zone, now, tag_offset, s
         meta["_yoast_wpseo_title"] = post.seo_title
     if post.seo_description:
         meta["_yoast_wpseo_metadesc"] = post.seo_description
-    return _item(fields, terms, meta)
+    return _item(fields, terms, meta, comments)

@@ -45,6 +45,7 @@ from blog.render import BodyTooComplex, body_fields, plain_text, render_body
 from blog.settings import load_settings, save_settings
 from blog.slugs import slugify, unique_slug
 from blog.wordpress.body import Gallery, convert_body, has_size_suffix, upload_key
+from blog.wordpress.comments import earlier_post, import_comments
 from blog.wordpress.wxr import Item, Progress, Wxr, WxrError
 from blog.wordpress.zone import export_zone
 
@@ -81,6 +82,7 @@ class Report:
     editor: str = ""
     zone: str = ""  # the time zone the site took from the export, if it had none
     comments: Counter = field(default_factory=Counter)  # approved, held, spam, pings
+    comments_done: Counter = field(default_factory=Counter)  # imported, hidden
     formats: Counter = field(default_factory=Counter)  # post format name -> posts
     remote_images: int = 0  # <img> in bodies still on another host
     remote_hosts: Counter = field(default_factory=Counter)
@@ -130,18 +132,7 @@ class Report:
                 + ", ".join(f"{name} {count}" for name, count in sorted(self.formats.items()))
                 + "."
             )
-        if total := sum(self.comments.values()):
-            kinds = ", ".join(
-                f"{self.comments[kind]} {label}"
-                for kind, label in (
-                    ("approved", "approved"),
-                    ("held", "awaiting moderation"),
-                    ("spam", "spam"),
-                    ("pings", "pingbacks and trackbacks"),
-                )
-                if self.comments[kind]
-            )
-            lines.append(f"Left out {total} comments ({kinds}): this blog has no comments.")
+        lines.extend(self._comment_lines())
         if self.remote_images:
             hosts = ", ".join(host for host, _ in self.remote_hosts.most_common(3))
             lines.append(
@@ -161,6 +152,24 @@ class Report:
                 )
                 + "."
             )
+        return lines
+
+    def _comment_lines(self) -> list[str]:
+        lines = []
+        if imported := self.comments_done["imported"]:
+            lines.append(f"Imported {imported} comments: shown under their posts, read-only.")
+        left = [
+            (self.comments[kind], label)
+            for kind, label in (
+                ("held", "awaiting moderation"),
+                ("spam", "spam"),
+                ("pings", "pingbacks and trackbacks"),
+            )
+        ]
+        left.append((self.comments_done["hidden"], "of private or password-protected posts"))
+        if total := sum(count for count, _ in left):
+            kinds = ", ".join(f"{count} {label}" for count, label in left if count)
+            lines.append(f"Left out {total} comments ({kinds}).")
         return lines
 
 
@@ -220,12 +229,20 @@ def import_wxr(
         wp_id = item.wp_id if item.wp_id is not None else _link_id(item)
         if (identity is not None and identity in known) or (wp_id is not None and wp_id in known):
             report.already_imported += 1
+            # Its comments that an import made before this blog kept comments left out.
+            if earlier := earlier_post(item, wp_id, _title_and_date(item, zone)):
+                hidden = bool(_status(item)[1])
+                report.comments_done += import_comments(
+                    item, earlier, zone, hidden=hidden, new_post=False
+                )
             continue
         known.update(key for key in (identity, wp_id) if key is not None)
         post = _post(item, wp_id, editor.id, terms, images, zone, report)
         db.session.add(post)
         db.session.flush()
         _remember_old_addresses(item, post)
+        hidden = bool(_status(item)[1])
+        report.comments_done += import_comments(item, post, zone, hidden=hidden, new_post=True)
         if item.sticky and item.post_type == "post":
             feature(post)  # in the file's order
         if item.post_type == "page":

@@ -38,6 +38,20 @@ class WxrError(Exception):
 
 
 @dataclass
+class ReaderComment:
+    """One <wp:comment> as the file has it; blog.wordpress.comments decides what is kept."""
+
+    wp_id: int
+    parent: int  # the comment it replies to, 0 for none
+    kind: str  # as _comment_kind says: "approved", "held", "spam" or "pings"
+    author: str
+    author_url: str
+    date_gmt: datetime | None
+    date_local: datetime | None
+    content: str  # HTML, as WordPress keeps it
+
+
+@dataclass
 class Item:
     """One <item>: a post, page, attachment or anything else WordPress exports."""
 
@@ -61,6 +75,7 @@ class Item:
     link: str = ""  # its address on the WordPress site (<link>)
     formats: list[tuple[str, str]] = field(default_factory=list)  # post_format (nicename, name)
     comments: Counter = field(default_factory=Counter)  # "approved", "held", "spam", "pings"
+    reader_comments: list[ReaderComment] = field(default_factory=list)
 
 
 @dataclass
@@ -181,6 +196,9 @@ def read_wxr(path: Path) -> Wxr:
                 link=text(element, "link").strip(),
                 formats=[(n, name) for d, n, name in terms if d == "post_format"],
                 comments=Counter(_comment_kind(c, wp) for c in element.iter(f"{wp}comment")),
+                reader_comments=[
+                    _reader_comment(c, wp, where) for c in element.iter(f"{wp}comment")
+                ],
             )
         )
     return Wxr(
@@ -202,6 +220,29 @@ def _comment_kind(comment, wp: str) -> str:
         return "pings"
     approved = (comment.findtext(f"{wp}comment_approved") or "").strip()
     return {"1": "approved", "spam": "spam"}.get(approved, "held")
+
+
+def _reader_comment(comment, wp: str, where: str) -> ReaderComment:
+    def text(name: str) -> str:
+        return comment.findtext(f"{wp}{name}") or ""
+
+    # A date out of this blog's range is no reason to refuse the whole file: undated.
+    def date(name: str) -> datetime | None:
+        try:
+            return _date(text(name), where)
+        except WxrError:
+            return None
+
+    return ReaderComment(
+        wp_id=_number(text("comment_id")),
+        parent=_number(text("comment_parent")),
+        kind=_comment_kind(comment, wp),
+        author=text("comment_author"),
+        author_url=text("comment_author_url").strip(),
+        date_gmt=date("comment_date_gmt"),
+        date_local=date("comment_date"),
+        content=text("comment_content"),
+    )
 
 
 def _wordpress_namespace(declared: dict[str, str], channel, kind: str = "") -> str:

@@ -1,7 +1,7 @@
 """Authors' photos: an image of the media library per author
 
 Revision ID: a3f9c2e8d147
-Revises: c8f1d2a3b4e5
+Revises: c8d2f4a6b1e3
 Create Date: 2026-12-07 20:30:00.000000
 
 A table of its own rather than a column of users: on SQLite a new column with a foreign key
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "a3f9c2e8d147"
-down_revision = "c8f1d2a3b4e5"
+down_revision = "c8d2f4a6b1e3"
 branch_labels = None
 depends_on = None
 
