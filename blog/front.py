@@ -17,10 +17,20 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from blog.cache import memo_by_stamp
 from blog.extensions import db
-from blog.models import Category, User
-from blog.paths import script_root
+from blog.media import srcset
+from blog.models import AuthorPhoto, Category, Media, User
+from blog.paths import path_for, script_root
 from blog.posts import listings
-from blog.posts.listings import CARD_COLUMNS, NEWEST, POSTS, PUBLIC, Card, CategoryLink, PostLink
+from blog.posts.listings import (
+    CARD_COLUMNS,
+    NEWEST,
+    POSTS,
+    PUBLIC,
+    Card,
+    CategoryLink,
+    PostLink,
+    Thumb,
+)
 
 # Cards in a row of the front page's grid at its widest: the grid only ever holds a multiple
 # of this, so that no row ends with a lone card (4 columns, 2 on tablets, 1 on phones).
@@ -169,6 +179,31 @@ def author_bio(username: str) -> str:
     return memo_by_stamp("author_bios", load).get(username, "")
 
 
+def author_photo(username: str) -> Thumb | None:
+    """Return an author's photo with its resized copies, from a map of every author's, read
+    once per change; None for an author without one."""
+
+    def load() -> dict[str, Thumb]:
+        rows = db.session.execute(
+            select(User.username, Media.filename, Media.width, Media.height, Media.variants)
+            .join(AuthorPhoto, AuthorPhoto.user_id == User.id)
+            .join(Media, Media.id == AuthorPhoto.media_id)
+        )
+        return {
+            row.username: Thumb(
+                _media_url(row.filename), srcset(row, _media_url), row.width, row.height
+            )
+            for row in rows
+        }
+
+    # Per script root as well: the addresses start with it.
+    return memo_by_stamp(f"author_photos:{script_root()}", load).get(username)
+
+
+def _media_url(filename: str) -> str:
+    return path_for("public.media", filename=filename)
+
+
 def latest_cards(count: int = 4) -> list[Card]:
     """Return the newest public posts as cards (for the page that was not found), or none
     while the database is out of reach: the 404 page must still be a 404."""
@@ -205,6 +240,6 @@ def standfirst(excerpt: str, body_html: str) -> str:
 
 
 def initials(name: str) -> str:
-    """Return up to two initials for an author's monogram (there is no author picture)."""
+    """Return up to two initials for the monogram of an author without a photo."""
     letters = [part[0] for part in name.split() if part[:1].isalnum()]
     return "".join(letters[:1] + letters[1:][-1:]).upper() or "?"

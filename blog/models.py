@@ -47,6 +47,8 @@ class User(UserMixin, db.Model):
     # Dropping it is left for a later migration (on SQLite, a rebuild of the users table).
     session_token: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Shown beside the name on public pages (blog/front.py); through author_photos.
+    photo: Mapped["Media | None"] = relationship(secondary="author_photos", lazy="raise")
     # Not a column: the key of the signed-in session this account was loaded for (set in
     # blog/accounts.py). Flask-Login keeps get_id() in the session cookie.
     session_key = ""
@@ -137,6 +139,20 @@ class Media(db.Model):
     alt: Mapped[str] = mapped_column(String(300), default="", server_default="")
     caption: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     credit: Mapped[str] = mapped_column(String(300), default="", server_default="")
+
+
+class AuthorPhoto(db.Model):
+    """An author's picture: an image of the media library, at most one per author.
+
+    Its own table, not a column of users: on SQLite a new column with a foreign key means
+    rebuilding users, which every other table references. Deleting the image removes it.
+    """
+
+    __tablename__ = "author_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"), index=True)
 
 
 class Post(db.Model):

@@ -4,10 +4,24 @@ from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
 from blog.editor import media as media_views
-from blog.editor import menus, pages, site, taxonomy, views
+from blog.editor import (
+    menus,
+    pages,
+    post_autosave,
+    post_form,
+    post_preview,
+    post_revisions,
+    posts,
+    site,
+    taxonomy,
+)
+
+# The posts blueprint's views, in modules named for what they hold: each adds its routes to
+# posts.bp when imported, which must happen before the blueprint is registered.
+POST_VIEWS = (posts, post_form, post_autosave, post_preview, post_revisions)
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
-bp.register_blueprint(views.bp)
+bp.register_blueprint(posts.bp)
 bp.register_blueprint(media_views.bp)
 bp.register_blueprint(pages.bp)
 bp.register_blueprint(menus.bp)

@@ -1,4 +1,5 @@
-"""The media library: upload images, copy their addresses, delete the unused ones."""
+"""The media library: upload images, describe them, copy their addresses, delete the unused
+ones."""
 
 from typing import NamedTuple
 
@@ -17,9 +18,9 @@ from sqlalchemy import select
 from blog import errors, failures, media
 from blog.body_images import body_snippet
 from blog.editor.forms import EmptyForm
-from blog.editor.media_forms import ACCEPT, UploadForm
+from blog.editor.media_forms import ACCEPT, DescribeForm, UploadForm
 from blog.extensions import db
-from blog.models import Media
+from blog.models import AuthorPhoto, Media, User
 from blog.urls import small_int
 
 bp = Blueprint("media", __name__, url_prefix="/media")
@@ -32,6 +33,21 @@ class LibraryRow(NamedTuple):
     uses: int
     size: int | None
     thumbnail: str
+    authors: list[str]
+
+
+def _photo_owners(media_ids) -> dict[int, list[str]]:
+    """Return the names of the authors whose photo each of these images is."""
+    stmt = (
+        select(AuthorPhoto.media_id, User.display_name)
+        .join(User, User.id == AuthorPhoto.user_id)
+        .where(AuthorPhoto.media_id.in_(list(media_ids)))
+        .order_by(User.display_name)
+    )
+    owners: dict[int, list[str]] = {}
+    for media_id, name in db.session.execute(stmt):
+        owners.setdefault(media_id, []).append(name)
+    return owners
 
 
 def _render_library(form: UploadForm, message: str = "", refused=(), status: int = 200):
@@ -40,9 +56,12 @@ def _render_library(form: UploadForm, message: str = "", refused=(), status: int
         stmt, page=request.args.get("page", 1, type=small_int), per_page=PER_PAGE, error_out=False
     )
     counts = media.usage_counts(item.id for item in page.items)
+    owners = _photo_owners(item.id for item in page.items)
     sizes = media.file_sizes(page.items)
     rows = [
-        LibraryRow(item, counts.get(item.id, 0), size, media.thumbnail_file(item))
+        LibraryRow(
+            item, counts.get(item.id, 0), size, media.thumbnail_file(item), owners.get(item.id, [])
+        )
         for item, size in zip(page.items, sizes, strict=True)
     ]
     return render_template(
@@ -102,13 +121,14 @@ def index():
 
 @bp.route("/<int:media_id>/delete", methods=["GET", "POST"])
 def delete(media_id: int):
-    """Ask, then delete an image no post uses, with its resized copies."""
+    """Ask, then delete an image no post uses and no author has as photo, with its copies."""
     item = db.get_or_404(Media, media_id, description="There is no image with that number.")
     users = media.posts_using(item)
+    authors = _photo_owners([item.id]).get(item.id, [])
     form = EmptyForm()
-    if users:
+    if users or authors:
         status = 409 if request.method == "POST" else 200
-        return _render_delete(item, users, form), status
+        return _render_delete(item, users, form, authors), status
     if form.validate_on_submit():
         media.delete_media(item)
         db.session.commit()
@@ -117,11 +137,31 @@ def delete(media_id: int):
     return _render_delete(item, [], form)
 
 
-def _render_delete(item: Media, users: list, form: EmptyForm) -> str:
+@bp.route("/<int:media_id>/", methods=["GET", "POST"])
+def edit(media_id: int):
+    """Change an image's alt text, caption and credit, offered whenever it is inserted."""
+    item = db.get_or_404(Media, media_id, description="There is no image with that number.")
+    form = DescribeForm(obj=item)
+    if form.validate_on_submit():
+        media.describe_media(item, form.alt.data, form.caption.data or "", form.credit.data or "")
+        db.session.commit()
+        flash(f"“{item.original_name or item.filename}” described.")
+        return redirect(url_for(".index", page=request.args.get("page", type=small_int)))
+    return render_template(
+        "editor/media_edit.html",
+        item=item,
+        form=form,
+        posts=media.posts_using(item),
+        thumbnail=media.thumbnail_file(item),
+    ), (422 if request.method == "POST" else 200)
+
+
+def _render_delete(item: Media, users: list, form: EmptyForm, authors=()) -> str:
     return render_template(
         "editor/media_delete.html",
         item=item,
         posts=users,
+        authors=authors,
         form=form,
         thumbnail=media.thumbnail_file(item),
     )

@@ -2,8 +2,11 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
-from blog import accounts
+from blog import accounts, failures, media
 from blog.auth.views import (
     attempt_sign_in,
     end_other_sessions,
@@ -11,9 +14,10 @@ from blog.auth.views import (
     start_session,
     throttled_message,
 )
+from blog.editor.media_forms import ACCEPT
 from blog.editor.site_forms import PasswordForm, ProfileForm, SettingsForm
 from blog.extensions import db
-from blog.models import User
+from blog.models import AuthorPhoto, Media, User
 from blog.settings import SiteSettings, load_settings, save_settings
 
 bp = Blueprint("site", __name__)
@@ -43,33 +47,92 @@ def settings():
 
 
 def _editor() -> User:
-    return db.session.get(User, current_user.id)
+    # populate_existing: the account is already loaded (the signed-in user), without its photo.
+    return db.session.get(
+        User, current_user.id, options=[selectinload(User.photo)], populate_existing=True
+    )
+
+
+def _profile_form(user: User, from_request: bool = True) -> ProfileForm:
+    """Return the profile form, from the request when posted, else from the account.
+
+    Every field by name: with obj=user, the photo's file field would take the Media row.
+    """
+    current = photo.id if (photo := _photo_of(user)) else 0
+    extra = {} if from_request else {"formdata": None}
+    form = ProfileForm(display_name=user.display_name, bio=user.bio, photo_id=current, **extra)
+    _fill_photo_choices(form, current)
+    return form
+
+
+def _photo_of(user: User) -> Media | None:
+    # A query, not user.photo: a password check may have expired the account's attributes.
+    stmt = select(Media).join(AuthorPhoto, AuthorPhoto.media_id == Media.id)
+    return db.session.scalar(stmt.where(AuthorPhoto.user_id == user.id))
+
+
+def _fill_photo_choices(form: ProfileForm, keep: int) -> None:
+    # The newest images, and always the chosen one, however old.
+    recent = select(Media.id).order_by(Media.id.desc()).limit(100)
+    images = db.session.scalars(
+        select(Media).where(Media.id.in_(recent) | (Media.id == keep)).order_by(Media.id.desc())
+    )
+    form.photo_id.choices = [SelectChoice(0, "No photo")] + [
+        SelectChoice(m.id, m.original_name or m.filename) for m in images
+    ]
+
+
+def _chosen_photo(form: ProfileForm) -> Media | None:
+    """Return the photo the form chose: a new upload, one from the library, or None.
+
+    A refused upload gives None too, with the reason at the field.
+    """
+    upload = form.photo.data
+    if getattr(upload, "filename", ""):
+        try:
+            return media.save_upload(upload)
+        except media.UploadError as error:
+            if failures.classify(error) is failures.DISK_FULL:
+                raise  # not this file's fault: the page says why, nothing is saved
+            form.photo.errors = [str(error)]
+            return None
+    return db.session.get(Media, form.photo_id.data) if form.photo_id.data else None
 
 
 def _profile_page(
     user: User, form: ProfileForm, password_form: PasswordForm, status: int, headers=None
 ):
+    photo = _photo_of(user)
     page = render_template(
         "editor/profile.html",
         user=user,
+        photo=photo,
         form=form,
         password_form=password_form,
         other_sessions=accounts.other_session_count(user),
+        photo_thumbnail=media.thumbnail_file(photo) if photo else "",
+        accept=ACCEPT,
     )
     return page, status, headers or {}
 
 
 @bp.route("/profile", methods=["GET", "POST"])
 def profile():
-    """Change the name and bio that readers see on your posts and author page."""
+    """Change the name, bio and photo that readers see on your posts and author page."""
     user = _editor()
-    form = ProfileForm(obj=user)
+    form = _profile_form(user)
     if form.validate_on_submit():
-        user.display_name = form.display_name.data.strip()
-        user.bio = (form.bio.data or "").strip()
-        db.session.commit()
-        flash("Profile saved.")
-        return redirect(url_for(".profile"))
+        photo = _chosen_photo(form)
+        if not form.photo.errors:
+            user.display_name = form.display_name.data.strip()
+            user.bio = (form.bio.data or "").strip()
+            user.photo = photo
+            db.session.commit()
+            flash("Profile saved.")
+            return redirect(url_for(".profile"))
+    elif name := getattr(form.photo.data, "filename", ""):
+        # Stored only with a valid profile: say so, rather than drop it silently.
+        form.photo.errors = [f"“{media.clean_original_name(name)}” was not kept: choose it again."]
     status = 422 if request.method == "POST" else 200
     return _profile_page(user, form, PasswordForm(formdata=None), status)
 
@@ -104,7 +167,7 @@ def password():
                 db.session.commit()
                 flash("Password changed. Anywhere else you were signed in is now signed out.")
                 return redirect(url_for(".profile"))
-    return _profile_page(user, ProfileForm(formdata=None, obj=user), form, status, headers)
+    return _profile_page(user, _profile_form(user, from_request=False), form, status, headers)
 
 
 @bp.post("/profile/sign-out-elsewhere")

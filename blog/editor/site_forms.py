@@ -4,6 +4,7 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -78,6 +79,18 @@ class ProfileForm(FlaskForm):
         "Bio",
         validators=[Length(max=2000)],
         description="Shown on your author page. Plain text.",
+    )
+    photo = FileField(
+        "Upload a photo",
+        description="JPEG, PNG, WebP or GIF; a square one fits best. Shown small and round "
+        "beside your name on your stories and your author page.",
+    )
+    photo_id = SelectField(
+        "Or choose an uploaded image",
+        coerce=int,
+        default=0,
+        invalid_choice_message="That image is no longer in the library; choose another.",
+        invalid_value_message="Choose an image from the list.",
     )
 
 

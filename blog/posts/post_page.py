@@ -39,6 +39,9 @@ class Image:
     width: int
     height: int
     variants: str
+    # The picture's own, as last described in Media: shown under the featured image.
+    caption: str = ""
+    credit: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,8 @@ _POST = (
         MEDIA.c.width,
         MEDIA.c.height,
         MEDIA.c.variants,
+        MEDIA.c.caption,
+        MEDIA.c.credit,
     )
     .outerjoin(MEDIA, MEDIA.c.id == POSTS.c.image_id)
     .where(POSTS.c.slug == bindparam("slug"), PUBLIC)
@@ -112,7 +117,7 @@ def public_post(slug: str) -> PostPage | None:
     if row is None:
         return None
     tags = db.session.execute(_TAGS, {"id": row.id}).all()
-    image = Image(*row[13:17]) if row.filename else None
+    image = Image(*row[13:19]) if row.filename else None
     return PostPage(
         *row[:4],
         _shown_body(row.body_html),
@@ -156,7 +161,11 @@ def preview_page(post: Post) -> PostPage:
         seo_description=post.seo_description or "",
         category=CategoryLink.of(post.category.name, post.category.slug),
         author=Byline.of(post.author.username, post.author.display_name),
-        image=Image(image.filename, image.width, image.height, image.variants) if image else None,
+        image=Image(
+            image.filename, image.width, image.height, image.variants, image.caption, image.credit
+        )
+        if image
+        else None,
         tags=[TagLink(tag.id, tag.name, tag.slug) for tag in post.tags],
         published=local_dates(published_at, load_settings().zone),
     )

@@ -34,7 +34,13 @@ CACHE_CONTROL = "public, max-age=0, s-maxage=60, stale-while-revalidate=30"
 bp.register_blueprint(discovery.bp)
 bp.register_blueprint(wordpress.bp)
 # The reading design's small helpers, for the templates (the error pages' too).
-for helper in (front.author_bio, front.standfirst, front.initials, front.latest_cards):
+for helper in (
+    front.author_bio,
+    front.author_photo,
+    front.standfirst,
+    front.initials,
+    front.latest_cards,
+):
     bp.add_app_template_global(helper)
 
 

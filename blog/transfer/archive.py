@@ -5,9 +5,11 @@ Archive layout (a zip file; format "blog-export", version 1; README "Moving cont
     content.json   format, version, exported_at, counts, settings, and the rows of users,
                    categories, tags, media, posts (each with its tag ids), revisions,
                    old_slugs, featured_posts (post_id, position), pages, page_revisions,
-                   menu_items, wordpress_addresses and comments (each of the last seven
-                   absent from archives made before it existed: none); a category's
-                   parent_id (absent from archives made before categories had parents: none)
+                   menu_items, wordpress_addresses, comments and author_photos (user_id,
+                   media_id) (each of the last eight absent from archives made before it
+                   existed: none); media rows carry alt, caption and credit (absent before:
+                   blank); a category's parent_id (absent from archives made before
+                   categories had parents: none)
     media/NAME     every stored image file, originals and resized copies; each media row lists
                    its files with their size and SHA-256
 
@@ -34,6 +36,7 @@ from blog.dates import EARLIEST_YEAR, in_post_years, latest_year
 from blog.extensions import db
 from blog.media import CONTENT_TYPES, STORED_NAME, variant_files
 from blog.models import (
+    AuthorPhoto,
     Category,
     Comment,
     FeaturedPost,
@@ -70,7 +73,11 @@ TABLES = {
     "users": (User, "id username display_name bio created_at"),
     "categories": (Category, "id name slug description parent_id"),
     "tags": (Tag, "id name slug"),
-    "media": (Media, "id filename original_name content_type width height variants created_at"),
+    "media": (
+        Media,
+        "id filename original_name content_type width height variants created_at alt caption"
+        " credit",
+    ),
     "posts": (
         Post,
         "id title slug body_format body_source body_html excerpt custom_excerpt word_count status"
@@ -99,6 +106,7 @@ TABLES = {
         Comment,
         "id post_id wp_id parent_wp_id author_name author_url created_at text",
     ),
+    "author_photos": (AuthorPhoto, "id user_id media_id"),
 }
 # Tables added after version 1 came out: an archive made before them has none of their rows.
 LATER_TABLES = (
@@ -109,7 +117,10 @@ LATER_TABLES = (
     "menu_items",
     "wordpress_addresses",
     "comments",
+    "author_photos",
 )
+# Columns added after version 1 came out, with what an archive made before them means.
+LATER_COLUMNS = {"media": {"alt": "", "caption": "", "credit": ""}}
 WORDPRESS_KINDS = {"category": "category_id", "attachment": "media_id", "upload": "media_id"}
 TABLES = {table: (model, tuple(columns.split())) for table, (model, columns) in TABLES.items()}
 Progress = Callable[[int], object]
@@ -267,6 +278,9 @@ def _check_content(content) -> None:
         rows = content.get(table)
         if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
             raise TransferError(f"The archive's {table} are missing or damaged.")
+        for row in rows:
+            for name, blank in LATER_COLUMNS.get(table, {}).items():
+                row.setdefault(name, blank)
         if not isinstance(counts, dict) or counts.get(table) != len(rows):
             raise TransferError(f"The archive's {table} do not match its counts: incomplete.")
         for index, row in enumerate(rows):

@@ -18,6 +18,7 @@ from blog.extensions import db
 # The media module's lists of the files that follow the transaction (written, doomed).
 from blog.media import FORMATS, doomed_in_transaction, variant_files, written_in_transaction
 from blog.models import (
+    AuthorPhoto,
     Category,
     Comment,
     FeaturedPost,
@@ -77,6 +78,12 @@ def import_archive(
             if content[table]:
                 db.session.execute(insert(TABLES[table][0]), content[table])
         _write_media(archive, replaced, progress)
+        photos = [
+            {**row, "user_id": users.get(row["user_id"], row["user_id"])}
+            for row in content["author_photos"]
+        ]
+        if photos:
+            db.session.execute(insert(AuthorPhoto), photos)
         for post in content["posts"]:
             post["author_id"] = users.get(post["author_id"], post["author_id"])
             # Never the archive's stored HTML or excerpt: both come from the source again.
@@ -161,6 +168,7 @@ def _clear_content() -> set[str]:
     for media in db.session.scalars(select(Media)):
         files.update([media.filename, *variant_files(media)])
     for model in (
+        AuthorPhoto,
         WordPressAddress,
         Comment,
         MenuItem,
