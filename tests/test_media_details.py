@@ -169,3 +169,25 @@ def test_a_page_shows_its_featured_caption_and_credit(app, client, signed_in):
         db.session.commit()
     page = client.get("/about/").text
     assert '<figcaption>The newsroom. <small class="credit">Photo: G.</small></figcaption>' in page
+
+
+def test_a_featured_upload_keeps_its_description_for_the_library(app, signed_in, category_id):
+    data = post_form_data(signed_in, "/editor/posts/new", category_id, title="Harbour")
+    data.update(image=(BytesIO(png()), "harbour.png"), image_alt="Boats in the harbour at dawn")
+    response = signed_in.post("/editor/posts/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        image_id = db.session.scalar(select(Post.image_id).where(Post.title == "Harbour"))
+    # Its Describe page starts from it: only a caption and a credit are left to add.
+    assert stored(app, image_id) == ("Boats in the harbour at dawn", "", "")
+    assert (
+        'value="Boats in the harbour at dawn"' in signed_in.get(f"/editor/media/{image_id}/").text
+    )
+    from tests.test_pages import page_data
+
+    data = page_data(signed_in, "/editor/pages/new", title="Team")
+    data.update(image=(BytesIO(png()), "team.png"), image_alt="The newsroom")
+    signed_in.post("/editor/pages/new", data=data, content_type="multipart/form-data")
+    with app.app_context():
+        image_id = db.session.scalar(select(Page.image_id).where(Page.title == "Team"))
+    assert stored(app, image_id)[0] == "The newsroom"

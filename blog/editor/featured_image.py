@@ -26,12 +26,17 @@ def chosen_image(form) -> int | None:
     """Return the featured image's id: a new upload, or one chosen from the library."""
     if upload_name(form):
         try:
-            return media.save_upload(form.image.data).id
+            item = media.save_upload(form.image.data)
         except media.UploadError as error:
             if failures.classify(error) is failures.DISK_FULL:
                 raise  # not this file's fault: the whole save fails, the text comes back
             form.image.errors = [str(error)]
             return None
+        # The description typed with it is the picture's own from now on: the library, the
+        # picker and its Describe page offer it again.
+        if alt := (form.image_alt.data or "").strip():
+            media.describe_media(item, alt)
+        return item.id
     return form.image_id.data or None
 
 
