@@ -240,6 +240,24 @@ def test_importing_the_same_file_twice_adds_nothing(app, imported, uploads):
     assert (counts(app), media_files(app)) == before
 
 
+def test_a_rerun_with_the_media_folder_attaches_featured_images(app, berlin, uploads):
+    first = import_wxr(app, FIXTURE, "--pages=posts")  # without the files: no images
+    assert first.exit_code == 0, first.output
+    featured = {wp_id for wp_id, post in posts_by_wp_id(app).items() if post.image is None}
+    again = import_wxr(app, FIXTURE, "--media-dir", str(uploads), "--pages=posts")
+    assert again.exit_code == 0, again.output
+    assert "Skipped 10 posts this site imported before." in again.output
+    assert "Gave 1 posts imported before their featured image" in again.output
+    posts = posts_by_wp_id(app)
+    given = [post for post in posts.values() if post.image is not None]
+    assert len(given) == 1 and given[0].wp_id in featured and given[0].image_alt
+    # A third run finds every file stored: no copies, nothing given twice.
+    before = counts(app), media_files(app)
+    third = import_wxr(app, FIXTURE, "--media-dir", str(uploads), "--pages=posts")
+    assert "featured image" not in third.output
+    assert (counts(app), media_files(app)) == before
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [

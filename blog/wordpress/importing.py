@@ -69,6 +69,7 @@ class Report:
     images: int = 0
     images_missing: list[str] = field(default_factory=list)
     images_refused: list[str] = field(default_factory=list)
+    images_attached: int = 0  # featured images found on a re-run, given to earlier posts
     already_imported: int = 0
     renamed: list[tuple[str, str]] = field(default_factory=list)
     hidden: list[tuple[str, str, str]] = field(default_factory=list)  # (title, slug, why)
@@ -112,6 +113,11 @@ class Report:
                 + ", ".join(self.images_missing[:10])
             )
         lines.extend(f"Refused the image {refused}" for refused in self.images_refused)
+        if self.images_attached:
+            lines.append(
+                f"Gave {self.images_attached} posts imported before their featured image, "
+                "whose file this run found."
+            )
         lines.extend(
             f"The slug {old} was taken: the post is at {new}." for old, new in self.renamed
         )
@@ -212,7 +218,7 @@ def import_wxr(
         titled = select(Post.title, Post.created_at).where(Post.wp_id.is_(None))
         known |= {tuple(row) for row in db.session.execute(titled)}
     if media_dir is not None:
-        images.load(wxr, Path(media_dir), known, report, progress)
+        images.load(wxr, Path(media_dir), report, progress)
     else:
         report.attachments_left = sum(item.post_type == "attachment" for item in wxr.items)
     page_items = []
@@ -234,6 +240,7 @@ def import_wxr(
         wp_id = item.wp_id if item.wp_id is not None else _link_id(item)
         if (identity is not None and identity in known) or (wp_id is not None and wp_id in known):
             report.already_imported += 1
+            _attach_found_image(item, wp_id, images, report)
             # Its comments that an import made before this blog kept comments left out.
             if earlier := earlier_post(item, wp_id, _title_and_date(item, zone)):
                 hidden = bool(_status(item)[1])
@@ -369,27 +376,30 @@ class _Images:
 
         return figure
 
-    def load(self, wxr: Wxr, folder: Path, known: set[int], report: Report, progress) -> None:
+    def load(self, wxr: Wxr, folder: Path, report: Report, progress) -> None:
         """Import every attachment whose file is in folder, as an upload would be.
 
-        An attachment whose posts were all imported before is skipped with them: importing
-        a file again adds no copies of its images.
+        An attachment an earlier import stored is skipped: importing a file again adds no
+        copies of its images, and brings in only the files that were missing before.
         """
         root = folder.resolve()
         adapter = current_app.url_map.bind("", script_name=current_app.config["APPLICATION_ROOT"])
-        users: dict[int, set[int]] = {}
-        for item in wxr.items:
-            thumbnail = item.meta.get("_thumbnail_id", "").strip()
-            if thumbnail.isdigit() and item.wp_id is not None:
-                users.setdefault(int(thumbnail), set()).add(item.wp_id)
+        # Attachments an earlier import stored: a re-run with --media-dir brings in only the
+        # others (files that were missing then), and attaches them to the posts it skips.
+        stored_before = set(
+            db.session.scalars(
+                select(WordPressAddress.wp_id).where(
+                    WordPressAddress.kind == "attachment", WordPressAddress.wp_id.is_not(None)
+                )
+            )
+        )
         for item in wxr.items:
             if item.post_type != "attachment":
                 continue
             if progress:
                 progress(1)
-            used_by = users.get(item.wp_id, set()) | ({item.parent} if item.parent else set())
-            if used_by and used_by <= known:
-                continue
+            if item.wp_id in stored_before:
+                continue  # importing a file again adds no copies of its images
             url_path = unquote(urlsplit(item.attachment_url).path)
             # Its path under uploads/: WordPress's own record, else its URL's (a WordPress.com
             # files host serves uploads at the root: /2008/06/a.jpg).
@@ -535,3 +545,18 @@ def _body_fields(item: Item, body: str, excerpt: str) -> dict:
         return body_fields(body, "html", excerpt).as_dict()
     except BodyTooComplex as error:
         raise WxrError(f"Item {item.title!r} is too complex to render ({error}).") from None
+
+
+def _attach_found_image(item: Item, wp_id: int | None, images: _Images, report: Report) -> None:
+    """Give a post imported before its featured image, when this run found the image's file.
+
+    A look-up only for an item whose image this run stored: a re-import stays cheap.
+    """
+    thumbnail = item.meta.get("_thumbnail_id", "").strip()
+    found = images.by_id.get(int(thumbnail)) if thumbnail.isdigit() else None
+    if found is None or wp_id is None:
+        return
+    post = db.session.scalar(select(Post).where(Post.wp_id == wp_id, Post.image_id.is_(None)))
+    if post is not None:
+        post.image, post.image_alt = found
+        report.images_attached += 1
