@@ -5,8 +5,28 @@ Each form has `image` (a file), `image_id` (the library's list) and `image_alt`.
 
 from collections.abc import Callable
 
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
 from blog import failures, media
 from blog.extensions import db
+from blog.models import Media
+
+
+def library_choices(own: int | None, none_label: str = "No image") -> list[SelectChoice]:
+    """The choices of an image list: none, the 100 newest images and always own, however old.
+
+    Someone signed out sees numbers, never the site's file names.
+    """
+    recent = select(Media.id).order_by(Media.id.desc()).limit(100)
+    keep = Media.id.in_(recent) | (Media.id == own) if own else Media.id.in_(recent)
+    images = db.session.scalars(select(Media).where(keep).order_by(Media.id.desc()))
+    signed_in = current_user.is_authenticated
+    return [SelectChoice(0, none_label)] + [
+        SelectChoice(m.id, (m.original_name or m.filename) if signed_in else f"Image {m.id}")
+        for m in images
+    ]
 
 
 def upload_name(form) -> str:

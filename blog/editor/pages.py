@@ -78,15 +78,7 @@ def _fill_choices(form: PageForm, page: Page | None) -> None:
         SelectChoice(id_, title if signed_in else f"Page {id_}")
         for id_, title in pages.parent_choices(page)
     ]
-    # The newest images, and always the page's own, however old.
-    recent = select(Media.id).order_by(Media.id.desc()).limit(100)
-    keep = Media.id.in_(recent)
-    if page is not None and page.image_id:
-        keep = keep | (Media.id == page.image_id)
-    images = db.session.scalars(select(Media).where(keep).order_by(Media.id.desc()))
-    form.image_id.choices = [SelectChoice(0, "No image")] + [
-        SelectChoice(m.id, m.original_name if signed_in else f"Image {m.id}") for m in images
-    ]
+    form.image_id.choices = featured_image.library_choices(page.image_id if page else None)
 
 
 def _input(form: PageForm, image_id: int | None = None) -> pages.PageInput:

@@ -17,7 +17,7 @@ from blog.editor.forms import PostForm
 from blog.editor.post_autosave import autosave_time, restoring
 from blog.editor.posts import bp, post_or_404
 from blog.extensions import db
-from blog.models import Category, Media, Post, User, reading_minutes
+from blog.models import Category, Post, User, reading_minutes
 from blog.posts import autosave, editing
 from blog.posts.listings import CATEGORY_ORDER
 from blog.posts.status import Status
@@ -31,16 +31,7 @@ def fill_choices(form: PostForm, post: Post | None) -> None:
         SelectChoice(c.id, c.name)
         for c in db.session.scalars(select(Category).order_by(*CATEGORY_ORDER))
     ]
-    # The newest images, and always the post's own, however old.
-    recent = select(Media.id).order_by(Media.id.desc()).limit(100)
-    keep = Media.id.in_(recent)
-    if post is not None and post.image_id:
-        keep = keep | (Media.id == post.image_id)
-    images = db.session.scalars(select(Media).where(keep).order_by(Media.id.desc()))
-    signed_in = current_user.is_authenticated
-    form.image_id.choices = [SelectChoice(0, "No image")] + [
-        SelectChoice(m.id, m.original_name if signed_in else f"Image {m.id}") for m in images
-    ]
+    form.image_id.choices = featured_image.library_choices(post.image_id if post else None)
 
 
 def form_for(post: Post | None) -> PostForm:

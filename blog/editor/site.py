@@ -4,7 +4,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from wtforms.fields.choices import SelectChoice
 
 from blog import accounts, failures, media
 from blog.auth.views import (
@@ -14,6 +13,7 @@ from blog.auth.views import (
     start_session,
     throttled_message,
 )
+from blog.editor import featured_image
 from blog.editor.media_forms import ACCEPT
 from blog.editor.site_forms import PasswordForm, ProfileForm, SettingsForm
 from blog.extensions import db
@@ -72,14 +72,7 @@ def _photo_of(user: User) -> Media | None:
 
 
 def _fill_photo_choices(form: ProfileForm, keep: int) -> None:
-    # The newest images, and always the chosen one, however old.
-    recent = select(Media.id).order_by(Media.id.desc()).limit(100)
-    images = db.session.scalars(
-        select(Media).where(Media.id.in_(recent) | (Media.id == keep)).order_by(Media.id.desc())
-    )
-    form.photo_id.choices = [SelectChoice(0, "No photo")] + [
-        SelectChoice(m.id, m.original_name or m.filename) for m in images
-    ]
+    form.photo_id.choices = featured_image.library_choices(keep, "No photo")
 
 
 def _chosen_photo(form: ProfileForm) -> Media | None:
