@@ -1,8 +1,9 @@
 """The category hierarchy: parents, breadcrumbs and subcategories ("News › World").
 
 A category's parent is one column (Category.parent_id); the whole tree is one small map read
-once per content change. A category lists its own posts only; its page links its ancestors
-and its subcategories, those with a public post (the others are no page of the site).
+once per content change. A category lists its subcategories' posts with its own, as in
+WordPress (listings.category_family); its page links its ancestors and its subcategories,
+those with a public post (the others are no page of the site).
 """
 
 from dataclasses import dataclass

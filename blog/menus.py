@@ -16,15 +16,15 @@ from sqlalchemy import delete, func, select
 
 from blog.cache import memo_by_stamp
 from blog.extensions import db
-from blog.models import Category, MenuItem, Page, utcnow
+from blog.models import Category, MenuItem, Page
 from blog.pages import public_pages
 from blog.paths import path_for, script_root
 from blog.posts.listings import (
-    CATEGORY_ORDER,
     CategoryLink,
-    lists_public_post,
+    category_links,
     nav_categories,
     next_scheduled_time,
+    public_category_ids,
 )
 
 MENUS = ("header", "footer")
@@ -61,11 +61,8 @@ def _fixed_links(kind: str) -> list[MenuLink]:
 
 
 def _public_categories() -> dict[int, CategoryLink]:
-    listed = lists_public_post("category", Category.id)
-    rows = db.session.execute(
-        select(Category.id, Category.name, Category.slug).where(listed), {"now": utcnow()}
-    )
-    return {id_: CategoryLink.of(name, slug) for id_, name, slug in rows}
+    public = public_category_ids()
+    return {id_: link for id_, link in category_links().items() if id_ in public}
 
 
 def _stored(menu: str) -> list[MenuItem]:
@@ -153,11 +150,10 @@ def entries(menu: str) -> tuple[list[Entry], bool]:
 def _automatic_items(menu: str) -> list[MenuItem]:
     """Return the automatic menu as unsaved items, in its order."""
     if menu == "header":
-        public = _public_categories()
-        ids = db.session.scalars(
-            select(Category.id).where(Category.id.in_(public)).order_by(*CATEGORY_ORDER)
-        )
-        items = [MenuItem(menu=menu, kind="category", category_id=id_) for id_ in ids]
+        # In the masthead's order: category_links keeps CATEGORY_ORDER.
+        items = [
+            MenuItem(menu=menu, kind="category", category_id=id_) for id_ in _public_categories()
+        ]
     else:
         items = [MenuItem(menu=menu, kind="page", page_id=id_) for id_ in public_pages()]
         items += [MenuItem(menu=menu, kind="archives"), MenuItem(menu=menu, kind="feeds")]

@@ -45,6 +45,24 @@ def _dated(endpoint: str, rows, key: str) -> list[Url]:
     ]
 
 
+def _with_subcategories(rows) -> list[tuple[str, datetime | None]]:
+    """Turn (id, slug, parent id, own newest post) rows into (slug, its family's newest).
+
+    A category lists its subcategories' posts too (listings.category_family): a parent
+    with none of its own is in the sitemap, dated by its children's newest.
+    """
+    categories = {id_: (slug, parent, date) for id_, slug, parent, date in rows}
+    newest: dict[int, datetime] = {}
+    for id_, (_, _, date) in categories.items():
+        seen = set()  # a loop in old stored rows stops here
+        while date is not None and id_ in categories and id_ not in seen:
+            seen.add(id_)
+            if newest.get(id_) is None or newest[id_] < date:
+                newest[id_] = date
+            id_ = categories[id_][1]
+    return sorted((categories[id_][0], date) for id_, date in newest.items())
+
+
 def _newest_post(*criteria) -> Any:
     """Return a correlated subquery: the newest publication among public posts matching."""
     return select(func.max(Post.published_at)).where(is_public(), *criteria).scalar_subquery()
@@ -63,8 +81,11 @@ def archive_urls() -> list[Url]:
         Url(absolute_url("public.archives"), site_lastmod),
     ]
     categories = select(
-        Category.slug, _newest_post(Post.category_id == Category.id).correlate(Category)
-    ).order_by(Category.slug)
+        Category.id,
+        Category.slug,
+        Category.parent_id,
+        _newest_post(Post.category_id == Category.id).correlate(Category),
+    )
     authors = select(
         User.username, _newest_post(Post.author_id == User.id).correlate(User)
     ).order_by(User.username)
@@ -76,7 +97,7 @@ def archive_urls() -> list[Url]:
         .group_by(Tag.id, Tag.slug)
         .order_by(Tag.slug)
     )
-    urls += _dated("public.category", db.session.execute(categories), "slug")
+    urls += _dated("public.category", _with_subcategories(db.session.execute(categories)), "slug")
     urls += _dated("public.tag", db.session.execute(tags), "slug")
     urls += _dated("public.author", db.session.execute(authors), "username")
     urls += _date_urls()

@@ -11,7 +11,15 @@ from blog.cache import memo_by_stamp
 from blog.extensions import db
 from blog.models import FeaturedPost, Post, utcnow
 from blog.paths import script_root
-from blog.posts.listings import CARD_COLUMNS, POSTS, PUBLIC, Card, cards, next_scheduled_time
+from blog.posts.listings import (
+    CARD_COLUMNS,
+    POSTS,
+    PUBLIC,
+    Card,
+    cards,
+    category_links,
+    next_scheduled_time,
+)
 
 FEATURED = FeaturedPost.__table__
 ORDER = (FEATURED.c.position, FEATURED.c.id)
@@ -41,9 +49,14 @@ def home_items(newest: list[Card]) -> list[Card]:
     return _pinned_first(featured_cards(), newest)
 
 
-def category_items(newest: list[Card], category_slug: str) -> list[Card]:
-    """Return the first page of a category: its pinned posts in their order, then the newest."""
-    pinned = [card for card in featured_cards() if card.category.slug == category_slug]
+def category_items(newest: list[Card], family: list[int]) -> list[Card]:
+    """Return the first page of a category: its pinned posts in their order, then the newest.
+
+    family: the ids of the category and its subcategories (listings.category_family).
+    """
+    links = category_links()
+    slugs = {links[id_].slug for id_ in family if id_ in links}
+    pinned = [card for card in featured_cards() if card.category.slug in slugs]
     return _pinned_first(pinned, newest)
 
 

@@ -113,7 +113,9 @@ def post_link(title: str, slug: str, published_at=None, author: Byline | None = 
 
 # Links start with the script root, so each map is kept per root as well as per change.
 def _categories() -> dict[int, CategoryLink]:
-    rows = db.session.execute(select(Category.id, Category.name, Category.slug, Category.parent_id))
+    """Return every category by id, in the masthead's order (CATEGORY_ORDER)."""
+    stmt = select(Category.id, Category.name, Category.slug, Category.parent_id)
+    rows = db.session.execute(stmt.order_by(*CATEGORY_ORDER))
     return {id_: CategoryLink.of(name, slug, parent) for id_, name, slug, parent in rows}
 
 
@@ -130,6 +132,24 @@ def category_link(category_id: int) -> CategoryLink:
 def category_links() -> dict[int, CategoryLink]:
     """Return every category's name, link and parent by id, read once per content change."""
     return _memo("categories", _categories)
+
+
+def category_family(category_id: int) -> list[int]:
+    """Return the ids of a category and of all its subcategories, however deep.
+
+    A category's archive holds its subcategories' posts too, as WordPress's does: "News"
+    lists the stories filed under "News › World". Read from the map above: no query.
+    """
+    children: dict[int | None, list[int]] = {}
+    for id_, link in category_links().items():
+        children.setdefault(link.parent_id, []).append(id_)
+    family, seen = [category_id], {category_id}
+    for id_ in family:  # grows as it goes; seen stops a loop in old stored rows
+        for child in children.get(id_, ()):
+            if child not in seen:
+                seen.add(child)
+                family.append(child)
+    return family
 
 
 def byline(author_id: int) -> Byline:
@@ -150,17 +170,32 @@ def _memo(name: str, load):
 CATEGORY_ORDER = (func.lower(Category.name), Category.name, Category.id)
 
 
-def nav_categories() -> list[CategoryLink]:
-    """Return the masthead's categories: those public_archive shows, read once per change."""
+def public_category_ids() -> frozenset[int]:
+    """Return the ids of the categories that are pages of the site, read once per change.
+
+    A category is one when it or one of its subcategories lists a public post; one with
+    none is no page, exactly as one that does not exist (see public_archive).
+    """
 
     def load():
         listed = lists_public_post("category", Category.id)
-        stmt = select(Category.name, Category.slug).where(listed).order_by(*CATEGORY_ORDER)
-        rows = db.session.execute(stmt, {"now": utcnow()})
-        return [CategoryLink.of(name, slug) for name, slug in rows]
+        own = db.session.scalars(select(Category.id).where(listed), {"now": utcnow()})
+        links, found = category_links(), set()
+        for id_ in own:
+            # Up through the parents: each holds this one's posts (category_family).
+            while id_ is not None and id_ not in found and id_ in links:
+                found.add(id_)
+                id_ = links[id_].parent_id
+        return frozenset(found)
 
     # A scheduled post that falls due may bring its category in: kept until then too.
-    return _memo(f"nav_categories:{next_scheduled_time()}", load)
+    return _memo(f"public_categories:{next_scheduled_time()}", load)
+
+
+def nav_categories() -> list[CategoryLink]:
+    """Return the masthead's categories: those public_archive shows, in CATEGORY_ORDER."""
+    public = public_category_ids()
+    return [link for id_, link in category_links().items() if id_ in public]
 
 
 @dataclass
@@ -202,6 +237,9 @@ def archive_posts(kind: str, archive_id) -> ColumnElement[bool]:
     come from this one definition.
     """
     if kind == "category":
+        # A list: the category's family (category_family); one id or a column: its own posts.
+        if isinstance(archive_id, list) or getattr(archive_id, "expanding", False):
+            return POSTS.c.category_id.in_(archive_id)
         return POSTS.c.category_id == archive_id
     if kind == "author":
         return POSTS.c.author_id == archive_id
@@ -212,7 +250,9 @@ def archive_posts(kind: str, archive_id) -> ColumnElement[bool]:
 # Each public listing: which posts it holds, with its value as the bound parameter "value".
 LISTINGS: dict[str, ColumnElement[bool]] = {
     "home": true(),
-    **{kind: archive_posts(kind, bindparam("value")) for kind in ("category", "author", "tag")},
+    **{kind: archive_posts(kind, bindparam("value")) for kind in ("author", "tag")},
+    # Its value is the category's family; with one id, IN (?) is planned as = ?.
+    "category": archive_posts("category", bindparam("value", expanding=True)),
     # The same walk, probing each post for the tag instead of building that list first:
     # cheaper for a page near either end of a tag on many posts, dearer deep inside it.
     "tag near an end": exists().where(
@@ -495,6 +535,9 @@ def lists_public_post(kind: str, archive_id: ColumnElement) -> ColumnElement[boo
 @cache
 def _archive_statement(kind: str):
     key, id_, *shown = ARCHIVES[kind]
+    if kind == "category":  # and whether it lists a public post of its own
+        listed = lists_public_post(kind, id_).label("listed")
+        return select(id_, *shown, listed).where(key == bindparam("key"))
     return select(id_, *shown).where(key == bindparam("key"), lists_public_post(kind, id_))
 
 
@@ -503,9 +546,14 @@ def public_archive(kind: str, key: str) -> Row | None:
 
     One with none (no posts, or only drafts, scheduled or trashed ones) is no page of the
     site, exactly as one that does not exist: else guessing its name would confirm a story
-    before it is out. Its pages, feeds and old addresses all ask here.
+    before it is out. Its pages, feeds and old addresses all ask here. A category with
+    public posts only in its subcategories is a page: it lists theirs.
     """
-    return db.session.execute(_archive_statement(kind), {"key": key, "now": utcnow()}).first()
+    found = db.session.execute(_archive_statement(kind), {"key": key, "now": utcnow()}).first()
+    if kind == "category" and found is not None and not found.listed:
+        # None of its own: public still if a subcategory has one (a memo, mostly no query).
+        return found if found.id in public_category_ids() else None
+    return found
 
 
 def archive_months(offset_minutes: int) -> list[tuple[int, int, int]]:

@@ -61,10 +61,15 @@ def _archive_feed(fmt: str, found, name: str, subtitle: str, kind: str, values: 
         publisher=site.title,
         subtitle=subtitle or site.tagline,
         page_url=absolute_url(f"public.{kind}", **values),
-        posts=feeds.feed_posts(listings.archive_posts(kind, found.id)),
+        posts=feeds.feed_posts(listings.archive_posts(kind, _archive_value(kind, found.id))),
         **_feed_urls(f"public.discovery.{kind}_feed", **values),
     )
     return _feed_response(fmt, feed)
+
+
+def _archive_value(kind: str, id_: int) -> int | list[int]:
+    # A category's feed, as its page, carries its subcategories' posts.
+    return listings.category_family(id_) if kind == "category" else id_
 
 
 @bp.get("/category/<slug>/feed.<any(atom, rss):fmt>")

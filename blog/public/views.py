@@ -135,10 +135,11 @@ def category(slug: str):
     found = listings.public_archive("category", slug)
     if found is None:
         return moved_or_404("category", slug, "public.category")
-    page = _listing_page("category", found.id)
+    family = listings.category_family(found.id)  # its subcategories' posts are its too
+    page = _listing_page("category", family)
     if page.page == 1:
         # Its own lead: the category's featured posts, in the editor's order.
-        page.items = featured.category_items(page.items, slug)
+        page.items = featured.category_items(page.items, family)
     return render_template(
         "public/archive.html",
         page=page,

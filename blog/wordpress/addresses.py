@@ -9,25 +9,27 @@ from sqlalchemy import select
 
 from blog.extensions import db
 from blog.models import Category, Media, WordPressAddress, utcnow
-from blog.posts.listings import lists_public_post
+from blog.posts.listings import lists_public_post, public_category_ids
 
 
 def public_category_slug(term_id: int) -> str | None:
     """Return the slug of the category WordPress numbered term_id (?cat=ID), if it is public.
 
-    Public as its archive page is (blog.posts.listings.public_archive): it lists a public post.
+    Public as its archive page is (blog.posts.listings.public_archive): it or a subcategory
+    lists a public post.
     """
     stmt = (
-        select(Category.slug)
+        select(Category.id, Category.slug, lists_public_post("category", Category.id))
         .join(WordPressAddress, WordPressAddress.category_id == Category.id)
-        .where(
-            WordPressAddress.kind == "category",
-            WordPressAddress.wp_id == term_id,
-            lists_public_post("category", Category.id),
-        )
+        .where(WordPressAddress.kind == "category", WordPressAddress.wp_id == term_id)
         .limit(1)
     )
-    return db.session.scalar(stmt, {"now": utcnow()})
+    found = db.session.execute(stmt, {"now": utcnow()}).first()
+    if found is None:
+        return None
+    id_, slug, listed = found
+    # None of its own: public still if a subcategory has one (a memo, mostly no query).
+    return slug if listed or id_ in public_category_ids() else None
 
 
 def attachment_file(*, wp_id: int | None = None, slug: str | None = None) -> str | None:
