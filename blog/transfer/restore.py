@@ -22,6 +22,18 @@ archive's dump is loaded into, and step 5 is one psql transaction that replaces 
 raises the content version and marks the restore's id on it (so that every instance's page
 cache drops, and the next run can tell whether the switch happened).
 
+With media in a bucket (BLOG_S3_BUCKET) the steps are the same, object by object
+(blog.transfer.uploads); the plan and the archive's files stay in the same .restore-XXXX
+folder beside MEDIA_FOLDER. Step 3 puts only names the bucket lacks: upload names are random
+(blog.media.save_upload), so a name in both the bucket and the archive is the same upload.
+Step 6 puts the archive's bytes over such a name when they differ (a PUT replaces an object
+whole: a reader gets the old bytes or the new), then deletes the names only the old site had.
+Deletes come after the switch, and only of names the plan wrote down before it: an upload the
+new site makes is never taken (one the old site made during the restore stays, named by no
+row). A bucket has no atomic step across objects, and needs none: at every instant the live
+database names objects that are there. Objects not named as uploads are another program's and
+never touched.
+
 At every instant readers see the old site or the new one. The next restore or backup (recover)
 completes a run killed after the switch, and undoes one killed before it: the uploads it added
 go, the stamp is released. Each run locks its folder (blog.transfer.backup.private_folder), so
