@@ -25,7 +25,8 @@ from blog.cache import HELD, read_stamp
 from blog.extensions import db
 from blog.media import save_upload, stored_files
 from blog.models import Post
-from blog.storage import from_config
+from blog.storage import StorageError, from_config
+from blog.transfer import uploads
 from tests.conftest import Content, make_app, postgres
 from tests.test_backup import rewrite
 
@@ -327,3 +328,30 @@ def test_a_kill_is_not_finished_into_another_place(two_sides, s3, tmp_path):
     assert result.exit_code == 1
     assert "set the site back" in result.output
     assert len(leftovers(site)) == 1
+
+
+def out_of_reach(*args):
+    raise StorageError("s3://blog: could not connect")
+
+
+@pytest.mark.parametrize(("failing", "side"), [(("add", "remove"), "old"), (("remove",), "new")])
+def test_a_bucket_out_of_reach_leaves_the_plan_to_the_next_run(
+    two_sides, s3, tmp_path, monkeypatch, failing, side
+):
+    site, archive, sides = two_sides
+    with monkeypatch.context() as patch:
+        for name in failing:
+            patch.setattr(uploads, name, out_of_reach)
+        result = restore(site, archive, "--force")
+
+    assert result.exit_code == 1
+    assert "could not connect" in result.output and "the next restore" in result.output
+    assert which_side(site, s3, sides) == side
+    [stopped] = leftovers(site)
+    # What the next run needs, and no copy of the database (password hashes) beside it.
+    assert {path.name for path in stopped.iterdir()} == {"plan.json", "media", "keep"}
+    result = site.test_cli_runner().invoke(args=["backup", str(tmp_path / "next.tar.gz")])
+    assert result.exit_code == 0, result.output
+    assert f"Removed {stopped}" in result.output
+    assert uploads_of(site, s3) == sides[side][1]
+    assert not leftovers(site)

@@ -64,6 +64,7 @@ MEDIA = "media"
 BUSY_SECONDS = 10
 CHUNK = 1024 * 1024
 BACKUP_PREFIX = ".backup-"
+KEEP = "keep"  # in a working folder: left for the next run (blog.transfer.restore)
 
 
 __all__ = ["BackupError", "SiteHasContent"]  # raised here, defined in blog.transfer.errors
@@ -151,8 +152,9 @@ def create_backup(target: Path, live: Site, media: Path, bucket: S3Bucket | None
 def private_folder(parent: Path, prefix: str) -> Iterator[Path]:
     """Yield a new folder in parent, readable by its owner only and locked while this run lives.
 
-    The folder is removed when the block ends, however it ends; a killed run's folder stays
-    unlocked, for remove_leftovers (or blog.transfer.restore.recover) of the next run.
+    The folder is removed when the block ends, however it ends, unless the block put a KEEP
+    file in it; a killed run's folder stays too, unlocked, for remove_leftovers (or
+    blog.transfer.restore.recover) of the next run.
     """
     parent.mkdir(parents=True, exist_ok=True)
     while True:
@@ -166,7 +168,8 @@ def private_folder(parent: Path, prefix: str) -> Iterator[Path]:
     try:
         yield path
     finally:
-        shutil.rmtree(path, ignore_errors=True)
+        if not (path / KEEP).exists():
+            shutil.rmtree(path, ignore_errors=True)
         os.close(lock)
 
 

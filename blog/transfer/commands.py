@@ -76,8 +76,10 @@ def restore_command(path: Path, force: bool) -> None:
     except backup.BackupError as error:
         raise click.ClickException(f"{error} Nothing was changed.") from None
     except StorageError as error:
-        # Left whole all the same: the old site if before the switch, the new one after it.
-        raise click.ClickException(f"{error} Run the restore again.") from None
+        raise click.ClickException(
+            f"{error} The site is whole, the old one or the restored one; the next restore, "
+            "backup or setup ends what this one left."
+        ) from None
     click.echo(
         f"Restored {backup.summary(manifest)} from the backup made {manifest['created_at']}."
     )

@@ -67,6 +67,7 @@ from blog.transfer import postgres, postgres_restore, uploads
 from blog.transfer.backup import (
     BUSY_SECONDS,
     DATABASE,
+    KEEP,
     MEDIA,
     PG_DATABASE,
     BackupError,
@@ -142,11 +143,16 @@ def restore_backup(
             _step("switched")
             _finish(folder, store, stamp, plan)
         except BaseException:
-            # Not killed, but stopped all the same (an error, Ctrl-C): end it here.
-            if _switched(live, plan):
-                _finish(folder, store, stamp, plan)
-            else:
-                _undo(folder, store, stamp, plan)
+            # Not killed, but stopped all the same (an error, Ctrl-C): end it here, or, if
+            # that fails too (a bucket out of reach), leave the plan to the next run.
+            try:
+                if _switched(live, plan):
+                    _finish(folder, store, stamp, plan)
+                else:
+                    _undo(folder, store, stamp, plan)
+            except BaseException:
+                _leave_to_next_run(folder)
+                raise
             raise
     return manifest
 
@@ -392,6 +398,16 @@ def _undo(folder: Path, store: uploads.Store, stamp: Path, plan: dict) -> None:
     finally:
         release_stamp(stamp)
     _mark_done(folder)
+
+
+def _leave_to_next_run(folder: Path) -> None:
+    """Keep the plan and the archive's uploads for recover; not the database copies."""
+    for path in folder.iterdir():
+        if path.is_dir() and path.name != MEDIA:
+            shutil.rmtree(path)
+        elif path.is_file() and path.name != PLAN:
+            path.unlink()
+    (folder / KEEP).touch()
 
 
 def _mark_done(folder: Path) -> None:
