@@ -58,23 +58,23 @@ def changes(staged: Path, store: Store) -> dict[str, list[str]]:
     new, old = listing(staged), listing(store)
     if isinstance(store, S3Bucket):
         new = {name: tag for name, tag in new.items() if STORED_NAME.fullmatch(name)}
+    both = sorted(new.keys() & old.keys())
     return {
         "add": sorted(new.keys() - old.keys()),
+        # Sizes first (both listings start with one): only files of equal sizes are compared.
         "replace": [
-            name for name in sorted(new.keys() & old.keys()) if _differs(staged, store, name)
+            name for name in both if new[name][0] != old[name][0] or _differs(staged, store, name)
         ],
         "remove": sorted(old.keys() - new.keys()),
     }
 
 
 def _differs(staged: Path, store: Store, name: str) -> bool:
-    data = (staged / name).read_bytes()
     try:
-        return data != (
-            store.read(name) if isinstance(store, S3Bucket) else (store / name).read_bytes()
-        )
+        held = store.read(name) if isinstance(store, S3Bucket) else (store / name).read_bytes()
     except FileNotFoundError:
         return True
+    return held != (staged / name).read_bytes()
 
 
 def add(staged: Path, store: Store, name: str) -> None:
