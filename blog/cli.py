@@ -41,7 +41,7 @@ def setup_command(url: str) -> None:
     try:
         for note in restore.recover(*site_files()):
             click.echo(note)
-    except backup.BackupError as error:
+    except (backup.BackupError, storage.StorageError) as error:
         click.echo(str(error))
     if ensure_welcome_content():
         click.echo("Created a welcome post and a first category.")

@@ -153,6 +153,15 @@ class S3Bucket:
         with self._errors(name):
             self.client.delete_object(Bucket=self.bucket, Key=_checked(name))
 
+    def listing(self) -> dict[str, tuple[int, str]]:
+        """Return every object's name with its size and ETag (which changes with its bytes)."""
+        found = {}
+        with self._errors("the list of objects"):
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket):
+                for item in page.get("Contents", []):
+                    found[item["Key"]] = (item["Size"], item["ETag"].strip('"'))
+        return found
+
     def open(self, name: str, whole: bool = False) -> Stored:
         """Return an object to send; FileNotFoundError if there is none.
 

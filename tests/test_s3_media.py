@@ -336,13 +336,6 @@ def test_export_and_import_read_and_write_the_bucket(app, tmp_path, signed_in, b
     assert fetch(signed_in, f"/media/{item.filename}").status_code == 200
 
 
-def test_backup_refuses_a_site_whose_media_are_in_a_bucket(app, tmp_path, bucket):
-    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b.tar.gz")])
-    assert result.exit_code == 1
-    assert f"keeps its media in s3://{bucket.name}" in result.output
-    assert not (tmp_path / "b.tar.gz").exists()
-
-
 def test_a_wordpress_import_stores_its_images_in_the_bucket(app, tmp_path, client, bucket):
     folder = tmp_path / "uploads" / "2024" / "05"
     folder.mkdir(parents=True)

@@ -6,15 +6,17 @@ Archive layout (format "blog-backup", version 1)::
                       tables (rows per table), files (path, size, sha256 of every other entry)
     database.sqlite   SQLite: the database, copied with SQLite's backup API; a single file
     database.pgdump   PostgreSQL (engine "postgresql"): pg_dump's custom format, instead
-    media/...         every file under MEDIA_FOLDER, at the same relative path
+    media/...         every file under MEDIA_FOLDER, at the same relative path; or every
+                      upload's object in the bucket (blog.transfer.uploads): the same layout
 
 The copy is consistent while the site runs: the backup API copies every page in one step, inside
 one read transaction of its own connection, so it is the database at one instant; WAL lets the
 site go on writing meanwhile (PostgreSQL: pg_dump reads one snapshot, see
 blog.transfer.postgres). Uploads are copied before that instant and again after it (what
-appeared or changed since): an upload's files are complete before its row is committed, so every
-Media row in the copy has its files in the archive, unless that row is deleted in the moment
-between the snapshot and the second pass. The archive may hold a few files no row uses.
+appeared or changed since): an upload's files (or objects) are complete before its row is
+committed, so every Media row in the copy has its files in the archive, unless that row is
+deleted in the moment between the snapshot and the second pass. The archive may hold a few
+files no row uses.
 
 Restore (blog.transfer.restore) checks the whole archive with unpack_backup before it touches
 anything (entry names, manifest, the size and SHA-256 of every file, PRAGMA integrity_check and
@@ -48,7 +50,8 @@ from pathlib import Path, PurePosixPath
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
-from blog.transfer import postgres
+from blog.storage import S3Bucket
+from blog.transfer import postgres, uploads
 from blog.transfer.errors import BOOKKEEPING_TABLES, BackupError, SiteHasContent
 from blog.transfer.files import file_sha256
 
@@ -61,6 +64,7 @@ MEDIA = "media"
 BUSY_SECONDS = 10
 CHUNK = 1024 * 1024
 BACKUP_PREFIX = ".backup-"
+KEEP = "keep"  # in a working folder: left for the next run (blog.transfer.restore)
 
 
 __all__ = ["BackupError", "SiteHasContent"]  # raised here, defined in blog.transfer.errors
@@ -109,8 +113,8 @@ def schema_revisions(migrations: str | os.PathLike) -> set[str]:
     return {script.revision for script in ScriptDirectory(str(migrations)).walk_revisions()}
 
 
-def create_backup(target: Path, live: Site, media: Path) -> dict:
-    """Write the database live and the media folder to the archive target.
+def create_backup(target: Path, live: Site, media: Path, bucket: S3Bucket | None = None) -> dict:
+    """Write the database live and the media folder (or the bucket, if given) to target.
 
     Return the manifest. The archive appears whole or not at all (written beside target, then
     renamed), readable by its owner only: it holds the accounts' password hashes.
@@ -121,18 +125,18 @@ def create_backup(target: Path, live: Site, media: Path) -> dict:
         raise BackupError(f"There is no database at {live}.")
     if target.is_dir():
         raise BackupError(f"{target} is a folder; name the archive: {target / 'blog.tar.gz'}")
-    if target.resolve().is_relative_to(media.resolve()):
+    if bucket is None and target.resolve().is_relative_to(media.resolve()):
         raise BackupError("Write the backup outside the media folder.")
     target.parent.mkdir(parents=True, exist_ok=True)
     with private_folder(target.parent, BACKUP_PREFIX) as staging:
-        copied: dict[str, tuple[int, int]] = {}
-        _copy_media(media, staging / MEDIA, copied)
+        copied: dict[str, tuple] = {}
+        uploads.copy_new(bucket or media, staging / MEDIA, copied)
         if engine == "postgresql":
             tables, revision = postgres.dump(live, staging / PG_DATABASE)
         else:
             _snapshot(live, staging / DATABASE)
             tables, revision = _describe_sqlite(staging / DATABASE)
-        _copy_media(media, staging / MEDIA, copied)
+        uploads.copy_new(bucket or media, staging / MEDIA, copied)
         manifest = _describe(staging, sorted(copied), engine, tables, revision)
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
         partial = staging / "archive.tar.gz"
@@ -148,8 +152,9 @@ def create_backup(target: Path, live: Site, media: Path) -> dict:
 def private_folder(parent: Path, prefix: str) -> Iterator[Path]:
     """Yield a new folder in parent, readable by its owner only and locked while this run lives.
 
-    The folder is removed when the block ends, however it ends; a killed run's folder stays
-    unlocked, for remove_leftovers (or blog.transfer.restore.recover) of the next run.
+    The folder is removed when the block ends, however it ends, unless the block put a KEEP
+    file in it; a killed run's folder stays too, unlocked, for remove_leftovers (or
+    blog.transfer.restore.recover) of the next run.
     """
     parent.mkdir(parents=True, exist_ok=True)
     while True:
@@ -163,7 +168,8 @@ def private_folder(parent: Path, prefix: str) -> Iterator[Path]:
     try:
         yield path
     finally:
-        shutil.rmtree(path, ignore_errors=True)
+        if not (path / KEEP).exists():
+            shutil.rmtree(path, ignore_errors=True)
         os.close(lock)
 
 
@@ -209,8 +215,8 @@ def summary(manifest: dict) -> str:
     )
 
 
-def site_content(database: Site, media: Path) -> tuple[int, int]:
-    """Return how many rows (bookkeeping aside) and media files a site holds."""
+def site_content(database: Site, media: Path, bucket: S3Bucket | None = None) -> tuple[int, int]:
+    """Return how many rows (bookkeeping aside) and uploads a site holds."""
     rows = 0
     if isinstance(database, postgres.Database):
         rows = postgres.content_rows(database)
@@ -220,8 +226,7 @@ def site_content(database: Site, media: Path) -> tuple[int, int]:
                 rows = sum(_row_counts(connection, content_only=True).values())
         except sqlite3.Error as error:
             raise BackupError(f"Could not read the site's database {database} ({error}).") from None
-    files = sum(1 for path in media.rglob("*") if path.is_file()) if media.is_dir() else 0
-    return rows, files
+    return rows, len(uploads.listing(bucket or media))
 
 
 def unpack_backup(source: Path, into: Path, site: Site | None = None) -> dict:
@@ -270,27 +275,6 @@ def _anonymous(info: tarfile.TarInfo) -> tarfile.TarInfo:
     info.uid = info.gid = 0
     info.uname = info.gname = ""
     return info
-
-
-def _copy_media(folder: Path, into: Path, copied: dict[str, tuple[int, int]]) -> None:
-    """Copy the files under folder that are new or changed since the last pass into into."""
-    into.mkdir(exist_ok=True)
-    if not folder.is_dir():
-        return
-    for path in sorted(folder.rglob("*")):
-        if path.is_symlink() or not path.is_file():
-            continue
-        name = path.relative_to(folder).as_posix()
-        try:
-            stat = path.stat()
-            seen = (stat.st_size, stat.st_mtime_ns)
-            if copied.get(name) == seen:
-                continue
-            (into / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, into / name)
-        except FileNotFoundError:
-            continue  # deleted meanwhile, so is its row
-        copied[name] = seen
 
 
 def _snapshot(live: Path, copy: Path) -> None:

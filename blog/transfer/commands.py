@@ -8,12 +8,12 @@ from flask.cli import with_appcontext
 
 from blog.extensions import db, prepare_database
 from blog.media import readable_size
-from blog.storage import media_storage
+from blog.storage import S3Bucket, StorageError, media_storage
 from blog.transfer import archive, backup, importing, restore
 
 
-def site_files() -> tuple[backup.Site, Path, Path]:
-    """Return the site's database (SQLite file or PostgreSQL), media folder and cache stamp."""
+def site_files() -> tuple[backup.Site, Path, Path, S3Bucket | None]:
+    """Return the site's database, media folder, cache stamp, and bucket (None: the folder)."""
     database = backup.site_database(
         current_app.config["SQLALCHEMY_DATABASE_URI"],
         current_app.instance_path,
@@ -23,17 +23,8 @@ def site_files() -> tuple[backup.Site, Path, Path]:
         database,
         Path(current_app.config["MEDIA_FOLDER"]),
         Path(current_app.config["PAGE_CACHE_STAMP"]),
+        store if isinstance(store := media_storage(), S3Bucket) else None,
     )
-
-
-def refuse_bucket() -> None:
-    """Stop a backup or restore of a site whose media are in a bucket: they copy a folder."""
-    if current_app.config["S3_BUCKET"]:
-        raise click.ClickException(
-            f"This site keeps its media in {media_storage()}; backup and restore copy the "
-            "media folder only. Use `flask export` (it reads the bucket), and the bucket's "
-            "own versioning or replication."
-        )
 
 
 @click.command("backup")
@@ -41,14 +32,14 @@ def refuse_bucket() -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(path: Path) -> None:
     """Write the database and every upload to PATH (a .tar.gz), safely while the site runs."""
-    refuse_bucket()
     try:
-        database, media, stamp = site_files()
+        database, media, stamp, bucket = site_files()
         # A killed restore is finished or undone first; a killed backup's copy removed.
-        for note in restore.recover(database, media, stamp) + backup.remove_leftovers(path.parent):
+        notes = restore.recover(database, media, stamp, bucket)
+        for note in notes + backup.remove_leftovers(path.parent):
             click.echo(note)
-        manifest = backup.create_backup(path, database, media)
-    except backup.BackupError as error:
+        manifest = backup.create_backup(path, database, media, bucket)
+    except (backup.BackupError, StorageError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(
         f"Backed up {backup.summary(manifest)} to {path} "
@@ -66,11 +57,10 @@ def restore_command(path: Path, force: bool) -> None:
     All or nothing, even if the command is killed: the next restore or backup finishes or
     undoes a run that was stopped. Every body is rendered again from its source.
     """
-    refuse_bucket()
     click.echo(f"Checking {path} ...")
     try:
-        database, media, stamp = site_files()
-        for note in restore.recover(database, media, stamp):
+        database, media, stamp, bucket = site_files()
+        for note in restore.recover(database, media, stamp, bucket):
             click.echo(note)
         manifest = restore.restore_backup(
             path,
@@ -79,11 +69,17 @@ def restore_command(path: Path, force: bool) -> None:
             stamp,
             migrations=current_app.extensions["migrate"].directory,
             force=force,
+            bucket=bucket,
         )
     except backup.SiteHasContent as error:
         raise click.ClickException(f"{error} Run again with --force to do so.") from None
     except backup.BackupError as error:
         raise click.ClickException(f"{error} Nothing was changed.") from None
+    except StorageError as error:
+        raise click.ClickException(
+            f"{error} The site is whole, the old one or the restored one; the next restore, "
+            "backup or setup ends what this one left."
+        ) from None
     click.echo(
         f"Restored {backup.summary(manifest)} from the backup made {manifest['created_at']}."
     )

@@ -22,6 +22,18 @@ archive's dump is loaded into, and step 5 is one psql transaction that replaces 
 raises the content version and marks the restore's id on it (so that every instance's page
 cache drops, and the next run can tell whether the switch happened).
 
+With media in a bucket (BLOG_S3_BUCKET) the steps are the same, object by object
+(blog.transfer.uploads); the plan and the archive's files stay in the same .restore-XXXX
+folder beside MEDIA_FOLDER. Step 3 puts only names the bucket lacks: upload names are random
+(blog.media.save_upload), so a name in both the bucket and the archive is the same upload.
+Step 6 puts the archive's bytes over such a name when they differ (a PUT replaces an object
+whole: a reader gets the old bytes or the new), then deletes the names only the old site had.
+Deletes come after the switch, and only of names the plan wrote down before it: an upload the
+new site makes is never taken (one the old site made during the restore stays, named by no
+row). A bucket has no atomic step across objects, and needs none: at every instant the live
+database names objects that are there. Objects not named as uploads are another program's and
+never touched.
+
 At every instant readers see the old site or the new one. The next restore or backup (recover)
 completes a run killed after the switch, and undoes one killed before it: the uploads it added
 go, the stamp is released. Each run locks its folder (blog.transfer.backup.private_folder), so
@@ -29,7 +41,6 @@ that a running restore's folder is never taken for a dead one's. Linux and other
 only.
 """
 
-import filecmp
 import json
 import os
 import secrets
@@ -51,10 +62,12 @@ from blog.extensions import db, migrate
 from blog.posts import editing
 from blog.search.index import rebuild_search_index
 from blog.settings import stored_typographic_quotes
-from blog.transfer import postgres, postgres_restore
+from blog.storage import S3Bucket
+from blog.transfer import postgres, postgres_restore, uploads
 from blog.transfer.backup import (
     BUSY_SECONDS,
     DATABASE,
+    KEEP,
     MEDIA,
     PG_DATABASE,
     BackupError,
@@ -81,8 +94,9 @@ def restore_backup(
     *,
     migrations: str | os.PathLike,
     force: bool = False,
+    bucket: S3Bucket | None = None,
 ) -> dict:
-    """Replace the database live and the media folder with the archive source.
+    """Replace the database live and the media folder (or the bucket) with the archive source.
 
     Return the manifest. Refuses (SiteHasContent) to replace a site that has any row or upload
     unless force is set, and (BackupError) an archive that fails any check or whose schema
@@ -91,7 +105,7 @@ def restore_backup(
     """
     media, stamp = Path(media), Path(stamp)
     if not force:
-        rows, files = site_content(live, media)
+        rows, files = site_content(live, media, bucket)
         if rows or files:
             raise SiteHasContent(
                 f"This site already has content ({rows} rows, {files} media files); "
@@ -115,10 +129,11 @@ def restore_backup(
         else:
             restore_id = prepare_copy(folder / DATABASE, migrations)
         _step("prepared")
-        plan = _plan(folder, media, restore_id, str(source))
+        store = bucket or media
+        plan = _plan(folder, store, restore_id, str(source))
         _step("planned")
         try:
-            _add_uploads(folder, media, plan)
+            _add_uploads(folder, store, plan)
             hold_stamp(stamp)
             _step("held")
             if isinstance(live, postgres.Database):
@@ -126,23 +141,30 @@ def restore_backup(
             else:
                 _write_database(folder / DATABASE, live)
             _step("switched")
-            _finish(folder, media, stamp, plan)
+            _finish(folder, store, stamp, plan)
         except BaseException:
-            # Not killed, but stopped all the same (an error, Ctrl-C): end it here.
-            if _switched(live, plan):
-                _finish(folder, media, stamp, plan)
-            else:
-                _undo(folder, media, stamp, plan)
+            # Not killed, but stopped all the same (an error, Ctrl-C): end it here, or, if
+            # that fails too (a bucket out of reach), leave the plan to the next run.
+            try:
+                if _switched(live, plan):
+                    _finish(folder, store, stamp, plan)
+                else:
+                    _undo(folder, store, stamp, plan)
+            except BaseException:
+                _leave_to_next_run(folder)
+                raise
             raise
     return manifest
 
 
-def recover(live: Site, media: Path, stamp: Path) -> list[str]:
+def recover(live: Site, media: Path, stamp: Path, bucket: S3Bucket | None = None) -> list[str]:
     """Finish or undo the restores whose run was killed; return what was done, in words.
 
-    Raises BackupError while another restore is running.
+    Raises BackupError while another restore is running, or when the killed run put its
+    uploads in another place than the site's (a bucket set or unset since).
     """
     media, stamp = Path(media), Path(stamp)
+    store = bucket or media
     notes = []
     for folder in sorted(media.parent.glob(f"{PREFIX}*")):
         with claimed(folder) as ours:
@@ -153,18 +175,23 @@ def recover(live: Site, media: Path, stamp: Path) -> list[str]:
             if isinstance(live, postgres.Database):
                 _drop_scratch(live, folder)
             plan = _read_plan(folder / PLAN)
+            if plan is not None and plan.get("media", str(store)) != str(store):
+                raise BackupError(
+                    f"{folder} is a stopped restore into {plan['media']}, and the site's "
+                    f"uploads are now in {store}: set the site back to finish or undo it."
+                )
             if (folder / DONE).exists():
                 note = "left by a restore that had finished"
             elif plan is None:
                 note = "left by a restore that was stopped before it changed anything"
             elif _switched(live, plan):
-                _finish(folder, media, stamp, plan)
+                _finish(folder, store, stamp, plan)
                 note = (
                     f"left by a restore of {plan['source']} that was stopped after its switch: "
                     "finished it"
                 )
             else:
-                _undo(folder, media, stamp, plan)
+                _undo(folder, store, stamp, plan)
                 note = (
                     f"left by a restore of {plan['source']} that was stopped before its switch: "
                     "undone, the site is as it was before it"
@@ -291,35 +318,18 @@ def _code_in_schema() -> set[tuple[str, str, str]]:
     return {(kind, name, " ".join((sql or "").split())) for kind, name, sql in rows}
 
 
-def _plan(folder: Path, media: Path, restore_id: int, source: str) -> dict:
-    """Write down (atomically) which uploads the restore adds, replaces and removes."""
-    new, old = _files(folder / MEDIA), _files(media)
-    both = sorted(new & old)
+def _plan(folder: Path, store: uploads.Store, restore_id: int, source: str) -> dict:
+    """Write down (atomically) which uploads the restore adds, replaces and removes, where."""
     plan = {
         "id": restore_id,
         "source": source,
-        "add": sorted(new - old),
-        "replace": [
-            name
-            for name in both
-            if not filecmp.cmp(folder / MEDIA / name, media / name, shallow=False)
-        ],
-        "remove": sorted(old - new),
+        "media": str(store),
+        **uploads.changes(folder / MEDIA, store),
     }
     partial = folder / f"{PLAN}.partial"
     partial.write_text(json.dumps(plan, indent=1) + "\n")
     os.replace(partial, folder / PLAN)
     return plan
-
-
-def _files(folder: Path) -> set[str]:
-    if not folder.is_dir():
-        return set()
-    return {
-        path.relative_to(folder).as_posix()
-        for path in folder.rglob("*")
-        if path.is_file() and not path.is_symlink()
-    }
 
 
 def _read_plan(path: Path) -> dict | None:
@@ -329,19 +339,11 @@ def _read_plan(path: Path) -> dict | None:
         return None
 
 
-def _add_uploads(folder: Path, media: Path, plan: dict) -> None:
-    """Put the archive's uploads the site lacks into the media folder; no live row names them."""
-    media.mkdir(parents=True, exist_ok=True)
+def _add_uploads(folder: Path, store: uploads.Store, plan: dict) -> None:
+    """Put the archive's uploads the site lacks in; no live row names them."""
     for name in plan["add"]:
         _step("adding")
-        staged, path = folder / MEDIA / name, media / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(staged, path)
-        except FileExistsError:
-            raise BackupError(f"An upload named {name} appeared during the restore.") from None
-        except OSError:
-            shutil.copyfile(staged, path)
+        uploads.add(folder / MEDIA, store, name)
 
 
 def _switched(live: Site, plan: dict) -> bool:
@@ -370,7 +372,7 @@ def _write_database(copy: Path, live: Path) -> None:
         raise BackupError(f"Could not write the database {live} ({error}).") from None
 
 
-def _finish(folder: Path, media: Path, stamp: Path, plan: dict) -> None:
+def _finish(folder: Path, store: uploads.Store, stamp: Path, plan: dict) -> None:
     """After the switch: the last uploads in, the old site's out, the stamp released.
 
     Safe to run again after a run of it was stopped anywhere.
@@ -378,26 +380,34 @@ def _finish(folder: Path, media: Path, stamp: Path, plan: dict) -> None:
     try:
         for name in plan["replace"]:
             _step("replacing")
-            staged = folder / MEDIA / name
-            if staged.exists():  # not moved yet
-                os.replace(staged, media / name)
+            uploads.replace(folder / MEDIA, store, name)
         for name in plan["remove"]:
             _step("removing")
-            (media / name).unlink(missing_ok=True)
+            uploads.remove(store, name)
     finally:
         release_stamp(stamp)
     _step("released")
     _mark_done(folder)
 
 
-def _undo(folder: Path, media: Path, stamp: Path, plan: dict) -> None:
+def _undo(folder: Path, store: uploads.Store, stamp: Path, plan: dict) -> None:
     """Before the switch: take the uploads the restore added out again, release the stamp."""
     try:
         for name in plan["add"]:
-            (media / name).unlink(missing_ok=True)
+            uploads.remove(store, name)
     finally:
         release_stamp(stamp)
     _mark_done(folder)
+
+
+def _leave_to_next_run(folder: Path) -> None:
+    """Keep the plan and the archive's uploads for recover; not the database copies."""
+    for path in folder.iterdir():
+        if path.is_dir() and path.name != MEDIA:
+            shutil.rmtree(path)
+        elif path.is_file() and path.name != PLAN:
+            path.unlink()
+    (folder / KEEP).touch()
 
 
 def _mark_done(folder: Path) -> None:
