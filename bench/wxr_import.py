@@ -3,8 +3,9 @@
 For each size it writes a WXR file of that many posts (bodies of about 5 KB in the classic
 editor's markup, a category and three tags each, a few comments, one attachment in five),
 imports it into a fresh temporary instance (SQLite, BLOG_INSTANCE_PATH) in a subprocess, and
-prints the file's size, the seconds, posts per second and the child's peak RSS. Peak RSS
-should stay flat as the file grows: the import streams the file.
+prints the file's size, the seconds (wall clock and CPU: on a shared machine the CPU time
+varies less), posts per second and the child's peak RSS. Peak RSS should stay flat as the
+file grows: the import streams the file.
 
     python bench/wxr_import.py               # 1,300 and 6,500 posts (about 10 and 50 MB)
     python bench/wxr_import.py 500 1000      # any sizes
@@ -147,8 +148,8 @@ def write_export(path: Path, posts: int) -> None:
         out.write("</channel>\n</rss>\n")
 
 
-def import_once(path: Path, folder: Path) -> tuple[float, int, str]:
-    """Import path into a new instance; return the seconds, the peak RSS in KB and the summary."""
+def import_once(path: Path, folder: Path) -> tuple[float, float, int, str]:
+    """Import path into a new instance; return seconds, CPU seconds, peak RSS in KB, summary."""
     env = {**os.environ, "BLOG_INSTANCE_PATH": str(folder), "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "flask", "--app", "app", "import-wxr", str(path)]
     started = time.perf_counter()
@@ -163,20 +164,21 @@ def import_once(path: Path, folder: Path) -> tuple[float, int, str]:
     if child.returncode:
         sys.exit(f"import-wxr failed:\n{output}")
     summary = next((line for line in output.splitlines() if line.startswith("Imported")), "")
-    return seconds, usage.ru_maxrss, summary
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, summary
 
 
 def main() -> None:
     sizes = [int(arg) for arg in sys.argv[1:]] or SIZES
-    print(f"{'posts':>7} {'file MB':>8} {'seconds':>8} {'posts/s':>8} {'peak RSS MB':>12}")
+    columns = ("posts", 7), ("file MB", 8), ("seconds", 8), ("CPU s", 7), ("posts/s", 8)
+    print(*(f"{name:>{width}}" for name, width in columns), f"{'peak RSS MB':>12}")
     with tempfile.TemporaryDirectory(prefix="wxr-bench-") as temp:
         for posts in sorted(sizes):
             path = Path(temp) / f"export-{posts}.xml"
             write_export(path, posts)
-            seconds, peak, summary = import_once(path, Path(temp) / f"instance-{posts}")
+            seconds, cpu, peak, summary = import_once(path, Path(temp) / f"instance-{posts}")
             size = path.stat().st_size / 1e6
             print(
-                f"{posts:>7} {size:>8.1f} {seconds:>8.1f} {posts / seconds:>8.0f} "
+                f"{posts:>7} {size:>8.1f} {seconds:>8.1f} {cpu:>7.1f} {posts / seconds:>8.0f} "
                 f"{peak / 1024:>12.0f}   {summary}",
                 flush=True,
             )
