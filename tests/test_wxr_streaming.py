@@ -4,6 +4,7 @@ Issue 18 item 9: a 68.8 MB export took 264 MB as one tree. bench/wxr_import.py m
 and peak RSS at 10 and 50 MB; here tracemalloc shows that memory does not follow the file.
 """
 
+import gc
 import os
 import subprocess
 import sys
@@ -100,6 +101,26 @@ def test_importing_a_large_export_takes_memory_flat_in_its_size(app, tmp_path):
     assert "Imported 300 posts, 0 pages and 0 images." in results[0].output
     assert "Left out 9000 comments (9000 spam)." in results[0].output
     assert peak < 4 * MB, f"{peak / MB:.1f} MB for a {path.stat().st_size / MB:.1f} MB file"
+
+
+def test_the_session_keeps_no_post_it_wrote(app, tmp_path, monkeypatch):
+    # One transaction, flushed post by post: rows wait in the database, not in the session.
+    from blog.wordpress import importing
+
+    path = write_export(tmp_path / "export.xml", posts=200, spam=0)
+    alive = []
+    real = importing._remember_old_addresses
+
+    def counting(item, post):
+        real(item, post)
+        if item.wp_id % 50 == 0:
+            gc.collect()
+            alive.append(sum(isinstance(thing, Post) for thing in gc.get_objects()))
+
+    monkeypatch.setattr(importing, "_remember_old_addresses", counting)
+
+    assert import_wxr(app, path).exit_code == 0
+    assert len(alive) == 4 and max(alive) <= 2, alive
 
 
 # Results: the same as when the whole file was one tree (these summaries and counts are the
