@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 FLASK := $(VENV)/bin/flask --app app
 
-.PHONY: run serve test lint clean bench
+.PHONY: run serve test lint clean bench bench-wxr
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -57,3 +57,8 @@ clean:
 ## BENCH_ARGS=--quick for a short smoke run, --large to add 100,000 posts.
 bench: $(VENV)/.installed-test
 	$(VENV)/bin/python bench/run.py $(BENCH_ARGS)
+
+## Time import-wxr on generated exports of about 10 and 50 MB, with each run's peak RSS
+## (issue 18: memory flat in the file's size). BENCH_WXR_POSTS=500 2000 picks other sizes.
+bench-wxr: $(VENV)/.installed
+	$(VENV)/bin/python bench/wxr_import.py $(BENCH_WXR_POSTS)

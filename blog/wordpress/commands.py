@@ -1,5 +1,6 @@
 """Terminal commands for WordPress: import-wxr | export-wxr."""
 
+import sys
 from pathlib import Path
 
 import click
@@ -37,7 +38,9 @@ def import_wxr_command(path: Path, pages: str, media_dir: Path | None) -> None:
         wxr = read_wxr(path)
         steps = wxr.steps(pages, with_media=media_dir is not None)
         zone, taken = site_zone(wxr)
-        with click.progressbar(length=steps, label="Importing") as bar:
+        # On stderr, so that the summary alone goes to stdout; click draws the bar on a
+        # terminal and writes only its label elsewhere (a pipe, a log).
+        with click.progressbar(length=steps, label="Importing", file=sys.stderr) as bar:
             report = import_wxr(
                 wxr,
                 zone=zone,

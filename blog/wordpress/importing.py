@@ -214,21 +214,19 @@ def import_wxr(
     terms = _Terms(wxr)
     images = _Images()
     known = set(db.session.scalars(select(Post.wp_id).where(Post.wp_id.is_not(None))))
-    if any(item.wp_id is None for item in wxr.items):
+    if wxr.unnumbered:
         titled = select(Post.title, Post.created_at).where(Post.wp_id.is_(None))
         known |= {tuple(row) for row in db.session.execute(titled)}
     if media_dir is not None:
         images.load(wxr, Path(media_dir), report, progress)
     else:
-        report.attachments_left = sum(item.post_type == "attachment" for item in wxr.items)
-    page_items = []
-    for item in wxr.items:
+        report.attachments_left = wxr.kinds["attachment"]
+    # One item at a time from the file, written and flushed: the session keeps no post.
+    for item in wxr.items():
         if item.post_type == "page" and pages != "posts":
-            if pages == "import":
-                page_items.append(item)
-            else:
+            if pages == "skip":
                 report.pages_skipped += 1
-            continue
+            continue  # pages="import": import_pages reads them below, after the posts
         if item.post_type not in ("post", "page"):
             if item.post_type not in ("attachment", "nav_menu_item"):
                 report.other_items[item.post_type] += 1
@@ -261,9 +259,9 @@ def import_wxr(
             report.pages += 1
         else:
             report.posts += 1
-    if page_items:
+    if pages == "import" and wxr.kinds["page"]:
         import_pages(
-            page_items,
+            wxr.items("page"),
             convert=lambda item: convert_body(
                 item.content, images.urls, images.gallery(item.wp_id)
             ),
@@ -393,9 +391,7 @@ class _Images:
                 )
             )
         )
-        for item in wxr.items:
-            if item.post_type != "attachment":
-                continue
+        for item in wxr.items("attachment"):
             if progress:
                 progress(1)
             if item.wp_id in stored_before:

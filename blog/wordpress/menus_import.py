@@ -39,10 +39,9 @@ LABEL = 120
 def import_menus(wxr: Wxr, report: "Report") -> None:
     """Write the file's menus into the header and footer menus, in the caller's transaction."""
     by_menu: dict[str, list[Item]] = defaultdict(list)
-    for item in wxr.items:
-        if item.post_type == "nav_menu_item":
-            for menu in item.menus or [""]:
-                by_menu[menu].append(item)
+    for item in wxr.menu_items:
+        for menu in item.menus or [""]:
+            by_menu[menu].append(item)
     if not by_menu:
         return
     names = [n for n in wxr.menus if n in by_menu] + [n for n in by_menu if n not in wxr.menus]

@@ -10,13 +10,13 @@
 - A page whose WordPress id the site already has is skipped: importing twice is safe.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from blog.extensions import db
 from blog.models import Page, utcnow
@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # importing calls this module: only the type checker reads th
 
 
 def import_pages(
-    items: list[Item],
+    items: Iterable[Item],
     *,
     convert: Callable[[Item], Converted],
     images: "_Images",
@@ -41,37 +41,39 @@ def import_pages(
     report: "Report",
     link_id: Callable[[Item], int | None],
     progress: Callable[[int], object] | None = None,
-) -> dict[int, Page]:
-    """Write the file's pages as pages, in the caller's transaction; return them by WordPress id.
+) -> None:
+    """Write the file's pages as pages, in the caller's transaction, one at a time.
 
     convert turns an item's content into this site's HTML (as for posts); link_id finds the id
     of an item that has none in its plain link (/?page_id=ID).
     """
     known = set(db.session.scalars(select(Page.wp_id).where(Page.wp_id.is_not(None))))
     taken = set(db.session.scalars(select(Page.slug)))
-    made: dict[int, tuple[Page, int]] = {}  # WordPress id -> (page, parent's WordPress id)
+    # WordPress id -> (page id, parent's WordPress id, title): no page is kept, nor its body.
+    made: dict[int, tuple[int, int, str]] = {}
+    on_pages = 0  # approved comments
     for item in items:
         if progress:
             progress(1)
+        on_pages += item.comments["approved"]
         wp_id = item.wp_id if item.wp_id is not None else link_id(item)
         if wp_id is not None and wp_id in known:
             report.already_imported += 1
             continue
         page = _page(item, wp_id, convert, images, zone, report, taken)
         db.session.add(page)
+        db.session.flush()
         if wp_id is not None:
             known.add(wp_id)
-            made[wp_id] = (page, item.parent)
+            made[wp_id] = (page.id, item.parent, page.title)
         report.pages += 1
-    db.session.flush()
     _file_under_parents(made, report)
     # Comments here are a post's (blog.wordpress.comments): a page's are named, not lost quietly.
-    if on_pages := sum(item.comments["approved"] for item in items):
+    if on_pages:
         report.notes.append(
             f"Left out {on_pages} approved comments on pages: this blog shows comments under "
             "posts only."
         )
-    return {wp_id: page for wp_id, (page, _) in made.items()}
 
 
 def _page(item, wp_id, convert, images, zone, report, taken: set[str]) -> Page:
@@ -136,26 +138,28 @@ def free_slug(wanted: str, taken: set[str]) -> str:
     return slug
 
 
-def _file_under_parents(made: dict[int, tuple[Page, int]], report: "Report") -> None:
+def _file_under_parents(made: dict[int, tuple[int, int, str]], report: "Report") -> None:
     """Give each page its parent: the top-level page above it, in the file or on the site."""
     on_site = dict(
         db.session.execute(
             select(Page.wp_id, Page.id).where(Page.wp_id.is_not(None), Page.parent_id.is_(None))
         ).all()
     )
-    moved_up = []
-    for wp_id, (page, parent) in made.items():
+    moved_up, parents = [], []
+    for wp_id, (page_id, parent, title) in made.items():
         chain = []
         while parent and parent in made and parent not in chain and parent != wp_id:
             chain.append(parent)
             parent = made[parent][1]
         top = chain[-1] if chain else parent
         if not chain and top in on_site and top != wp_id:
-            page.parent_id = on_site[top]
+            parents.append({"id": page_id, "parent_id": on_site[top]})
         elif chain:
-            page.parent_id = made[top][0].id
+            parents.append({"id": page_id, "parent_id": made[top][0]})
             if len(chain) > 1:
-                moved_up.append(page.title)
+                moved_up.append(title)
+    if parents:
+        db.session.execute(update(Page), parents)
     if moved_up:
         report.notes.append(
             f"{len(moved_up)} pages were more than one level deep: each is now under its "

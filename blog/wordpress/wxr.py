@@ -3,17 +3,21 @@
 Reading accepts versions 1.0 to 1.2 in every spelling WordPress has written (the wp namespace
 names the version, over http or https) and checks what an import needs;
 blog.wordpress.importing maps the result into this blog, blog.wordpress.export writes one.
+A file is read as a stream (blog.wordpress.parsing): read_wxr checks every item and keeps the
+channel, Wxr.items() reads the items again one at a time, so that an import of a large export
+takes no more memory than one of a small export.
 """
 
 import re
-import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from blog.dates import EARLIEST_YEAR, in_post_years, latest_year
+from blog.wordpress.parsing import WxrError, WxrFile
+from blog.wordpress.zone import DateOffsets
 
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
 DC = "http://purl.org/dc/elements/1.1/"
@@ -31,10 +35,6 @@ NAMESPACES = {
     "wp": f"http://wordpress.org/export/{WXR_VERSION}/",
 }
 Progress = Callable[[int], object]
-
-
-class WxrError(Exception):
-    """A WXR file that cannot be imported; the message says why."""
 
 
 @dataclass
@@ -82,54 +82,54 @@ class Item:
 
 @dataclass
 class Wxr:
+    """A checked WXR file: its channel, and what its items hold in brief; items() reads them."""
+
+    path: Path
     version: str
     authors: list[str]
     categories: dict[str, tuple[str, str]]  # nicename -> (name, description)
     tags: dict[str, str]  # slug -> name
-    items: list[Item]
+    wp: str  # "{uri}" of the file's wp namespace, and of its excerpt one
+    excerpt: str
     category_ids: dict[str, int] = field(default_factory=dict)  # nicename -> term id
     category_parents: dict[str, str] = field(default_factory=dict)  # nicename -> parent's
     timezone: str = ""  # <wp:timezone_string>, which some exports carry
     menus: dict[str, str] = field(default_factory=dict)  # nav_menu nicename -> name, in order
     base_url: str = ""  # <wp:base_site_url>: links to the old site in menus lead here
+    kinds: Counter = field(default_factory=Counter)  # post_type -> items
+    unnumbered: bool = False  # some item has no <wp:post_id>
+    offsets: DateOffsets = field(default_factory=DateOffsets)
+    menu_items: list[Item] = field(default_factory=list)  # few, and read in one go
+
+    def items(self, *kinds: str) -> Iterator[Item]:
+        """Read the file's items (of these post types) again, one at a time."""
+        for number, element in enumerate(WxrFile(self.path), 1):
+            if not kinds or _post_type(element, self.wp) in kinds:
+                yield _item(element, number, self.wp, self.excerpt)
 
     def steps(self, pages: str, with_media: bool) -> int:
         """How many steps an import takes: one per post (page) and one per attachment."""
         kinds = {"post"} | ({"page"} if pages != "skip" else set())
         kinds |= {"attachment"} if with_media else set()
-        return sum(item.post_type in kinds for item in self.items)
-
-
-class _Builder(ET.TreeBuilder):
-    """Builds the tree, refuses a DOCTYPE, and keeps the namespaces the file declares."""
-
-    def __init__(self):
-        super().__init__()
-        self.namespaces: dict[str, str] = {}  # prefix -> URI, the first declaration of each
-
-    def start_ns(self, prefix, uri):
-        self.namespaces.setdefault(prefix, uri)
-
-    def doctype(self, name, pubid, system):
-        # WordPress never writes one; entity declarations are how XML files attack parsers.
-        raise WxrError("The file declares a DOCTYPE, which a WordPress export never does.")
+        return sum(self.kinds[kind] for kind in kinds)
 
 
 def read_wxr(path: Path) -> Wxr:
-    """Parse and check a WXR file; raise WxrError saying what is wrong with a bad one."""
-    builder = _Builder()
-    try:
-        root = ET.parse(path, parser=ET.XMLParser(target=builder)).getroot()
-    except ET.ParseError as error:
-        raise WxrError(f"{path} is not well-formed XML ({error}); is it complete?") from None
-    except OSError as error:
-        raise WxrError(f"Could not read {path} ({error.strerror}).") from None
+    """Check a WXR file and read its channel; raise WxrError saying what is wrong with a bad one.
+
+    Two readings: the first checks the XML and keeps the channel without its items, the
+    second checks every item and notes what an import needs to know before it starts.
+    """
+    reading = WxrFile(path)
+    for _ in reading:
+        pass  # the items are read once the namespaces are known
+    root = reading.root
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:
         raise WxrError(f"{path} is not a WordPress export: no <rss><channel>.")
-    wp = _wordpress_namespace(builder.namespaces, channel)
+    wp = _wordpress_namespace(reading.namespaces, channel)
     if not wp:
-        declared = builder.namespaces.get("wp")
+        declared = reading.namespaces.get("wp")
         found = f"its xmlns:wp is {declared!r}" if declared else "it declares no xmlns:wp"
         raise WxrError(
             f"{path} is not a WordPress export 1.0 to 1.2: {found}, "
@@ -138,91 +138,102 @@ def read_wxr(path: Path) -> Wxr:
     version = channel.find(f"{wp}wxr_version")
     if version is None or not re.fullmatch(r"1\.[0-2]", (version.text or "").strip()):
         raise WxrError(f"{path} has no WXR version 1.0 to 1.2 (<wp:wxr_version>).")
-    excerpt = _wordpress_namespace(builder.namespaces, channel, "excerpt") or wp[:-1] + "excerpt/}"
+    excerpt = _wordpress_namespace(reading.namespaces, channel, "excerpt") or wp[:-1] + "excerpt/}"
 
-    def text(element, name: str, required: str = "") -> str:
-        found = element.find(name)
-        if found is None and required:
-            raise WxrError(f"{required} has no <{name.replace(wp, 'wp:')}>.")
-        return (found.text or "") if found is not None else ""
+    def text(element, name: str) -> str:
+        return _text(element, name, wp)
 
-    categories = {
-        text(c, f"{wp}category_nicename"): (
-            text(c, f"{wp}cat_name"),
-            text(c, f"{wp}category_description"),
-        )
-        for c in channel.iter(f"{wp}category")
-    }
-    category_ids = {
-        text(c, f"{wp}category_nicename"): _number(text(c, f"{wp}term_id"))
-        for c in channel.iter(f"{wp}category")
-        if _number(text(c, f"{wp}term_id"))
-    }
-    category_parents = {
-        text(c, f"{wp}category_nicename"): text(c, f"{wp}category_parent").strip()
-        for c in channel.iter(f"{wp}category")
-        if text(c, f"{wp}category_parent").strip()
-    }
-    tags = {text(t, f"{wp}tag_slug"): text(t, f"{wp}tag_name") for t in channel.iter(f"{wp}tag")}
-    menus = {
-        text(t, f"{wp}term_slug"): text(t, f"{wp}term_name")
-        for t in channel.iter(f"{wp}term")
-        if text(t, f"{wp}term_taxonomy").strip() == "nav_menu"
-    }
-    authors = [text(a, f"{wp}author_login") for a in channel.iter(f"{wp}author")]
-    items = []
-    for number, element in enumerate(channel.iter("item"), 1):
-        where = f"Item {number} ({text(element, 'title')!r})"
-        post_id = text(element, f"{wp}post_id").strip()
-        if post_id and not post_id.isdigit():
-            raise WxrError(f"{where} has a bad <wp:post_id> {post_id!r}.")
-        terms = [
-            (c.get("domain"), c.get("nicename") or "", c.text or "")
-            for c in element.iter("category")
-        ]
-        items.append(
-            Item(
-                wp_id=int(post_id) if post_id else None,
-                post_type=text(element, f"{wp}post_type", where).strip(),
-                title=text(element, "title"),
-                slug=text(element, f"{wp}post_name").strip(),
-                status=text(element, f"{wp}status").strip(),
-                content=text(element, f"{{{CONTENT}}}encoded"),
-                excerpt=text(element, f"{excerpt}encoded"),
-                date_gmt=_date(text(element, f"{wp}post_date_gmt"), where),
-                date_local=_date(text(element, f"{wp}post_date"), where),
-                modified_gmt=_date(text(element, f"{wp}post_modified_gmt"), where),
-                categories=[(n, name) for d, n, name in terms if d == "category"],
-                tags=[(n, name) for d, n, name in terms if d == "post_tag"],
-                meta={
-                    text(m, f"{wp}meta_key"): text(m, f"{wp}meta_value")
-                    for m in element.iter(f"{wp}postmeta")
-                },
-                attachment_url=text(element, f"{wp}attachment_url").strip(),
-                parent=_number(text(element, f"{wp}post_parent")),
-                password=text(element, f"{wp}post_password"),
-                sticky=text(element, f"{wp}is_sticky").strip() == "1",
-                link=text(element, "link").strip(),
-                formats=[(n, name) for d, n, name in terms if d == "post_format"],
-                comments=Counter(_comment_kind(c, wp) for c in element.iter(f"{wp}comment")),
-                reader_comments=[
-                    _reader_comment(c, wp, where) for c in element.iter(f"{wp}comment")
-                ],
-                menu_order=_number(text(element, f"{wp}menu_order")),
-                menus=[n for d, n, _ in terms if d == "nav_menu"],
-            )
-        )
-    return Wxr(
+    wxr = Wxr(
+        path,
         version.text.strip(),
-        authors,
-        categories,
-        tags,
-        items,
-        category_ids,
-        category_parents,
-        text(channel, f"{wp}timezone_string").strip(),
-        menus,
-        text(channel, f"{wp}base_site_url").strip(),
+        [text(a, f"{wp}author_login") for a in channel.iter(f"{wp}author")],
+        {
+            text(c, f"{wp}category_nicename"): (
+                text(c, f"{wp}cat_name"),
+                text(c, f"{wp}category_description"),
+            )
+            for c in channel.iter(f"{wp}category")
+        },
+        {text(t, f"{wp}tag_slug"): text(t, f"{wp}tag_name") for t in channel.iter(f"{wp}tag")},
+        wp,
+        excerpt,
+        category_ids={
+            text(c, f"{wp}category_nicename"): _number(text(c, f"{wp}term_id"))
+            for c in channel.iter(f"{wp}category")
+            if _number(text(c, f"{wp}term_id"))
+        },
+        category_parents={
+            text(c, f"{wp}category_nicename"): text(c, f"{wp}category_parent").strip()
+            for c in channel.iter(f"{wp}category")
+            if text(c, f"{wp}category_parent").strip()
+        },
+        timezone=text(channel, f"{wp}timezone_string").strip(),
+        menus={
+            text(t, f"{wp}term_slug"): text(t, f"{wp}term_name")
+            for t in channel.iter(f"{wp}term")
+            if text(t, f"{wp}term_taxonomy").strip() == "nav_menu"
+        },
+        base_url=text(channel, f"{wp}base_site_url").strip(),
+    )
+    for item in wxr.items():
+        wxr.kinds[item.post_type] += 1
+        wxr.unnumbered |= item.wp_id is None
+        if item.date_local is not None and item.date_gmt is not None:
+            wxr.offsets.add(item.date_local, item.date_gmt)
+        if item.post_type == "nav_menu_item":
+            wxr.menu_items.append(item)
+    return wxr
+
+
+def _text(element, name: str, wp: str, required: str = "") -> str:
+    found = element.find(name)
+    if found is None and required:
+        raise WxrError(f"{required} has no <{name.replace(wp, 'wp:')}>.")
+    return (found.text or "") if found is not None else ""
+
+
+def _post_type(element, wp: str) -> str:
+    return (element.findtext(f"{wp}post_type") or "").strip()
+
+
+def _item(element, number: int, wp: str, excerpt: str) -> Item:
+    def text(name: str, required: str = "") -> str:
+        return _text(element, name, wp, required)
+
+    where = f"Item {number} ({text('title')!r})"
+    post_id = text(f"{wp}post_id").strip()
+    if post_id and not post_id.isdigit():
+        raise WxrError(f"{where} has a bad <wp:post_id> {post_id!r}.")
+    terms = [
+        (c.get("domain"), c.get("nicename") or "", c.text or "") for c in element.iter("category")
+    ]
+    return Item(
+        wp_id=int(post_id) if post_id else None,
+        post_type=text(f"{wp}post_type", where).strip(),
+        title=text("title"),
+        slug=text(f"{wp}post_name").strip(),
+        status=text(f"{wp}status").strip(),
+        content=text(f"{{{CONTENT}}}encoded"),
+        excerpt=text(f"{excerpt}encoded"),
+        date_gmt=_date(text(f"{wp}post_date_gmt"), where),
+        date_local=_date(text(f"{wp}post_date"), where),
+        modified_gmt=_date(text(f"{wp}post_modified_gmt"), where),
+        categories=[(n, name) for d, n, name in terms if d == "category"],
+        tags=[(n, name) for d, n, name in terms if d == "post_tag"],
+        meta={
+            _text(m, f"{wp}meta_key", wp): _text(m, f"{wp}meta_value", wp)
+            for m in element.iter(f"{wp}postmeta")
+        },
+        attachment_url=text(f"{wp}attachment_url").strip(),
+        parent=_number(text(f"{wp}post_parent")),
+        password=text(f"{wp}post_password"),
+        sticky=text(f"{wp}is_sticky").strip() == "1",
+        link=text("link").strip(),
+        formats=[(n, name) for d, n, name in terms if d == "post_format"],
+        comments=Counter(_comment_kind(c, wp) for c in element.iter(f"{wp}comment")),
+        reader_comments=[_reader_comment(c, wp, where) for c in element.iter(f"{wp}comment")],
+        menu_order=_number(text(f"{wp}menu_order")),
+        menus=[n for d, n, _ in terms if d == "nav_menu"],
     )
 
 
