@@ -91,7 +91,7 @@ def test_pages_come_in_as_pages_at_their_old_addresses(app, imported):
 
 def test_a_page_two_levels_down_goes_under_its_top_page_and_its_old_address_follows(app, imported):
     assert pages(app)["team-history"][1] == "about"
-    assert "1 pages were more than one level deep" in imported
+    assert "1 page was more than one level deep: it is now under its top-level page" in imported
     client = app.test_client()
     assert client.get("/about/team-history/").status_code == 200
     old = client.get("/about/page-with-comments/team-history/")
@@ -149,7 +149,7 @@ def test_the_first_menu_is_the_header_menu_in_its_order(app, imported):
     assert "“Old forum” (the link http://forum.example.org/" in imported
     assert "“Boats” (post_tag 40: not imported here)" in imported
     assert "“More” (the link #" in imported
-    assert "The menu “Social” (1 items) was left out" in imported
+    assert "The menu “Social” (1 item) was left out" in imported
 
 
 def test_a_second_import_adds_nothing(app, imported):

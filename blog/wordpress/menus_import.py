@@ -55,8 +55,9 @@ def import_menus(wxr: Wxr, report: "Report") -> None:
         items = sorted(by_menu[nicename], key=lambda item: item.menu_order)
         menu = places[nicename]
         if menu is None:
+            count = f"{len(items)} item" + ("" if len(items) == 1 else "s")
             report.notes.append(
-                f"The menu “{title}” ({len(items)} items) was left out: this site has two "
+                f"The menu “{title}” ({count}) was left out: this site has two "
                 "menus, the header and the footer, which took the file's first two."
             )
             continue

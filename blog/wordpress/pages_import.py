@@ -161,7 +161,14 @@ def _file_under_parents(made: dict[int, tuple[int, int, str]], report: "Report")
     if parents:
         db.session.execute(update(Page), parents)
     if moved_up:
+        one = len(moved_up) == 1
         report.notes.append(
-            f"{len(moved_up)} pages were more than one level deep: each is now under its "
-            "top-level page (their old addresses lead to them): " + ", ".join(moved_up[:10])
+            (
+                "1 page was more than one level deep: it is now under its top-level page "
+                "(its old address leads to it): "
+                if one
+                else f"{len(moved_up)} pages were more than one level deep: each is now under "
+                "its top-level page (their old addresses lead to them): "
+            )
+            + ", ".join(moved_up[:10])
         )
