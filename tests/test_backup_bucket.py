@@ -7,10 +7,12 @@ These run on SQLite, and on PostgreSQL under BLOG_TEST_DATABASE_URL.
 """
 
 import os
+import random
 import shutil
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from io import BytesIO
 from pathlib import Path
@@ -252,12 +254,16 @@ def two_sides(sites, s3, tmp_path):
     fill(made, ["New 1", "New 2", "New 3"], [61, 62])
     archive = back_up(made, tmp_path / "new.tar.gz")
     new = (titles_of(made), uploads_of(made, s3))
-    old_site = sites()
-    fill(old_site, ["Old one"], [63])
-    shared = min(new[1])
-    s3.put_object(Bucket=old_site.config["S3_BUCKET"], Key=shared, Body=b"damaged")
-    old = (titles_of(old_site), uploads_of(old_site, s3))
+    old_site, old = old_side(sites, s3, new[1])
     return old_site, archive, {"old": old, "new": new}
+
+
+def old_side(sites, s3, new_uploads: dict[str, bytes]):
+    """A bucket site with a post and an image, and one of new_uploads' names with other bytes."""
+    site = sites()
+    fill(site, ["Old one"], [63])
+    s3.put_object(Bucket=site.config["S3_BUCKET"], Key=min(new_uploads), Body=b"damaged")
+    return site, (titles_of(site), uploads_of(site, s3))
 
 
 def which_side(site, s3, sides: dict) -> str:
@@ -313,6 +319,40 @@ def test_kill_at_each_step_leaves_a_whole_site_and_the_next_run_cleans(
         from tests.test_backup_postgres import scratch_databases
 
         assert not scratch_databases()
+
+
+def test_kill_at_random_instants_leaves_a_whole_site_and_the_next_run_cleans(
+    two_sides, sites, s3, tmp_path
+):
+    site, archive, sides = two_sides
+    # Each step and each object takes a moment, so that a random instant lands in the adding,
+    # the switch and the removing as often as in the unpacking.
+    slow = {"BLOG_TEST_RESTORE_STEP_SECONDS": "0.05"}
+    run = flask(site, "restore", str(archive), "--force", **slow)
+    run.stdout.readline()  # "Checking ...": the command has started
+    started = time.monotonic()
+    output = run.communicate(timeout=120)[0]
+    assert run.returncode == 0, output
+    duration = time.monotonic() - started
+    rng = random.Random(os.environ.get("BLOG_TEST_RESTORE_SEED", "19"))
+    outcomes = []
+    for n in range(int(os.environ.get("BLOG_TEST_RESTORE_KILLS", "6"))):
+        site, old = old_side(sites, s3, sides["new"][1])
+        sides = {**sides, "old": old}
+        run = flask(site, "restore", str(archive), "--force", **slow)
+        run.stdout.readline()
+        time.sleep(rng.uniform(0, duration))
+        run.send_signal(signal.SIGKILL)
+        output = run.communicate(timeout=120)[0]
+        side = which_side(site, s3, sides)  # whole at the instant of the kill
+        result = site.test_cli_runner().invoke(args=["backup", str(tmp_path / f"{n}.tar.gz")])
+        assert result.exit_code == 0, result.output
+        assert which_side(site, s3, sides) == side
+        assert uploads_of(site, s3) == sides[side][1]  # nothing of the other side's
+        assert not leftovers(site)
+        assert read_stamp(Path(site.config["PAGE_CACHE_STAMP"])) != HELD
+        outcomes.append(side if run.returncode == -signal.SIGKILL else "finished")
+    print("bucket restores killed at random instants:", {o: outcomes.count(o) for o in outcomes})
 
 
 def test_a_kill_is_not_finished_into_another_place(two_sides, s3, tmp_path):
