@@ -395,3 +395,23 @@ def test_a_bucket_out_of_reach_leaves_the_plan_to_the_next_run(
     assert f"Removed {stopped}" in result.output
     assert uploads_of(site, s3) == sides[side][1]
     assert not leftovers(site)
+
+
+def test_a_restore_tells_equal_sizes_apart_by_their_bytes(sites, s3, tmp_path):
+    site = sites()
+    store = from_config(site.config)
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    same, other = "a" * 24 + ".png", "b" * 24 + "-480.png"
+    for name in (same, other):
+        s3.put_object(Bucket=site.config["S3_BUCKET"], Key=name, Body=b"12345678")
+    (staged / same).write_bytes(b"12345678")
+    (staged / other).write_bytes(b"87654321")  # the same size, other bytes
+    reads = []
+    read = store.read
+    store.read = lambda name: reads.append(name) or read(name)
+
+    found = uploads.changes(staged, store)
+
+    assert found == {"add": [], "replace": [other], "remove": []}
+    assert reads == [other]  # the equal one known by its ETag, with no download

@@ -10,8 +10,10 @@ names before the switch, bytes replaced and old names deleted after it. Objects 
 whole or not at all, so the live database names an object that is there at every instant.
 """
 
+import hashlib
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from blog.media import STORED_NAME, served_type
@@ -39,9 +41,11 @@ def listing(store: Store) -> dict[str, tuple]:
 def copy_new(store: Store, into: Path, copied: dict[str, tuple]) -> None:
     """Copy the uploads that are new or changed since the last pass into the folder into."""
     into.mkdir(exist_ok=True)
-    for name, seen in sorted(listing(store).items()):
-        if copied.get(name) == seen:
-            continue
+    wanted = [
+        (name, seen) for name, seen in sorted(listing(store).items()) if copied.get(name) != seen
+    ]
+
+    def copy(name: str) -> bool:
         (into / name).parent.mkdir(parents=True, exist_ok=True)
         try:
             if isinstance(store, S3Bucket):
@@ -49,8 +53,21 @@ def copy_new(store: Store, into: Path, copied: dict[str, tuple]) -> None:
             else:
                 shutil.copyfile(store / name, into / name)
         except FileNotFoundError:
-            continue  # deleted meanwhile, so is its row
-        copied[name] = seen
+            return False  # deleted meanwhile, so is its row
+        return True
+
+    names = [name for name, _ in wanted]
+    if isinstance(store, S3Bucket) and names:
+        # Several objects at once: a GET waits on the network far longer than it works. The
+        # first alone, as in S3Bucket.sizes: it makes the client, which threads cannot share.
+        done = [copy(names[0])]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            done += pool.map(copy, names[1:])
+    else:
+        done = [copy(name) for name in names]
+    for (name, seen), copied_now in zip(wanted, done, strict=True):
+        if copied_now:
+            copied[name] = seen
 
 
 def changes(staged: Path, store: Store) -> dict[str, list[str]]:
@@ -63,18 +80,30 @@ def changes(staged: Path, store: Store) -> dict[str, list[str]]:
         "add": sorted(new.keys() - old.keys()),
         # Sizes first (both listings start with one): only files of equal sizes are compared.
         "replace": [
-            name for name in both if new[name][0] != old[name][0] or _differs(staged, store, name)
+            name
+            for name in both
+            if new[name][0] != old[name][0] or _differs(staged, store, name, old[name])
         ],
         "remove": sorted(old.keys() - new.keys()),
     }
 
 
-def _differs(staged: Path, store: Store, name: str) -> bool:
+def _differs(staged: Path, store: Store, name: str, held: tuple) -> bool:
+    """Tell whether the store's upload has other bytes than the archive's; held: its listing."""
+    if isinstance(store, S3Bucket) and held[1] == _md5(staged / name):
+        # A single PUT's ETag is its bytes' MD5 (as save_upload and restore put them): equal,
+        # the same bytes, with no download. Else (another ETag scheme too) the bytes tell.
+        return False
     try:
-        held = store.read(name) if isinstance(store, S3Bucket) else (store / name).read_bytes()
+        bytes_ = store.read(name) if isinstance(store, S3Bucket) else (store / name).read_bytes()
     except FileNotFoundError:
         return True
-    return held != (staged / name).read_bytes()
+    return bytes_ != (staged / name).read_bytes()
+
+
+def _md5(path: Path) -> str:
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, lambda: hashlib.md5(usedforsecurity=False)).hexdigest()
 
 
 def add(staged: Path, store: Store, name: str) -> None:
