@@ -194,8 +194,13 @@ def public_category_ids() -> frozenset[int]:
 
 def nav_categories() -> list[CategoryLink]:
     """Return the masthead's categories: those public_archive shows, in CATEGORY_ORDER."""
-    public = public_category_ids()
-    return [link for id_, link in category_links().items() if id_ in public]
+
+    def load():
+        public = public_category_ids()
+        return [link for id_, link in category_links().items() if id_ in public]
+
+    # Every page's masthead asks: the list is kept as long as the set it comes from.
+    return _memo(f"nav_categories:{next_scheduled_time()}", load)
 
 
 @dataclass
