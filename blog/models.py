@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blog.extensions import db
@@ -220,16 +220,25 @@ class Post(db.Model):
 
 
 class Comment(db.Model):
-    """A reader's comment brought over from WordPress: shown under its post, never written here.
+    """A reader's comment brought over from WordPress: shown under its post or page, never
+    written here.
 
     text is plain text (paragraphs a blank line apart), escaped wherever it is shown.
     """
 
     __tablename__ = "comments"
-    __table_args__ = (Index("ix_comments_post_wp_id", "post_id", "wp_id", unique=True),)
+    __table_args__ = (
+        Index("ix_comments_post_wp_id", "post_id", "wp_id", unique=True),
+        Index("ix_comments_page_wp_id", "page_id", "wp_id", unique=True),
+        CheckConstraint("(post_id IS NULL) <> (page_id IS NULL)", name="ck_comments_post_or_page"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    # Exactly one of the two: the post or the page it was written under.
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    page_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pages.id", ondelete="CASCADE", name="fk_comments_page_id_pages")
+    )
     # Its id on the WordPress site, and the one it replied to (0: none): the thread.
     wp_id: Mapped[int]
     parent_wp_id: Mapped[int] = mapped_column(default=0)

@@ -200,7 +200,7 @@ def restore_from_trash(page: Page) -> None:
 
 
 def delete_for_good(page: Page) -> None:
-    """Delete a trashed page, with its revisions and menu items; its children move up."""
+    """Delete a trashed page, with its revisions, menu items and comments; its children move up."""
     db.session.execute(delete(Page).where(Page.id == page.id, Page.status == Status.TRASH))
 
 

@@ -301,7 +301,7 @@ def test_theme_preview_has_no_pages_or_menus_and_imports_as_before(app):
         assert db.session.scalar(select(MenuItem.id).limit(1)) is None
 
 
-def test_comments_on_a_page_are_named_in_the_summary(app, tmp_path):
+def test_comments_on_a_page_are_counted_with_the_posts_comments(app, tmp_path):
     comment = """<wp:comment>
 			<wp:comment_id>90</wp:comment_id>
 			<wp:comment_author><![CDATA[A reader]]></wp:comment_author>
@@ -319,6 +319,5 @@ def test_comments_on_a_page_are_named_in_the_summary(app, tmp_path):
     path = tmp_path / "commented.xml"
     path.write_text(text[:end] + "\t\t" + comment + text[end + len("\t</item>") :])
     out = run(app, "import-wxr", str(path))
-    assert (
-        "Left out 1 approved comments on pages: this blog shows comments under posts only." in out
-    )
+    assert "Imported 1 comments: shown under their posts and pages, read-only." in out
+    assert "comments on pages" not in out

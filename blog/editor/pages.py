@@ -299,7 +299,7 @@ def untrash(page_id: int):
 
 @bp.route("/pages/<int:page_id>/delete", methods=["GET", "POST"])
 def delete(page_id: int):
-    """Ask, then delete a trashed page for good, with its revisions and menu items."""
+    """Ask, then delete a trashed page for good, with its revisions, menu items and comments."""
     page = _page_or_404(page_id)
     if page.status != Status.TRASH:
         abort(409, description="Only a page in the trash can be deleted for good.")

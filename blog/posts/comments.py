@@ -1,4 +1,4 @@
-"""What a post's page shows of the readers' comments brought over from WordPress.
+"""What a post's (or a page's) page shows of the readers' comments brought over from WordPress.
 
 One statement per page, whatever the number of comments; the rows come back as plain values
 for the template, which escapes every one of them. Threads are drawn by indent, to a depth.
@@ -20,18 +20,16 @@ URL_LENGTH = 500  # the column's
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_DEPTH = 3  # deeper replies line up with the last indent: narrow screens keep their width
 
-_OF_POST = (
-    select(
-        COMMENTS.c.wp_id,
-        COMMENTS.c.parent_wp_id,
-        COMMENTS.c.author_name,
-        COMMENTS.c.author_url,
-        COMMENTS.c.created_at,
-        COMMENTS.c.text,
-    )
-    .where(COMMENTS.c.post_id == bindparam("post_id"))
-    .order_by(COMMENTS.c.created_at, COMMENTS.c.id)
-)
+_SHOWN = select(
+    COMMENTS.c.wp_id,
+    COMMENTS.c.parent_wp_id,
+    COMMENTS.c.author_name,
+    COMMENTS.c.author_url,
+    COMMENTS.c.created_at,
+    COMMENTS.c.text,
+).order_by(COMMENTS.c.created_at, COMMENTS.c.id)
+_OF_POST = _SHOWN.where(COMMENTS.c.post_id == bindparam("owner"))
+_OF_PAGE = _SHOWN.where(COMMENTS.c.page_id == bindparam("owner"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +43,15 @@ class ShownComment:
 
 def post_comments(post_id: int) -> list[ShownComment]:
     """Return a post's comments, oldest first, each reply right after what it answers."""
-    rows = db.session.execute(_OF_POST, {"post_id": post_id}).all()
+    return _threaded(db.session.execute(_OF_POST, {"owner": post_id}).all())
+
+
+def page_comments(page_id: int) -> list[ShownComment]:
+    """Return a page's comments, oldest first, each reply right after what it answers."""
+    return _threaded(db.session.execute(_OF_PAGE, {"owner": page_id}).all())
+
+
+def _threaded(rows) -> list[ShownComment]:
     if not rows:
         return []
     zone = load_settings().zone

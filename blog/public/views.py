@@ -18,7 +18,7 @@ from blog.dates import archive_date, month_range, utc_offset_minutes
 from blog.media import served_type
 from blog.paths import path_for
 from blog.posts import featured, listings, post_page
-from blog.posts.comments import post_comments
+from blog.posts.comments import page_comments, post_comments
 from blog.public import discovery, files, wordpress
 from blog.public.moved import moved_or_404, permanent_redirect
 from blog.search.pages import search_pages
@@ -287,7 +287,7 @@ def child_page(parent: str, slug: str):
 def _page(found, endpoint: str, **values):
     if not request.path.endswith("/"):
         return permanent_redirect(path_for(endpoint, **values))
-    return render_template("public/page.html", page=found)
+    return render_template("public/page.html", page=found, comments=page_comments(found.id))
 
 
 @bp.get("/media/<path:filename>")

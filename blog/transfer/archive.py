@@ -9,7 +9,8 @@ Archive layout (a zip file; format "blog-export", version 1; README "Moving cont
                    media_id) (each of the last eight absent from archives made before it
                    existed: none); media rows carry alt, caption and credit (absent before:
                    blank); a category's parent_id (absent from archives made before
-                   categories had parents: none)
+                   categories had parents: none); a comment's post_id or page_id (page_id
+                   absent from archives made before pages had comments: none)
     media/NAME     every stored image file, originals and resized copies; each media row lists
                    its files with their size and SHA-256
 
@@ -104,7 +105,7 @@ TABLES = {
     "wordpress_addresses": (WordPressAddress, "id kind wp_id name category_id media_id"),
     "comments": (
         Comment,
-        "id post_id wp_id parent_wp_id author_name author_url created_at text",
+        "id post_id page_id wp_id parent_wp_id author_name author_url created_at text",
     ),
     "author_photos": (AuthorPhoto, "id user_id media_id"),
 }

@@ -1,10 +1,10 @@
-"""WordPress: the readers' comments of an imported post, kept as plain text.
+"""WordPress: the readers' comments of an imported post or page, kept as plain text.
 
 Only approved comments come in; held ones, spam, pingbacks and trackbacks stay out, and so do
-every comment of a post WordPress hid from readers (private, or behind a password): they were
-never public, and the post here is a draft that the editor may publish one day.
-A comment is known by its WordPress id within its post: importing a file again adds none twice,
-and brings in those a post imported before this blog kept comments did not have.
+every comment of a post or page WordPress hid from readers (private, or behind a password):
+they were never public, and the post here is a draft that the editor may publish one day.
+A comment is known by its WordPress id within its post or page: importing a file again adds
+none twice, and brings in those a post or page imported before this blog kept them did not have.
 """
 
 import re
@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from blog.dates import to_utc
 from blog.extensions import db
-from blog.models import Comment, Post
+from blog.models import Comment, Page, Post
 from blog.posts.comments import author_url
 from blog.wordpress.wxr import Item, ReaderComment
 
@@ -97,10 +97,17 @@ def earlier_post(item: Item, wp_id: int | None, title_and_date) -> Post | None:
     return db.session.scalar(same.limit(1))
 
 
+def earlier_page(item: Item, wp_id: int) -> Page | None:
+    """Return the page an earlier import made of the item, if it has comments to bring in."""
+    if not any(c.kind == "approved" for c in item.reader_comments):
+        return None
+    return db.session.scalar(select(Page).where(Page.wp_id == wp_id))
+
+
 def import_comments(
-    item: Item, post: Post, zone: ZoneInfo, *, hidden: bool, new_post: bool
+    item: Item, post: Post | Page, zone: ZoneInfo, *, hidden: bool, new_post: bool
 ) -> Counter:
-    """Add the item's approved comments the post lacks; return what was done, by kind.
+    """Add the item's approved comments the post (or page) lacks; return what was done, by kind.
 
     hidden: WordPress hid the post from readers. The counts: "imported", and "hidden"
     (approved comments of such a post, left out).
@@ -112,10 +119,11 @@ def import_comments(
     if hidden:
         done["hidden"] = len(approved)
         return done
+    owner = Comment.page_id if isinstance(post, Page) else Comment.post_id
     known = (
         set()
         if new_post
-        else set(db.session.scalars(select(Comment.wp_id).where(Comment.post_id == post.id)))
+        else set(db.session.scalars(select(Comment.wp_id).where(owner == post.id)))
     )
     # WordPress always writes <wp:comment_id>; a file without gives each comment the one
     # after the item's highest in its order, the same on every import of that file.
@@ -133,10 +141,11 @@ def import_comments(
     return done
 
 
-def _comment(comment: ReaderComment, post: Post, zone: ZoneInfo) -> Comment:
+def _comment(comment: ReaderComment, post: Post | Page, zone: ZoneInfo) -> Comment:
     dated = comment.date_gmt or (comment.date_local and to_utc(comment.date_local, zone))
+    owner = "page_id" if isinstance(post, Page) else "post_id"
     return Comment(
-        post_id=post.id,
+        **{owner: post.id},
         wp_id=comment.wp_id,
         parent_wp_id=comment.parent,
         author_name=_author(comment.author),

@@ -4,13 +4,12 @@ The file follows what WordPress 6 writes (wp-admin/includes/export.php) element 
 RSS 2.0 with the excerpt, content, wfw, dc and wp namespaces, every text in CDATA (a "]]>"
 inside split as "]]]]><![CDATA[>", as wxr_cdata() does), authors, categories and tags before
 the items, images as attachment items that WordPress downloads from attachment_url, readers'
-comments (those imported from WordPress) as approved <wp:comment>s of their post. Titles
+comments (those imported from WordPress) as approved <wp:comment>s of their post or page. Titles
 and names are HTML there ("News &amp; Views"), as WordPress keeps them.
 Markdown bodies go out as their clean HTML; links to this site's paths become absolute.
 """
 
 from datetime import UTC, datetime
-from html import escape as html_escape
 from pathlib import Path
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
@@ -23,6 +22,7 @@ from blog.models import Category, Comment, Media, Post, Tag, User, utcnow
 from blog.posts.featured import featured_positions
 from blog.posts.status import Status
 from blog.transfer.files import open_private, written_whole
+from blog.wordpress.export_comments import comments_of
 from blog.wordpress.export_site import (
     free_ids,
     menu_items,
@@ -39,7 +39,6 @@ from blog.wordpress.wxr_writing import fields as _fields
 from blog.wordpress.wxr_writing import item as _item
 from blog.wordpress.wxr_writing import rss_date as _rss_date
 from blog.wordpress.wxr_writing import tail as _tail
-from blog.wordpress.wxr_writing import wxr_date as _date
 from blog.wordpress.wxr_writing import xml_text as _text
 
 BATCH = 200
@@ -108,7 +107,7 @@ def export_wxr(
                     selectinload(Post.tags),
                 )
             )
-            comments = _comments_of(batch, zone)
+            comments = comments_of(Comment.post_id, batch, zone)
             for post in db.session.scalars(stmt).unique():
                 out.write(
                     _post(
@@ -239,39 +238,6 @@ def _attachment(media: Media, wp_id: int, base, creator, alt: str | None, zone) 
     if alt:
         meta["_wp_attachment_image_alt"] = alt
     return _item(fields, [], meta)
-
-
-def _comments_of(post_ids: list[int], zone) -> dict[int, str]:
-    """Return the <wp:comment> elements of these posts' comments, by post: one query."""
-    stmt = (
-        select(Comment)
-        .where(Comment.post_id.in_(post_ids))
-        .order_by(Comment.post_id, Comment.created_at, Comment.id)
-    )
-    written: dict[int, str] = {}
-    for comment in db.session.scalars(stmt):
-        written[comment.post_id] = written.get(comment.post_id, "") + _comment(comment, zone)
-    return written
-
-
-def _comment(comment: Comment, zone) -> str:
-    """Return one approved comment as WordPress writes it; its text as HTML that shows it."""
-    fields = {
-        "comment_id": str(comment.wp_id),
-        "comment_author": cdata(comment.author_name),
-        "comment_author_email": cdata(""),
-        "comment_author_url": _text(comment.author_url),
-        "comment_author_IP": cdata(""),
-        "comment_date": cdata(_date(comment.created_at, zone)),
-        "comment_date_gmt": cdata(_date(comment.created_at)),
-        "comment_content": cdata(html_escape(comment.text, quote=False)),
-        "comment_approved": cdata("1"),
-        "comment_type": cdata("comment"),
-        "comment_parent": str(comment.parent_wp_id),
-        "comment_user_id": "0",
-    }
-    inner = "".join(_element(f"wp:{name}", value, "\t\t\t") for name, value in fields.items())
-    return "\t\t<wp:comment>\n" + inner + "\t\t</wp:comment>\n"
 
 
 def _post(

@@ -1,11 +1,12 @@
 """The site's pages and menus in a WordPress export, as WordPress's own exporter writes them.
 
-Pages are items of type page, each under its parent (post_parent). A menu the editor arranged
-is a nav_menu term ("header", "footer") with one nav_menu_item per link, pointing at a page,
-a category or a URL as WordPress's menus do; a menu left automatic is not written, so that an
-import leaves it automatic too. The archives and feeds entries, which WordPress has no kind
-for, are custom links that also say their kind in _blog_menu_item_kind (WordPress keeps
-unknown postmeta as it is; blog.wordpress.menus_import reads it back).
+Pages are items of type page, each under its parent (post_parent), with their readers'
+comments. A menu the editor arranged is a nav_menu term ("header", "footer") with one
+nav_menu_item per link, pointing at a page, a category or a URL as WordPress's menus do; a
+menu left automatic is not written, so that an import leaves it automatic too. The archives
+and feeds entries, which WordPress has no kind for, are custom links that also say their kind
+in _blog_menu_item_kind (WordPress keeps unknown postmeta as it is;
+blog.wordpress.menus_import reads it back).
 """
 
 from collections.abc import Iterator
@@ -16,8 +17,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from blog.extensions import db
-from blog.models import MenuItem, Page
+from blog.models import Comment, MenuItem, Page
 from blog.posts.status import Status
+from blog.wordpress.export_comments import comments_of
 from blog.wordpress.wxr_writing import SITE_PATH, cdata, element, fields, item, tail
 
 MENU_NAMES = {"header": "Header menu", "footer": "Footer menu"}
@@ -46,6 +48,7 @@ def page_rows() -> list[tuple[int, int | None]]:
 
 def page_items(ids: dict[int, int], base: str, creator: str, zone) -> Iterator[str]:
     """Yield every page as a WordPress page item, each naming its parent by its id here."""
+    comments = comments_of(Comment.page_id, None, zone)
     for page in db.session.scalars(select(Page).order_by(Page.id)):
         status = {Status.PUBLISHED: "publish", Status.TRASH: "trash"}.get(page.status, "draft")
         body = page.body_source if page.body_format == "html" else page.body_html
@@ -70,7 +73,7 @@ def page_items(ids: dict[int, int], base: str, creator: str, zone) -> Iterator[s
             meta["_yoast_wpseo_title"] = page.seo_title
         if page.seo_description:
             meta["_yoast_wpseo_metadesc"] = page.seo_description
-        yield item(row, [], meta)
+        yield item(row, [], meta, comments.get(page.id, ""))
 
 
 def stored_menus() -> dict[str, list[MenuItem]]:

@@ -81,7 +81,7 @@ class Report:
     editor: str = ""
     zone: str = ""  # the time zone the site took from the export, if it had none
     comments: Counter = field(default_factory=Counter)  # approved, held, spam, pings
-    comments_done: Counter = field(default_factory=Counter)  # imported, hidden
+    comments_done: Counter = field(default_factory=Counter)  # imported, hidden; pages with some
     formats: Counter = field(default_factory=Counter)  # post format name -> posts
     remote_images: int = 0  # <img> in bodies still on another host
     remote_hosts: Counter = field(default_factory=Counter)
@@ -162,8 +162,9 @@ class Report:
 
     def _comment_lines(self) -> list[str]:
         lines = []
+        under = "posts and pages" if self.comments_done["pages"] else "posts"
         if imported := self.comments_done["imported"]:
-            lines.append(f"Imported {imported} comments: shown under their posts, read-only.")
+            lines.append(f"Imported {imported} comments: shown under their {under}, read-only.")
         left = [
             (self.comments[kind], label)
             for kind, label in (
@@ -172,7 +173,7 @@ class Report:
                 ("pings", "pingbacks and trackbacks"),
             )
         ]
-        left.append((self.comments_done["hidden"], "of private or password-protected posts"))
+        left.append((self.comments_done["hidden"], f"of private or password-protected {under}"))
         if total := sum(count for count, _ in left):
             kinds = ", ".join(f"{count} {label}" for count, label in left if count)
             lines.append(f"Left out {total} comments ({kinds}).")

@@ -8,6 +8,8 @@
 - Statuses, dates and bodies follow the rules of posts (blog.wordpress.item_fields): a private
   or password-protected page becomes a draft, named in the summary.
 - A page whose WordPress id the site already has is skipped: importing twice is safe.
+- Its approved comments come in as a post's do (blog.wordpress.comments), a re-import adding
+  those the page lacks.
 """
 
 from collections.abc import Callable, Iterable
@@ -25,6 +27,7 @@ from blog.posts.status import Status
 from blog.render import BodyTooComplex, body_fields
 from blog.slugs import slugify
 from blog.wordpress.body import Converted
+from blog.wordpress.comments import earlier_page, import_comments
 from blog.wordpress.item_fields import item_date, item_status, item_title, remote_images
 from blog.wordpress.wxr import Item, WxrError
 
@@ -51,29 +54,33 @@ def import_pages(
     taken = set(db.session.scalars(select(Page.slug)))
     # WordPress id -> (page id, parent's WordPress id, title): no page is kept, nor its body.
     made: dict[int, tuple[int, int, str]] = {}
-    on_pages = 0  # approved comments
     for item in items:
         if progress:
             progress(1)
-        on_pages += item.comments["approved"]
         wp_id = item.wp_id if item.wp_id is not None else link_id(item)
         if wp_id is not None and wp_id in known:
             report.already_imported += 1
+            if earlier := earlier_page(item, wp_id):
+                _import_comments(item, earlier, zone, report, new_page=False)
             continue
         page = _page(item, wp_id, convert, images, zone, report, taken)
         db.session.add(page)
         db.session.flush()
+        report.comments.update(item.comments)
+        _import_comments(item, page, zone, report, new_page=True)
         if wp_id is not None:
             known.add(wp_id)
             made[wp_id] = (page.id, item.parent, page.title)
         report.pages += 1
     _file_under_parents(made, report)
-    # Comments here are a post's (blog.wordpress.comments): a page's are named, not lost quietly.
-    if on_pages:
-        report.notes.append(
-            f"Left out {on_pages} approved comments on pages: this blog shows comments under "
-            "posts only."
-        )
+
+
+def _import_comments(item: Item, page: Page, zone, report: "Report", *, new_page: bool) -> None:
+    hidden = bool(item_status(item)[1])
+    done = import_comments(item, page, zone, hidden=hidden, new_post=new_page)
+    if done:
+        done["pages"] = 1  # the summary then says "posts and pages"
+    report.comments_done += done
 
 
 def _page(item, wp_id, convert, images, zone, report, taken: set[str]) -> Page:
