@@ -216,7 +216,7 @@ def test_export_wxr_then_import_keeps_pages_menus_and_category_parents(
 ):
     path = tmp_path / "again.xml"
     out = run(app, "export-wxr", str(path), "--base-url", "https://news.example")
-    assert "Exported 4 posts, 8 pages, 0 images, 5 categories, 1 tags and 9 menu items" in out
+    assert "Exported 4 posts, 8 pages, 0 images, 5 categories, 1 tag and 9 menu items" in out
     text = path.read_text(encoding="utf-8")
     assert text.count("<wp:post_type><![CDATA[page]]></wp:post_type>") == 8
     assert "<wp:category_parent><![CDATA[world]]></wp:category_parent>" in text
@@ -319,5 +319,5 @@ def test_comments_on_a_page_are_counted_with_the_posts_comments(app, tmp_path):
     path = tmp_path / "commented.xml"
     path.write_text(text[:end] + "\t\t" + comment + text[end + len("\t</item>") :])
     out = run(app, "import-wxr", str(path))
-    assert "Imported 1 comments: shown under their posts and pages, read-only." in out
+    assert "Imported 1 comment: shown under their posts and pages, read-only." in out
     assert "comments on pages" not in out

@@ -73,10 +73,10 @@ def imported(app, berlin, uploads):
 
 def test_import_reports_what_it_did(imported):
     out = imported.output
-    assert "Imported 9 posts, 1 pages and 1 images." in out
+    assert "Imported 9 posts, 1 page and 1 image." in out
     assert "Authors admin, jürgen: their posts are the editor's (editor)." in out
-    assert "The menu “Main menu” is the header menu: 1 of 1 items." in out
-    assert "1 attachments have no file in the media folder: map.png" in out
+    assert "The menu “Main menu” is the header menu: 1 of 1 item." in out
+    assert "1 attachment without a file in the media folder: map.png" in out
     assert "The slug about was taken: the post is at about-2." in out
     # Its [gallery] shows the imported images: no shortcode is left as text.
     assert "shortcodes" not in out.lower()
@@ -214,7 +214,7 @@ def test_pages_come_in_as_pages_and_attachments_only_with_a_media_folder(app, be
     result = import_wxr(app)
 
     assert result.exit_code == 0, result.output
-    assert "Imported 9 posts, 1 pages and 0 images." in result.output
+    assert "Imported 9 posts, 1 page and 0 images." in result.output
     assert "Left out 2 attachments: --media-dir" in result.output
     # The page is at /about/, and the post that shares its slug keeps it at /posts/about.
     assert posts_by_wp_id(app)[109].slug == "about"
@@ -226,7 +226,7 @@ def test_pages_can_be_left_out(app, berlin):
 
     assert result.exit_code == 0, result.output
     assert "Imported 9 posts, 0 pages and 0 images." in result.output
-    assert "Skipped 1 pages (--pages=import brings them in as pages)." in result.output
+    assert "Skipped 1 page (--pages=import brings them in as pages)." in result.output
 
 
 def test_importing_the_same_file_twice_adds_nothing(app, imported, uploads):
@@ -247,7 +247,7 @@ def test_a_rerun_with_the_media_folder_attaches_featured_images(app, berlin, upl
     again = import_wxr(app, FIXTURE, "--media-dir", str(uploads), "--pages=posts")
     assert again.exit_code == 0, again.output
     assert "Skipped 10 posts this site imported before." in again.output
-    assert "Gave 1 posts imported before their featured image" in again.output
+    assert "Gave 1 post imported before their featured image" in again.output
     posts = posts_by_wp_id(app)
     given = [post for post in posts.values() if post.image is not None]
     assert len(given) == 1 and given[0].wp_id in featured and given[0].image_alt
@@ -331,7 +331,7 @@ def test_attachment_paths_cannot_leave_the_media_folder(app, tmp_path, uploads):
     result = import_wxr(app, path, "--media-dir", str(uploads))
 
     assert result.exit_code == 0, result.output
-    assert "Imported 9 posts, 1 pages and 0 images." in result.output
+    assert "Imported 9 posts, 1 page and 0 images." in result.output
 
 
 # Export: WXR 1.2 that WordPress's importer reads.
@@ -380,8 +380,7 @@ def exported(site, tmp_path):
     result = export_wxr(site, path, "--base-url", "https://news.example/")
     assert result.exit_code == 0, result.output
     assert (
-        "Exported 4 posts, 0 pages, 1 images, 2 categories, 2 tags and 0 menu items"
-        in result.output
+        "Exported 4 posts, 0 pages, 1 image, 2 categories, 2 tags and 0 menu items" in result.output
     )
     return path
 
@@ -503,7 +502,7 @@ def test_round_trip_through_wxr_keeps_what_wordpress_can_hold(
     try:
         result = import_wxr(fresh, exported, "--media-dir", site.config["MEDIA_FOLDER"])
         assert result.exit_code == 0, result.output
-        assert "Imported 4 posts, 0 pages and 1 images." in result.output
+        assert "Imported 4 posts, 0 pages and 1 image." in result.output
         assert summary(fresh) == summary(site)
         with fresh.app_context():
             post = db.session.scalars(select(Post).where(Post.image_id.is_not(None))).one()

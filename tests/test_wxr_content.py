@@ -93,7 +93,7 @@ def test_a_gallery_shows_the_imported_images(app, tmp_path, uploads):
     assert listed.count("<img") == 2 and listed.index("<img") < listed.index("<img", 30)
     # Its images are not here: the gallery stays as text and the summary says so.
     assert '[gallery ids="99"]' in post(app, "missing").body_html
-    assert "1 posts keep shortcodes this blog shows as text: missing" in out
+    assert "Shortcodes this blog shows as text stay in 1 post: missing" in out
     assert "Shortcodes left as text: [gallery] 1." in out
 
 
@@ -171,7 +171,7 @@ def test_unknown_shortcodes_are_text_and_named_in_the_summary(app, tmp_path):
     )
     assert '[contact-form-7 id="3" title="Contact"]' in post(app, "form").body_html
     assert "[box]Inside[/box]" in post(app, "boxed").body_html
-    assert "2 posts keep shortcodes this blog shows as text: form, boxed" in out
+    assert "Shortcodes this blog shows as text stay in 2 posts: form, boxed" in out
     assert "Shortcodes left as text: [box] 2, [contact-form-7] 1." in out
 
 
@@ -240,9 +240,9 @@ def test_post_formats_become_tags(app, tmp_path):
 
 def test_the_summary_names_what_was_not_brought_over(app, runner):
     out = runner.invoke(args=["import-wxr", str(DATA / "wordpress-export.xml")]).output
-    assert "Imported 1 comments: shown under their posts, read-only." in out
+    assert "Imported 1 comment: shown under their posts, read-only." in out
     # No --media-dir: the images of the bodies still load from WordPress's host.
-    assert "images in posts still load from another site (old.example.com)" in out
+    assert "Still loading from another site (old.example.com):" in out
     assert "Left out 2 attachments: --media-dir" in out
 
 

@@ -130,22 +130,22 @@ SUMMARIES = {
     "theme-preview.xml": [
         "Imported 7 posts, 0 pages and 0 images.",
         "Imported 2 comments: shown under their posts, read-only.",
-        "1 images in posts still load from another site (wpdotorg.files.wordpress.com): "
-        "import into an empty site with --media-dir pointing at a copy of wp-content/uploads "
+        "Still loading from another site (wpdotorg.files.wordpress.com): 1 image in posts. "
+        "Import into an empty site with --media-dir pointing at a copy of wp-content/uploads "
         "to bring them here.",
     ],
     "block-test-data.xml": [
-        "Imported 61 posts, 1 pages and 0 images.",
+        "Imported 61 posts, 1 page and 0 images.",
         "Authors themedemos, themereviewer: their posts are the editor's (editor).",
-        "Skipped 1 items of type wp_navigation.",
+        "Skipped 1 item of type wp_navigation.",
         "Left out 9 attachments: --media-dir names the folder that holds WordPress's "
         "wp-content/uploads.",
         "The slug footnotes was taken: the post is at footnotes-2.",
         "Imported 2 comments: shown under their posts, read-only.",
-        "158 images in posts still load from another site "
-        "(wpthemetestdata.files.wordpress.com): import into an empty site with --media-dir "
-        "pointing at a copy of wp-content/uploads to bring them here.",
-        "1 posts keep shortcodes this blog shows as text: shortcode",
+        "Still loading from another site (wpthemetestdata.files.wordpress.com): 158 images "
+        "in posts. Import into an empty site with --media-dir pointing at a copy of "
+        "wp-content/uploads to bring them here.",
+        "Shortcodes this blog shows as text stay in 1 post: shortcode",
         "Shortcodes left as text: [gallery] 1.",
     ],
 }

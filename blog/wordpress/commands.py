@@ -13,6 +13,7 @@ from blog.models import Post
 from blog.settings import load_settings
 from blog.wordpress.export import export_wxr
 from blog.wordpress.importing import import_wxr, site_zone
+from blog.wordpress.item_fields import counted
 from blog.wordpress.wxr import WxrError, read_wxr
 
 
@@ -84,10 +85,18 @@ def export_wxr_command(path: Path, base_url: str | None) -> None:
             zone=settings.zone,
             progress=bar.update,
         )
+    words = [
+        counted(counts[kind], noun, plural)
+        for kind, noun, plural in (
+            ("posts", "post", ""),
+            ("pages", "page", ""),
+            ("images", "image", ""),
+            ("categories", "category", "categories"),
+            ("tags", "tag", ""),
+        )
+    ]
     click.echo(
-        f"Exported {counts['posts']} posts, {counts['pages']} pages, {counts['images']} images, "
-        f"{counts['categories']} categories, {counts['tags']} tags and "
-        f"{counts['menu items']} menu items to {path}."
+        f"Exported {', '.join(words)} and {counted(counts['menu items'], 'menu item')} to {path}."
     )
 
 

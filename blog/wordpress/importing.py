@@ -47,6 +47,7 @@ from blog.slugs import slugify, unique_slug
 from blog.wordpress.body import Gallery, convert_body, has_size_suffix, upload_key
 from blog.wordpress.comments import earlier_post, import_comments
 from blog.wordpress.hierarchy import keep_category_parents
+from blog.wordpress.item_fields import counted as _n
 from blog.wordpress.item_fields import html_name as _name
 from blog.wordpress.item_fields import html_text as _text
 from blog.wordpress.item_fields import item_date as _dated
@@ -89,33 +90,35 @@ class Report:
 
     def lines(self) -> list[str]:
         """Return the summary an editor reads at the end, one line per finding."""
-        lines = [f"Imported {self.posts} posts, {self.pages} pages and {self.images} images."]
+        counts = _n(self.posts, "post"), _n(self.pages, "page"), _n(self.images, "image")
+        lines = ["Imported {}, {} and {}.".format(*counts)]
         if self.authors:
             lines.append(
                 f"Authors {', '.join(self.authors)}: their posts are the editor's ({self.editor})."
             )
         if self.pages_skipped:
             lines.append(
-                f"Skipped {self.pages_skipped} pages (--pages=import brings them in as pages)."
+                f"Skipped {_n(self.pages_skipped, 'page')} "
+                "(--pages=import brings them in as pages)."
             )
         if self.already_imported:
-            lines.append(f"Skipped {self.already_imported} posts this site imported before.")
+            lines.append(f"Skipped {_n(self.already_imported, 'post')} this site imported before.")
         for kind, count in sorted(self.other_items.items()):
-            lines.append(f"Skipped {count} items of type {kind}.")
+            lines.append(f"Skipped {_n(count, 'item')} of type {kind}.")
         if self.attachments_left:
             lines.append(
-                f"Left out {self.attachments_left} attachments: --media-dir names the folder "
+                f"Left out {_n(self.attachments_left, 'attachment')}: --media-dir names the folder "
                 "that holds WordPress's wp-content/uploads."
             )
         if self.images_missing:
             lines.append(
-                f"{len(self.images_missing)} attachments have no file in the media folder: "
+                f"{_n(len(self.images_missing), 'attachment')} without a file in the media folder: "
                 + ", ".join(self.images_missing[:10])
             )
         lines.extend(f"Refused the image {refused}" for refused in self.images_refused)
         if self.images_attached:
             lines.append(
-                f"Gave {self.images_attached} posts imported before their featured image, "
+                f"Gave {_n(self.images_attached, 'post')} imported before their featured image, "
                 "whose file this run found."
             )
         lines.extend(
@@ -141,13 +144,13 @@ class Report:
         if self.remote_images:
             hosts = ", ".join(host for host, _ in self.remote_hosts.most_common(3))
             lines.append(
-                f"{self.remote_images} images in posts still load from another site ({hosts}): "
-                "import into an empty site with --media-dir pointing at a copy of "
+                f"Still loading from another site ({hosts}): {_n(self.remote_images, 'image')} "
+                "in posts. Import into an empty site with --media-dir pointing at a copy of "
                 "wp-content/uploads to bring them here."
             )
         if self.shortcodes:
             lines.append(
-                f"{len(self.shortcodes)} posts keep shortcodes this blog shows as text: "
+                f"Shortcodes this blog shows as text stay in {_n(len(self.shortcodes), 'post')}: "
                 + ", ".join(self.shortcodes[:10])
             )
             lines.append(
@@ -164,7 +167,9 @@ class Report:
         lines = []
         under = "posts and pages" if self.comments_done["pages"] else "posts"
         if imported := self.comments_done["imported"]:
-            lines.append(f"Imported {imported} comments: shown under their {under}, read-only.")
+            lines.append(
+                f"Imported {_n(imported, 'comment')}: shown under their {under}, read-only."
+            )
         left = [
             (self.comments[kind], label)
             for kind, label in (
@@ -176,7 +181,7 @@ class Report:
         left.append((self.comments_done["hidden"], f"of private or password-protected {under}"))
         if total := sum(count for count, _ in left):
             kinds = ", ".join(f"{count} {label}" for count, label in left if count)
-            lines.append(f"Left out {total} comments ({kinds}).")
+            lines.append(f"Left out {_n(total, 'comment')} ({kinds}).")
         return lines
 
 

@@ -56,3 +56,8 @@ def item_status(item: Item) -> tuple[str, str]:
 def remote_images(html: str) -> list[str]:
     """Return the host of every image in a body that still loads from another site."""
     return [urlsplit(src).netloc for src in _REMOTE_IMAGE.findall(html)]
+
+
+def counted(count: int, noun: str, plural: str = "") -> str:
+    """Return "1 post", "2 posts": the summary lines of import and export read as sentences."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"

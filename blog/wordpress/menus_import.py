@@ -26,7 +26,7 @@ from blog.menus import link_problem
 from blog.models import MenuItem, Page, Post, WordPressAddress
 from blog.posts.listings import is_public
 from blog.wordpress.export_site import FIXED_LINKS, KIND_META
-from blog.wordpress.item_fields import html_text
+from blog.wordpress.item_fields import counted, html_text
 from blog.wordpress.wxr import Item, Wxr
 
 if TYPE_CHECKING:  # importing calls this module: only the type checker reads this
@@ -55,10 +55,9 @@ def import_menus(wxr: Wxr, report: "Report") -> None:
         items = sorted(by_menu[nicename], key=lambda item: item.menu_order)
         menu = places[nicename]
         if menu is None:
-            count = f"{len(items)} item" + ("" if len(items) == 1 else "s")
             report.notes.append(
-                f"The menu “{title}” ({count}) was left out: this site has two "
-                "menus, the header and the footer, which took the file's first two."
+                f"The menu “{title}” ({counted(len(items), 'item')}) was left out: this site "
+                "has two menus, the header and the footer, which took the file's first two."
             )
             continue
         if db.session.scalar(select(MenuItem.id).where(MenuItem.menu == menu).limit(1)):
@@ -80,7 +79,7 @@ def _fill(menu: str, title: str, items: list[Item], targets: "_Targets", report)
         entry.menu, entry.position = menu, added
         db.session.add(entry)
         nested += item.meta.get("_menu_item_menu_item_parent", "0").strip() not in ("", "0")
-    line = f"The menu “{title}” is the {menu} menu: {added} of {len(items)} items"
+    line = f"The menu “{title}” is the {menu} menu: {added} of {counted(len(items), 'item')}"
     if nested:
         line += f" ({nested} from its submenus, put after their parent: menus here have one level)"
     report.notes.append(line + ".")
