@@ -360,3 +360,23 @@ def s3_endpoint():
     finally:
         server.terminate()
         server.wait(10)
+
+
+@pytest.fixture
+def s3(s3_endpoint, monkeypatch):
+    """A boto3 client of that server, and the AWS_* variables the sites (and their commands) read.
+
+    Nothing from the account running the tests: no profile, no session, no config file.
+    """
+    import boto3  # a test dependency; only the S3 tests need it
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    client = boto3.client("s3", endpoint_url=s3_endpoint)
+    yield client
+    client.close()

@@ -17,7 +17,6 @@ import uuid
 from io import BytesIO
 from pathlib import Path
 
-import boto3
 import pytest
 from PIL import Image
 from sqlalchemy import select, text
@@ -33,21 +32,6 @@ from tests.conftest import Content, make_app, postgres
 from tests.test_backup import rewrite
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def s3(s3_endpoint, monkeypatch):
-    """A boto3 client of the test's, and the AWS_* variables the sites (and their commands) read."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-    client = boto3.client("s3", endpoint_url=s3_endpoint)
-    yield client
-    client.close()
 
 
 @pytest.fixture

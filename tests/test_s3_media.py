@@ -10,7 +10,6 @@ from io import BytesIO
 from pathlib import Path
 from typing import NamedTuple
 
-import boto3
 import pytest
 from jinja2.filters import do_filesizeformat
 from PIL import Image
@@ -29,21 +28,11 @@ class Bucket(NamedTuple):
 
 
 @pytest.fixture
-def bucket(s3_endpoint, monkeypatch):
-    """An empty bucket of its own for the test, and the AWS_* variables boto3 reads."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    # Nothing from the account running the tests: no profile, no session, no config file.
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-    client = boto3.client("s3", endpoint_url=s3_endpoint)
+def bucket(s3):
+    """An empty bucket of its own for the test (conftest's s3: the AWS_* variables are set)."""
     name = f"blog-test-{uuid.uuid4().hex[:16]}"
-    client.create_bucket(Bucket=name)
-    yield Bucket(name, client)
-    client.close()
+    s3.create_bucket(Bucket=name)
+    return Bucket(name, s3)
 
 
 @pytest.fixture
