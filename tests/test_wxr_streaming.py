@@ -92,15 +92,19 @@ def test_reading_a_large_export_holds_one_item_at_a_time(tmp_path):
 def test_importing_a_large_export_takes_memory_flat_in_its_size(app, tmp_path):
     # The modules and caches an import loads are loaded first: only the file counts.
     assert import_wxr(app, FIXTURE).exit_code == 0
-    path = write_export(tmp_path / "export.xml", posts=300)
+    assert import_wxr(app, write_export(tmp_path / "warm.xml", posts=20, start=100)).exit_code == 0
+    path = write_export(tmp_path / "export.xml", posts=600)
     results = []
 
     peak = traced_peak(lambda: results.append(import_wxr(app, path)))
 
     assert results[0].exit_code == 0, results[0].output
-    assert "Imported 300 posts, 0 pages and 0 images." in results[0].output
-    assert "Left out 9000 comments (9000 spam)." in results[0].output
-    assert peak < 4 * MB, f"{peak / MB:.1f} MB for a {path.stat().st_size / MB:.1f} MB file"
+    assert "Imported 600 posts, 0 pages and 0 images." in results[0].output
+    assert "Left out 18000 comments (18000 spam)." in results[0].output
+    # About 1 MB when run alone. tracemalloc counts every thread and process-wide cache: late
+    # in a whole PostgreSQL run, half this file once measured 4.8 MB. As one tree (before
+    # the import streamed), this 13.7 MB file took 25.3 MB.
+    assert peak < 8 * MB, f"{peak / MB:.1f} MB for a {path.stat().st_size / MB:.1f} MB file"
 
 
 def test_the_session_keeps_no_post_it_wrote(app, tmp_path, monkeypatch):
