@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape
 from sqlalchemy import Select, func, select
 
 from blog import pages
+from blog.category_tree import ancestors
 from blog.dates import utc_offset_minutes
 from blog.extensions import db
 from blog.feeds import rfc3339
@@ -48,19 +49,18 @@ def _dated(endpoint: str, rows, key: str) -> list[Url]:
 def _with_subcategories(rows) -> list[tuple[str, datetime | None]]:
     """Turn (id, slug, parent id, own newest post) rows into (slug, its family's newest).
 
-    A category lists its subcategories' posts too (listings.category_family): a parent
-    with none of its own is in the sitemap, dated by its children's newest.
+    A category lists its subcategories' posts too (category_tree.family): a parent with
+    none of its own is in the sitemap, dated by its children's newest.
     """
-    categories = {id_: (slug, parent, date) for id_, slug, parent, date in rows}
+    tree = {id_: (None, slug, parent) for id_, slug, parent, _ in rows}
     newest: dict[int, datetime] = {}
-    for id_, (_, _, date) in categories.items():
-        seen = set()  # a loop in old stored rows stops here
-        while date is not None and id_ in categories and id_ not in seen:
-            seen.add(id_)
-            if newest.get(id_) is None or newest[id_] < date:
-                newest[id_] = date
-            id_ = categories[id_][1]
-    return sorted((categories[id_][0], date) for id_, date in newest.items())
+    for id_, _, _, date in rows:
+        if date is None:
+            continue
+        for member in [id_, *ancestors(id_, tree)]:
+            if member in tree and (member not in newest or newest[member] < date):
+                newest[member] = date
+    return sorted((tree[id_][1], date) for id_, date in newest.items())
 
 
 def _newest_post(*criteria) -> Any:
@@ -97,7 +97,8 @@ def archive_urls() -> list[Url]:
         .group_by(Tag.id, Tag.slug)
         .order_by(Tag.slug)
     )
-    urls += _dated("public.category", _with_subcategories(db.session.execute(categories)), "slug")
+    by_family = _with_subcategories(db.session.execute(categories).all())
+    urls += _dated("public.category", by_family, "slug")
     urls += _dated("public.tag", db.session.execute(tags), "slug")
     urls += _dated("public.author", db.session.execute(authors), "username")
     urls += _date_urls()

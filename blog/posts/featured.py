@@ -52,7 +52,7 @@ def home_items(newest: list[Card]) -> list[Card]:
 def category_items(newest: list[Card], family: list[int]) -> list[Card]:
     """Return the first page of a category: its pinned posts in their order, then the newest.
 
-    family: the ids of the category and its subcategories (listings.category_family).
+    family: the ids of the category and its subcategories (category_tree.family).
     """
     links = category_links()
     slugs = {links[id_].slug for id_ in family if id_ in links}

@@ -134,24 +134,6 @@ def category_links() -> dict[int, CategoryLink]:
     return _memo("categories", _categories)
 
 
-def category_family(category_id: int) -> list[int]:
-    """Return the ids of a category and of all its subcategories, however deep.
-
-    A category's archive holds its subcategories' posts too, as WordPress's does: "News"
-    lists the stories filed under "News › World". Read from the map above: no query.
-    """
-    children: dict[int | None, list[int]] = {}
-    for id_, link in category_links().items():
-        children.setdefault(link.parent_id, []).append(id_)
-    family, seen = [category_id], {category_id}
-    for id_ in family:  # grows as it goes; seen stops a loop in old stored rows
-        for child in children.get(id_, ()):
-            if child not in seen:
-                seen.add(child)
-                family.append(child)
-    return family
-
-
 def byline(author_id: int) -> Byline:
     return _lookup("bylines", _bylines, author_id)
 
@@ -182,7 +164,7 @@ def public_category_ids() -> frozenset[int]:
         own = db.session.scalars(select(Category.id).where(listed), {"now": utcnow()})
         links, found = category_links(), set()
         for id_ in own:
-            # Up through the parents: each holds this one's posts (category_family).
+            # Up through the parents: each holds this one's posts (category_tree.family).
             while id_ is not None and id_ not in found and id_ in links:
                 found.add(id_)
                 id_ = links[id_].parent_id
@@ -242,7 +224,7 @@ def archive_posts(kind: str, archive_id) -> ColumnElement[bool]:
     come from this one definition.
     """
     if kind == "category":
-        # A list: the category's family (category_family); one id or a column: its own posts.
+        # A list: the category's family (category_tree.family); one id or a column: its own posts.
         if isinstance(archive_id, list) or getattr(archive_id, "expanding", False):
             return POSTS.c.category_id.in_(archive_id)
         return POSTS.c.category_id == archive_id

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, redirect, request
 
-from blog import feeds, sitemap
+from blog import category_tree, feeds, sitemap
 from blog.cache import make_conditional
 from blog.paths import path_for
 from blog.posts import listings
@@ -69,7 +69,7 @@ def _archive_feed(fmt: str, found, name: str, subtitle: str, kind: str, values: 
 
 def _archive_value(kind: str, id_: int) -> int | list[int]:
     # A category's feed, as its page, carries its subcategories' posts.
-    return listings.category_family(id_) if kind == "category" else id_
+    return category_tree.family(id_) if kind == "category" else id_
 
 
 @bp.get("/category/<slug>/feed.<any(atom, rss):fmt>")

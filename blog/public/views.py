@@ -135,7 +135,7 @@ def category(slug: str):
     found = listings.public_archive("category", slug)
     if found is None:
         return moved_or_404("category", slug, "public.category")
-    family = listings.category_family(found.id)  # its subcategories' posts are its too
+    family = category_tree.family(found.id)  # its subcategories' posts are its too
     page = _listing_page("category", family)
     if page.page == 1:
         # Its own lead: the category's featured posts, in the editor's order.
